@@ -1,0 +1,140 @@
+/**
+ * The composition root: configuration → database → migrations → channels →
+ * relay → sessions → HTTP + control lane. No port opens before the schema is
+ * current. `close()` undoes it in reverse order.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrateToLatestOrThrow } from './db/migrate.ts';
+import { ChannelDirectory } from './channels/channel-directory.ts';
+import { VoiceRelay } from './relay/voice-relay.ts';
+import { SessionManager } from './control/session-manager.ts';
+import { ControlServer } from './control/control-server.ts';
+import { createHttpApp } from './http/http-app.ts';
+import { loadOrCreateDtlsKeys } from './rtc/dtls-identity.ts';
+import { installProcessGuards, processCounters } from './util/process-guards.ts';
+import { setListenerErrorReporter } from '../shared/util/typed-emitter.ts';
+import { createLogger, setLogLevel } from './util/log.ts';
+
+const log = createLogger('server');
+
+export interface RunningServer {
+  readonly config: Config;
+  /** http://host:port of the listening server. */
+  readonly url: string;
+  readonly port: number;
+  readonly db: Database;
+  readonly relay: VoiceRelay;
+  readonly sessions: SessionManager;
+  readonly control: ControlServer;
+  readonly http: HttpServer;
+  stats(): ServerStats;
+  close(): Promise<void>;
+}
+
+export interface ServerStats {
+  uptimeSeconds: number;
+  sessions: number;
+  controlConnections: number;
+  relay: VoiceRelay['counters'];
+  control: ControlServer['counters'];
+  process: { rssBytes: number; heapUsedBytes: number; unhandledRejections: number };
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  setLogLevel(config.logLevel);
+  installProcessGuards();
+  setListenerErrorReporter((error, event) => log.error('event listener threw', { event, error }));
+  const startedAt = Date.now();
+
+  const db = openDatabase(config.dataDir);
+  try {
+    const { applied } = await migrateToLatestOrThrow(db, config.migrationsDir);
+    if (applied.length > 0) log.info('migrations applied', { applied });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const channels = await ChannelDirectory.load(db);
+  const { keys: dtlsKeys, created } = await loadOrCreateDtlsKeys(config.dataDir);
+  if (created) log.info('generated the server DTLS identity', { dataDir: config.dataDir });
+
+  const relay = new VoiceRelay();
+  const sessions = new SessionManager(channels, relay, {
+    serverName: config.serverName,
+    resumeGraceMs: config.resumeGraceMs,
+    peer: {
+      portRange: config.rtcPortRange,
+      extraHostAddresses: config.rtcExtraHostAddresses,
+      announcedAddress: config.rtcAnnouncedAddress,
+      dtlsKeys,
+    },
+  });
+
+  let control: ControlServer | null = null;
+  const stats = (): ServerStats => {
+    const mem = process.memoryUsage();
+    return {
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      sessions: sessions.size,
+      controlConnections: control?.openConnections ?? 0,
+      relay: relay.counters,
+      control: control?.counters ?? { connections: 0, messagesIn: 0, invalid: 0, rateLimited: 0, closedForAbuse: 0 },
+      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, unhandledRejections: processCounters.unhandledRejections },
+    };
+  };
+  const app = createHttpApp({
+    clientDir: config.clientDir,
+    stats,
+    health: () => ({ ok: true, serverName: config.serverName, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), sessions: sessions.size }),
+  });
+  const http = createServer(app.callback());
+  control = new ControlServer(http, sessions, { heartbeatMs: config.heartbeatMs, handshakeTimeoutMs: config.handshakeTimeoutMs });
+  const controlServer = control;
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await controlServer.close();
+    await db.close();
+    throw error;
+  }
+  const port = (http.address() as AddressInfo).port;
+  const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${port}`;
+  log.info('listening', { url, host: config.host, port, dataDir: config.dataDir });
+
+  let closing: Promise<void> | null = null;
+  return {
+    config,
+    url,
+    port,
+    db,
+    relay,
+    sessions,
+    control: controlServer,
+    http,
+    stats,
+    close() {
+      closing ??= (async () => {
+        sessions.closeAll();
+        await controlServer.close();
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        });
+        await db.close();
+        log.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Server configuration: parsed once from the environment into a frozen, typed
+ * object. Every variable is documented in README.md; an unknown VOICE_* name or
+ * an invalid value fails start-up with one clear line.
+ */
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from './util/errors.ts';
+import type { LogLevel } from './util/log.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly serverName: string;
+  readonly clientDir: string;
+  readonly migrationsDir: string;
+  readonly logLevel: LogLevel;
+  /** Public address put into ICE candidates instead of the local one (NAT, Docker). */
+  readonly rtcAnnouncedAddress: string | null;
+  /** UDP port range werift binds ICE sockets in; null lets the OS choose. */
+  readonly rtcPortRange: readonly [number, number] | null;
+  /** Extra local addresses to gather host candidates on (loopback is excluded by default). */
+  readonly rtcExtraHostAddresses: readonly string[];
+  readonly resumeGraceMs: number;
+  readonly heartbeatMs: number;
+  readonly handshakeTimeoutMs: number;
+}
+
+type Parser<T> = (raw: string, name: string) => T;
+
+const int = (min: number, max: number): Parser<number> => (raw, name) => {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+};
+
+const address: Parser<string> = (raw, name) => {
+  if (isIP(raw) === 0) throw new ConfigError(`${name} must be an IP address, got "${raw}"`);
+  return raw;
+};
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** The recognised variables, their parsers and defaults. */
+const spec = {
+  VOICE_HOST: { parse: address, def: '0.0.0.0' },
+  VOICE_PORT: { parse: int(0, 65535), def: '8080' },
+  VOICE_DATA_DIR: { parse: (r: string) => path.resolve(r), def: './data' },
+  VOICE_SERVER_NAME: {
+    parse: (r: string, n: string) => {
+      if (r.length < 1 || r.length > 64) throw new ConfigError(`${n} must be 1–64 characters`);
+      return r;
+    },
+    def: 'voice-app',
+  },
+  VOICE_CLIENT_DIR: { parse: (r: string) => path.resolve(r), def: path.join(repoRoot, 'dist', 'client') },
+  VOICE_MIGRATIONS_DIR: { parse: (r: string) => path.resolve(r), def: path.join(repoRoot, 'migrations') },
+  VOICE_LOG_LEVEL: {
+    parse: (r: string, n: string): LogLevel => {
+      if (!(LEVELS as readonly string[]).includes(r)) throw new ConfigError(`${n} must be one of ${LEVELS.join(', ')}`);
+      return r as LogLevel;
+    },
+    def: 'info',
+  },
+  VOICE_RTC_ANNOUNCED_ADDRESS: { parse: address, def: '' },
+  VOICE_RTC_PORT_MIN: { parse: int(1024, 65535), def: '' },
+  VOICE_RTC_PORT_MAX: { parse: int(1024, 65535), def: '' },
+  VOICE_RTC_EXTRA_HOST_ADDRESSES: {
+    parse: (r: string, n: string) => r.split(',').map((s) => address(s.trim(), n)),
+    def: '',
+  },
+  VOICE_RESUME_GRACE_MS: { parse: int(0, 600_000), def: '30000' },
+  VOICE_HEARTBEAT_MS: { parse: int(1_000, 300_000), def: '15000' },
+  VOICE_HANDSHAKE_TIMEOUT_MS: { parse: int(500, 120_000), def: '10000' },
+} as const;
+
+type SpecKey = keyof typeof spec;
+
+function read<K extends SpecKey>(env: Record<string, string | undefined>, key: K): ReturnType<(typeof spec)[K]['parse']> | null {
+  const raw = env[key] ?? spec[key].def;
+  if (raw === '') return null;
+  return spec[key].parse(raw, key) as ReturnType<(typeof spec)[K]['parse']>;
+}
+
+/** Parses `env` (defaults to process.env); throws ConfigError with a one-line reason. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('VOICE_') && !(key in spec)) throw new ConfigError(`unknown setting ${key} (see README.md, Configuration)`);
+  }
+  const host = read(env, 'VOICE_HOST')!;
+  const min = read(env, 'VOICE_RTC_PORT_MIN');
+  const max = read(env, 'VOICE_RTC_PORT_MAX');
+  if ((min === null) !== (max === null)) throw new ConfigError('VOICE_RTC_PORT_MIN and VOICE_RTC_PORT_MAX go together');
+  if (min !== null && max !== null && min >= max) throw new ConfigError('VOICE_RTC_PORT_MIN must be below VOICE_RTC_PORT_MAX');
+  const extra = read(env, 'VOICE_RTC_EXTRA_HOST_ADDRESSES') ?? [];
+  // werift skips loopback when gathering; a server bound to loopback must offer it or nobody can connect.
+  const loopback = host === '127.0.0.1' || host === '::1';
+  const config: Config = {
+    host,
+    port: read(env, 'VOICE_PORT')!,
+    dataDir: read(env, 'VOICE_DATA_DIR')!,
+    serverName: read(env, 'VOICE_SERVER_NAME')!,
+    clientDir: read(env, 'VOICE_CLIENT_DIR')!,
+    migrationsDir: read(env, 'VOICE_MIGRATIONS_DIR')!,
+    logLevel: read(env, 'VOICE_LOG_LEVEL')!,
+    rtcAnnouncedAddress: read(env, 'VOICE_RTC_ANNOUNCED_ADDRESS'),
+    rtcPortRange: min !== null && max !== null ? [min, max] : null,
+    rtcExtraHostAddresses: loopback && !extra.includes(host) ? [...extra, host] : extra,
+    resumeGraceMs: read(env, 'VOICE_RESUME_GRACE_MS')!,
+    heartbeatMs: read(env, 'VOICE_HEARTBEAT_MS')!,
+    handshakeTimeoutMs: read(env, 'VOICE_HANDSHAKE_TIMEOUT_MS')!,
+    ...overrides,
+  };
+  return Object.freeze(config);
+}

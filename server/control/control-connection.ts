@@ -1,0 +1,200 @@
+/**
+ * One control WebSocket. Frames are size-capped by the server (ws maxPayload),
+ * parsed and validated here, rate limited, and dispatched through one
+ * exhaustive switch; nothing reaches the session layer unvalidated.
+ */
+import type { WebSocket } from 'ws';
+import { PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type ErrorCode, type ServerMessage } from '../../shared/control/protocol.ts';
+import { TokenBucket } from '../../shared/util/token-bucket.ts';
+import { assertNever } from '../../shared/util/result.ts';
+import type { SessionManager } from './session-manager.ts';
+import type { ControlLink, Session } from './session.ts';
+import { createLogger } from '../util/log.ts';
+
+const log = createLogger('control');
+
+/** Mumble's defaults for chat-like messages: a burst of 5, then 1 per second. */
+export const CHATTY_BURST = 5;
+export const CHATTY_PER_SECOND = 1;
+/** Every message (signalling and pings included). */
+export const ANY_BURST = 40;
+export const ANY_PER_SECOND = 20;
+/** Bad or rate-limited messages tolerated before the socket is closed: a burst of 20, then 1 per second. */
+export const ABUSE_BURST = 20;
+export const ABUSE_PER_SECOND = 1;
+
+export interface ControlCounters {
+  connections: number;
+  messagesIn: number;
+  invalid: number;
+  rateLimited: number;
+  closedForAbuse: number;
+}
+
+export class ControlConnection implements ControlLink {
+  readonly #ws: WebSocket;
+  readonly #sessions: SessionManager;
+  readonly #counters: ControlCounters;
+  #session: Session | null = null;
+  #alive = true;
+  #handshakeTimer: NodeJS.Timeout | null;
+  readonly #any: TokenBucket;
+  readonly #chatty: TokenBucket;
+  readonly #abuse: TokenBucket;
+
+  constructor(ws: WebSocket, sessions: SessionManager, counters: ControlCounters, handshakeTimeoutMs: number) {
+    this.#ws = ws;
+    this.#sessions = sessions;
+    this.#counters = counters;
+    const now = Date.now();
+    this.#any = new TokenBucket(ANY_PER_SECOND, ANY_BURST, now);
+    this.#chatty = new TokenBucket(CHATTY_PER_SECOND, CHATTY_BURST, now);
+    this.#abuse = new TokenBucket(ABUSE_PER_SECOND, ABUSE_BURST, now);
+    this.#handshakeTimer = setTimeout(() => this.close(4003, 'no hello within the handshake timeout'), handshakeTimeoutMs);
+    ws.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
+    ws.on('pong', () => {
+      this.#alive = true;
+    });
+    ws.on('close', (code) => this.#onClose(code));
+    ws.on('error', (error) => log.debug('socket error', { error }));
+  }
+
+  /** Heartbeat tick: terminates the socket if the previous ping got no pong. */
+  heartbeat(): void {
+    if (!this.#alive) {
+      log.info('heartbeat missed; dropping control lane', { token: this.#session?.token });
+      this.#ws.terminate();
+      return;
+    }
+    this.#alive = false;
+    try {
+      this.#ws.ping();
+    } catch {
+      this.#ws.terminate();
+    }
+  }
+
+  send(message: ServerMessage): void {
+    this.sendRaw(JSON.stringify(message));
+  }
+
+  sendRaw(json: string): void {
+    if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(json);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
+    if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING) this.#ws.close(code, reason);
+  }
+
+  /** Cuts the TCP connection without a close frame, as a network failure would (tests, heartbeat). */
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
+  get session(): Session | null {
+    return this.#session;
+  }
+
+  #error(code: ErrorCode, message: string, ref?: string): void {
+    this.send({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }) });
+  }
+
+  #strike(): boolean {
+    if (this.#abuse.take(Date.now())) return false;
+    this.#counters.closedForAbuse++;
+    log.warn('closing control lane for abuse', { token: this.#session?.token });
+    this.close(4002, 'too many invalid or rate-limited messages');
+    return true;
+  }
+
+  #onFrame(data: Buffer, isBinary: boolean): void {
+    this.#counters.messagesIn++;
+    const now = Date.now();
+    if (isBinary) {
+      this.#counters.invalid++;
+      if (!this.#strike()) this.#error('bad-message', 'control frames are JSON text');
+      return;
+    }
+    const parsed = parseClientMessage(data.toString('utf8'));
+    if (!parsed.ok) {
+      this.#counters.invalid++;
+      if (!this.#strike()) this.#error('bad-message', parsed.reason, parsed.ref);
+      return;
+    }
+    const msg = parsed.value;
+    const chatty = msg.type === 'chat' || msg.type === 'join' || msg.type === 'set-self';
+    if (!this.#any.take(now) || (chatty && !this.#chatty.take(now))) {
+      this.#counters.rateLimited++;
+      if (!this.#strike()) this.#error('rate-limited', 'too many messages; this one was dropped', msg.type);
+      return;
+    }
+    this.#dispatch(msg);
+  }
+
+  #dispatch(msg: ClientMessage): void {
+    switch (msg.type) {
+      case 'hello':
+        if (this.#session) return this.#error('already-greeted', 'this connection already has a session', msg.type);
+        if (msg.protocol !== PROTOCOL_VERSION) {
+          this.#error('protocol-version', `this server speaks protocol ${PROTOCOL_VERSION}, the client ${msg.protocol}`, msg.type);
+          return this.close(1002, 'protocol version mismatch');
+        }
+        this.#greeted(this.#sessions.create(this, msg.nickname));
+        return;
+      case 'resume': {
+        if (this.#session) return this.#error('already-greeted', 'this connection already has a session', msg.type);
+        const session = this.#sessions.resume(this, msg);
+        if (session) this.#greeted(session);
+        return;
+      }
+      case 'ping':
+        this.send({ type: 'pong', id: msg.id, clientTime: msg.clientTime, serverTime: Date.now() });
+        return;
+      case 'join':
+      case 'chat':
+      case 'set-self':
+      case 'rtc-offer':
+      case 'rtc-candidate':
+        break;
+      default:
+        assertNever(msg, 'client message');
+    }
+    const session = this.#session;
+    if (!session) return this.#error('not-ready', 'send hello or resume first', msg.type);
+    switch (msg.type) {
+      case 'join':
+        return this.#sessions.join(session, msg);
+      case 'chat':
+        return this.#sessions.chat(session, msg);
+      case 'set-self':
+        return this.#sessions.setSelf(session, msg);
+      case 'rtc-offer':
+        void this.#sessions.offer(session, msg.sdp);
+        return;
+      case 'rtc-candidate':
+        void this.#sessions.candidate(session, msg);
+        return;
+      default:
+        assertNever(msg, 'session message');
+    }
+  }
+
+  #greeted(session: Session): void {
+    this.#session = session;
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
+  }
+
+  #onClose(code: number): void {
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
+    const session = this.#session;
+    this.#session = null;
+    if (!session || session.link !== this) return;
+    // 1000 is the client saying goodbye; anything else is a lost lane that may resume.
+    if (code === 1000) this.#sessions.end(session, 'quit');
+    else this.#sessions.detach(session, this);
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * Owns every session and the membership state the relay routes by. Control
+ * messages arrive here already validated; each change is applied to the
+ * session, pushed to the relay (setMember / setSink / removeMember) and told
+ * to the clients that should know. The relay never calls back into this.
+ */
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import {
+  MAX_CHAT_LENGTH,
+  PROTOCOL_VERSION,
+  type ClientMessageOf,
+  type LeaveReason,
+  type ServerMessage,
+} from '../../shared/control/protocol.ts';
+import type { ChannelDirectory } from '../channels/channel-directory.ts';
+import type { VoiceRelay } from '../relay/voice-relay.ts';
+import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
+import { createLogger } from '../util/log.ts';
+import { Session, type ControlLink } from './session.ts';
+
+const log = createLogger('sessions');
+
+export interface SessionManagerOptions {
+  serverName: string;
+  resumeGraceMs: number;
+  peer: PeerOptions;
+}
+
+function hashSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+export class SessionManager {
+  readonly #sessions = new Map<number, Session>();
+  readonly #channels: ChannelDirectory;
+  readonly #relay: VoiceRelay;
+  readonly #options: SessionManagerOptions;
+  #chatId = 0;
+  /** Datagrams that arrived as text frames on the voice lane. */
+  #closed = false;
+
+  constructor(channels: ChannelDirectory, relay: VoiceRelay, options: SessionManagerOptions) {
+    this.#channels = channels;
+    this.#relay = relay;
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  get(token: number): Session | undefined {
+    return this.#sessions.get(token);
+  }
+
+  sessions(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
+  // ---- session life cycle ---------------------------------------------------
+
+  /** hello: a new session in the default channel. */
+  create(link: ControlLink, nickname: string): Session {
+    const token = this.#newToken();
+    const secret = randomBytes(32).toString('base64url');
+    const session = new Session(token, nickname, hashSecret(secret), this.#channels.defaultChannelId, link);
+    this.#sessions.set(token, session);
+    this.#pushMember(session);
+    link.send({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      serverName: this.#options.serverName,
+      sessionToken: token,
+      channelId: session.channelId,
+      channels: this.#channels.list(),
+      users: this.#users(),
+      resumeSecret: secret,
+      resumeGraceMs: this.#options.resumeGraceMs,
+      maxChatLength: MAX_CHAT_LENGTH,
+    });
+    this.#broadcast({ type: 'user-joined', user: session.info() }, session);
+    log.info('session started', { token, nickname });
+    return session;
+  }
+
+  /** resume: re-attach a session that is in its grace period (or whose old socket is still half-open). */
+  resume(link: ControlLink, message: ClientMessageOf<'resume'>): Session | null {
+    if (message.protocol !== PROTOCOL_VERSION) {
+      link.send({ type: 'resume-denied', reason: 'protocol-version', message: `this server speaks protocol ${PROTOCOL_VERSION}` });
+      return null;
+    }
+    const session = this.#sessions.get(message.sessionToken);
+    if (!session) {
+      link.send({ type: 'resume-denied', reason: 'unknown-session', message: 'no such session (it may have expired)' });
+      return null;
+    }
+    const presented = hashSecret(message.resumeSecret);
+    if (!timingSafeEqual(presented, session.resumeSecretHash)) {
+      link.send({ type: 'resume-denied', reason: 'bad-secret', message: 'the resume secret does not match' });
+      log.warn('resume refused: bad secret', { token: session.token });
+      return null;
+    }
+    if (session.graceTimer) {
+      clearTimeout(session.graceTimer);
+      session.graceTimer = null;
+    }
+    const old = session.link;
+    session.link = link;
+    old?.close(4001, 'superseded by a resumed connection');
+    const secret = randomBytes(32).toString('base64url');
+    session.resumeSecretHash = hashSecret(secret);
+    link.send({
+      type: 'resumed',
+      sessionToken: session.token,
+      channelId: session.channelId,
+      channels: this.#channels.list(),
+      users: this.#users(),
+      resumeSecret: secret,
+    });
+    log.info('session resumed', { token: session.token });
+    return session;
+  }
+
+  /** The control socket of `session` went away without a goodbye: keep the session for the grace period. */
+  detach(session: Session, link: ControlLink): void {
+    if (session.ended || session.link !== link) return;
+    session.link = null;
+    if (this.#closed) return;
+    if (this.#options.resumeGraceMs === 0) {
+      this.end(session, 'timeout');
+      return;
+    }
+    session.graceTimer = setTimeout(() => {
+      session.graceTimer = null;
+      this.end(session, 'timeout');
+    }, this.#options.resumeGraceMs);
+    log.info('control lane lost; session in grace', { token: session.token, graceMs: this.#options.resumeGraceMs });
+  }
+
+  /** Ends a session for good and tells everyone. Idempotent. */
+  end(session: Session, reason: LeaveReason): void {
+    if (session.ended) return;
+    session.ended = true;
+    if (session.graceTimer) clearTimeout(session.graceTimer);
+    session.graceTimer = null;
+    this.#sessions.delete(session.token);
+    this.#relay.removeMember(session.token);
+    session.peer?.close();
+    session.peer = null;
+    const link = session.link;
+    session.link = null;
+    link?.close(reason === 'server-shutdown' ? 1001 : 1000, reason);
+    this.#broadcast({ type: 'user-left', sessionToken: session.token, reason });
+    log.info('session ended', { token: session.token, reason });
+  }
+
+  // ---- session requests -----------------------------------------------------
+
+  join(session: Session, message: ClientMessageOf<'join'>): void {
+    const channel = this.#channels.get(message.channelId);
+    const link = session.link;
+    if (!link) return;
+    if (!channel) {
+      link.send({ type: 'join-denied', channelId: message.channelId, reason: 'no-such-channel', message: 'that channel does not exist' });
+      return;
+    }
+    if (session.channelId === channel.id) {
+      link.send({ type: 'joined', channelId: channel.id });
+      return;
+    }
+    if (channel.maxUsers > 0 && this.#countIn(channel.id) >= channel.maxUsers) {
+      link.send({ type: 'join-denied', channelId: channel.id, reason: 'channel-full', message: `${channel.name} is full (${channel.maxUsers} users)` });
+      return;
+    }
+    session.channelId = channel.id;
+    this.#pushMember(session);
+    link.send({ type: 'joined', channelId: channel.id });
+    this.#broadcast({ type: 'user-moved', sessionToken: session.token, channelId: channel.id }, session);
+  }
+
+  chat(session: Session, message: ClientMessageOf<'chat'>): void {
+    const frame = JSON.stringify({
+      type: 'chat',
+      id: ++this.#chatId,
+      channelId: session.channelId,
+      sender: { sessionToken: session.token, nickname: session.nickname },
+      text: message.text,
+      serverTime: Date.now(),
+    } satisfies ServerMessage);
+    for (const s of this.#sessions.values()) {
+      if (s.channelId === session.channelId) s.link?.sendRaw(frame);
+    }
+  }
+
+  setSelf(session: Session, message: ClientMessageOf<'set-self'>): void {
+    session.selfMute = message.selfMute || message.selfDeaf; // deafening mutes too, as in Mumble
+    session.selfDeaf = message.selfDeaf;
+    this.#pushMember(session);
+    this.#broadcast({ type: 'user-state', sessionToken: session.token, selfMute: session.selfMute, selfDeaf: session.selfDeaf });
+  }
+
+  /** rtc-offer: replaces the session's peer connection with a new one answering this offer. */
+  async offer(session: Session, sdp: string): Promise<void> {
+    const generation = ++session.offerGeneration;
+    this.#dropPeer(session);
+    const token = session.token;
+    const relay = this.#relay;
+    const peer = new VoicePeer(
+      this.#options.peer,
+      (bytes) => relay.receive(token, bytes, performance.now()),
+      () => relay.countDrop('malformed'),
+    );
+    peer.on('open', () => {
+      if (session.peer === peer) relay.setSink(token, peer);
+    });
+    peer.on('closed', () => {
+      if (session.peer === peer) {
+        session.peer = null;
+        relay.setSink(token, null);
+      }
+    });
+    session.peer = peer;
+    let answer: string;
+    try {
+      answer = await peer.answer(sdp, this.#options.peer.announcedAddress);
+    } catch (error) {
+      peer.close();
+      if (session.peer === peer) session.peer = null;
+      log.warn('offer failed', { token, error });
+      session.link?.send({ type: 'error', code: 'rtc-failed', message: `the offer could not be answered: ${(error as Error).message}`, ref: 'rtc-offer' });
+      return;
+    }
+    if (session.ended || generation !== session.offerGeneration) {
+      peer.close();
+      return;
+    }
+    session.link?.send({ type: 'rtc-answer', sdp: answer });
+  }
+
+  async candidate(session: Session, message: ClientMessageOf<'rtc-candidate'>): Promise<void> {
+    const peer = session.peer;
+    if (!peer) return;
+    try {
+      await peer.addRemoteCandidate(message);
+    } catch (error) {
+      session.link?.send({ type: 'error', code: 'rtc-failed', message: `bad candidate: ${(error as Error).message}`, ref: 'rtc-candidate' });
+    }
+  }
+
+  /** Ends every session (SIGTERM). */
+  closeAll(): void {
+    this.#closed = true;
+    for (const s of [...this.#sessions.values()]) this.end(s, 'server-shutdown');
+  }
+
+  // ---- internals --------------------------------------------------------------
+
+  #dropPeer(session: Session): void {
+    const old = session.peer;
+    if (!old) return;
+    session.peer = null;
+    this.#relay.setSink(session.token, null);
+    old.close();
+  }
+
+  #pushMember(session: Session): void {
+    const channel = this.#channels.get(session.channelId);
+    if (!channel) throw new Error(`session ${session.token} is in unknown channel ${session.channelId}`);
+    this.#relay.setMember(
+      session.token,
+      { channelId: channel.id, config: channel.config, selfMute: session.selfMute, selfDeaf: session.selfDeaf },
+      performance.now(),
+    );
+  }
+
+  #countIn(channelId: number): number {
+    let n = 0;
+    for (const s of this.#sessions.values()) if (s.channelId === channelId) n++;
+    return n;
+  }
+
+  #users() {
+    return [...this.#sessions.values()].map((s) => s.info());
+  }
+
+  /** Sends to every attached session but `except`, serialising once. */
+  #broadcast(message: ServerMessage, except?: Session): void {
+    const frame = JSON.stringify(message);
+    for (const s of this.#sessions.values()) {
+      if (s !== except) s.link?.sendRaw(frame);
+    }
+  }
+
+  #newToken(): number {
+    for (;;) {
+      const t = randomInt(1, 0xffff_ffff);
+      if (!this.#sessions.has(t)) return t;
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * A session: one user on the server, from hello until they leave or their
+ * resume grace runs out. It outlives its control socket (resume) and its peer
+ * connection (renegotiation). Owned by SessionManager; see docs/architecture.md.
+ */
+import type { ServerMessage, UserInfo } from '../../shared/control/protocol.ts';
+import type { VoicePeer } from '../rtc/voice-peer.ts';
+
+/** What the session layer needs from a control connection. */
+export interface ControlLink {
+  send(message: ServerMessage): void;
+  /** Sends a frame serialised once for many receivers. */
+  sendRaw(json: string): void;
+  close(code: number, reason: string): void;
+}
+
+export class Session {
+  readonly token: number;
+  readonly nickname: string;
+  /** SHA-256 of the current resume secret; the secret itself is never stored. */
+  resumeSecretHash: Buffer;
+  channelId: number;
+  selfMute = false;
+  selfDeaf = false;
+  link: ControlLink | null;
+  peer: VoicePeer | null = null;
+  /** Bumped on every offer so a slow answer for an older offer is discarded. */
+  offerGeneration = 0;
+  graceTimer: NodeJS.Timeout | null = null;
+  ended = false;
+  readonly connectedAt = Date.now();
+
+  constructor(token: number, nickname: string, resumeSecretHash: Buffer, channelId: number, link: ControlLink) {
+    this.token = token;
+    this.nickname = nickname;
+    this.resumeSecretHash = resumeSecretHash;
+    this.channelId = channelId;
+    this.link = link;
+  }
+
+  info(): UserInfo {
+    return { sessionToken: this.token, nickname: this.nickname, channelId: this.channelId, selfMute: this.selfMute, selfDeaf: this.selfDeaf };
+  }
+}

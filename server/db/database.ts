@@ -1,0 +1,39 @@
+/**
+ * The SQLite database: one better-sqlite3 handle in WAL mode with
+ * synchronous=FULL (a committed write survives power loss), wrapped by Kysely.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { DatabaseSchema } from './schema.ts';
+
+export interface Database {
+  readonly kysely: Kysely<DatabaseSchema>;
+  /** The raw handle, for running multi-statement migration files. */
+  readonly sqlite: SQLite.Database;
+  readonly file: string;
+  close(): Promise<void>;
+}
+
+export function openDatabase(dataDir: string): Database {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, 'voice-app.sqlite');
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  let closed = false;
+  return {
+    kysely,
+    sqlite,
+    file,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await kysely.destroy(); // closes the better-sqlite3 handle too
+    },
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * HTTP: health, server stats, and the built client. Every response carries the
+ * headers that make the page crossOriginIsolated (COOP + COEP, needed for
+ * SharedArrayBuffer) and a CSP that allows WebAssembly compilation.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import Koa from 'koa';
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Content-Security-Policy': [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "worker-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "style-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+});
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.wav': 'audio/wav',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export interface HttpAppOptions {
+  clientDir: string;
+  /** Live server figures for GET /api/stats. */
+  stats: () => unknown;
+  health: () => { ok: boolean; [k: string]: unknown };
+}
+
+async function fileAt(file: string): Promise<number | null> {
+  try {
+    const s = await stat(file);
+    return s.isFile() ? s.size : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createHttpApp(options: HttpAppOptions): Koa {
+  const app = new Koa();
+  const root = path.resolve(options.clientDir);
+
+  app.use(async (ctx, next) => {
+    ctx.set(SECURITY_HEADERS);
+    await next();
+  });
+
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/health' || ctx.path === '/api/health') {
+      const h = options.health();
+      ctx.status = h.ok ? 200 : 503;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = h;
+      return;
+    }
+    if (ctx.path === '/api/stats') {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = options.stats();
+      return;
+    }
+    if (ctx.path.startsWith('/api/')) {
+      ctx.status = 404;
+      ctx.body = { error: 'not-found', message: `no API route ${ctx.path}` };
+      return;
+    }
+    await next();
+  });
+
+  // The built client: files as they are, and index.html for app routes (no dot in the last segment).
+  app.use(async (ctx) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.status = 405;
+      return;
+    }
+    let rel: string;
+    try {
+      rel = decodeURIComponent(ctx.path);
+    } catch {
+      ctx.status = 400;
+      return;
+    }
+    let file = path.resolve(root, '.' + path.posix.normalize('/' + rel));
+    if (file !== root && !file.startsWith(root + path.sep)) {
+      ctx.status = 404;
+      return;
+    }
+    let size = file === root ? null : await fileAt(file);
+    if (size === null && !path.posix.basename(rel).includes('.')) {
+      file = path.join(root, 'index.html');
+      size = await fileAt(file);
+    }
+    if (size === null) {
+      ctx.status = 404;
+      ctx.type = 'text/plain';
+      ctx.body = (await fileAt(path.join(root, 'index.html'))) === null
+        ? 'The web client is not built. Run "npm run build" (npm start does it for you).\n'
+        : 'Not found\n';
+      return;
+    }
+    ctx.status = 200;
+    ctx.type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    ctx.length = size;
+    // Hashed asset names can be cached for good; index.html and the service worker never.
+    ctx.set('Cache-Control', /[.-][A-Za-z0-9_-]{8,}\.(js|css|wasm)$/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file);
+  });
+
+  return app;
+}

@@ -1,0 +1,43 @@
+/**
+ * Per-sender admission limits and per-receiver queue limits, derived from the
+ * channel's ChannelConfig. Documented in docs/protocol.md ("Relay limits").
+ */
+import { SAMPLE_RATE, VOICE_HEADER_BYTES, WHISPER_TARGET_BYTES } from '../../shared/voice/constants.ts';
+import type { ChannelConfig } from '../../shared/control/protocol.ts';
+
+/** Headroom over the nominal frame rate and bitrate (VBR peaks, clock drift). */
+export const RATE_HEADROOM = 1.5;
+export const BITRATE_HEADROOM = 2;
+/** A sender may run this far ahead of its allowance before packets drop. */
+export const BURST_SECONDS = 0.25;
+/** Header-only pings a session may send. */
+export const PING_RATE_PER_SECOND = 4;
+export const PING_BURST = 8;
+/** "Voice late is voice lost": a receiver's queue may hold about this much audio. */
+export const RECEIVER_QUEUE_MS = 100;
+
+export interface SenderLimits {
+  packetsPerSecond: number;
+  packetBurst: number;
+  bytesPerSecond: number;
+  byteBurst: number;
+}
+
+export function senderLimitsFor(config: ChannelConfig): SenderLimits {
+  const framesPerSecond = SAMPLE_RATE / config.frameSamples;
+  const packetsPerSecond = framesPerSecond * RATE_HEADROOM;
+  const overhead = VOICE_HEADER_BYTES + WHISPER_TARGET_BYTES;
+  const bytesPerSecond = (config.bitrate / 8) * BITRATE_HEADROOM + packetsPerSecond * overhead;
+  return {
+    packetsPerSecond,
+    packetBurst: Math.max(4, Math.ceil(packetsPerSecond * BURST_SECONDS)),
+    bytesPerSecond,
+    byteBurst: Math.ceil(bytesPerSecond * BURST_SECONDS),
+  };
+}
+
+/** The least a receiver's queue may hold before drops start: RECEIVER_QUEUE_MS of one talker at this bitrate. */
+export function receiverQueueFloorBytes(config: ChannelConfig): number {
+  const frames = Math.max(1, Math.ceil((RECEIVER_QUEUE_MS / 1000) * (SAMPLE_RATE / config.frameSamples)));
+  return Math.ceil((config.bitrate / 8) * (RECEIVER_QUEUE_MS / 1000) * 1.25) + frames * VOICE_HEADER_BYTES;
+}

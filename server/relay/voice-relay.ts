@@ -1,0 +1,234 @@
+/**
+ * The relay hot path. Pure: datagrams come in by method call with the time as
+ * an argument, and go out through each member's VoiceSink. It owns no socket,
+ * timer or database; the control side pushes membership into it (see the
+ * ownership rule in docs/architecture.md). Per datagram it allocates nothing,
+ * logs nothing and awaits nothing: the header is parsed once into a reused
+ * object and the same bytes are handed to every receiver.
+ */
+import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-header.ts';
+import { ReplayWindow } from '../../shared/voice/replay-window.ts';
+import { TokenBucket } from '../../shared/util/token-bucket.ts';
+import type { ChannelConfig } from '../../shared/control/protocol.ts';
+import {
+  PING_BURST,
+  PING_RATE_PER_SECOND,
+  RECEIVER_QUEUE_MS,
+  receiverQueueFloorBytes,
+  senderLimitsFor,
+} from './relay-limits.ts';
+
+/** Where a member's datagrams go. Implementations must not throw. */
+export interface VoiceSink {
+  send(bytes: Uint8Array): void;
+  /** Bytes handed to `send` that are not on the wire yet. */
+  queuedBytes(): number;
+}
+
+export const DROP_REASONS = [
+  'malformed', // shorter than a header, bad reserved bits, token 0, empty whisper, text frame
+  'oversize', // longer than header + target + one Opus packet
+  'forged-token', // header token is not the session bound to the DataChannel it came on
+  'replay', // sequence already seen, or older than the 64-packet window
+  'rate-limited', // over the sender's packet or byte allowance
+  'muted', // sender is self-muted
+  'no-target', // whisper to a session that is not here (or is deaf, or is the sender)
+  'receiver-backlog', // receiver's queue already holds ~100 ms; dropped for that receiver only
+  'no-receiver', // nobody else in the channel
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export interface RelayCounters {
+  datagramsIn: number;
+  bytesIn: number;
+  /** Copies put on the wire (one per receiver). */
+  forwarded: number;
+  bytesOut: number;
+  keepalives: number;
+  pingsEchoed: number;
+  drops: Record<DropReason, number>;
+}
+
+function zeroCounters(): RelayCounters {
+  const drops = {} as Record<DropReason, number>;
+  for (const r of DROP_REASONS) drops[r] = 0;
+  return { datagramsIn: 0, bytesIn: 0, forwarded: 0, bytesOut: 0, keepalives: 0, pingsEchoed: 0, drops };
+}
+
+export interface MemberState {
+  channelId: number;
+  config: ChannelConfig;
+  selfMute: boolean;
+  selfDeaf: boolean;
+}
+
+class RelayMember {
+  readonly token: number;
+  channelId = 0;
+  selfMute = false;
+  selfDeaf = false;
+  sink: VoiceSink | null = null;
+  replay = new ReplayWindow();
+  packets: TokenBucket;
+  bytes: TokenBucket;
+  pings: TokenBucket;
+  queueFloorBytes = 0;
+  // Bytes offered to this receiver in the current and previous RECEIVER_QUEUE_MS window.
+  windowStart = 0;
+  offeredCur = 0;
+  offeredPrev = 0;
+
+  constructor(token: number, state: MemberState, nowMs: number) {
+    this.token = token;
+    const limits = senderLimitsFor(state.config);
+    this.packets = new TokenBucket(limits.packetsPerSecond, limits.packetBurst, nowMs);
+    this.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, nowMs);
+    this.pings = new TokenBucket(PING_RATE_PER_SECOND, PING_BURST, nowMs);
+    this.windowStart = nowMs;
+  }
+}
+
+export class VoiceRelay {
+  readonly #members = new Map<number, RelayMember>();
+  readonly #channels = new Map<number, RelayMember[]>();
+  readonly #header = createVoiceHeader();
+  #counters = zeroCounters();
+
+  /** Adds a member or updates its channel and state (control pushes this on join, move, mute). */
+  setMember(token: number, state: MemberState, nowMs: number): void {
+    let m = this.#members.get(token);
+    if (!m) {
+      m = new RelayMember(token, state, nowMs);
+      this.#members.set(token, m);
+    } else if (m.channelId !== state.channelId) {
+      const limits = senderLimitsFor(state.config);
+      m.packets = new TokenBucket(limits.packetsPerSecond, limits.packetBurst, nowMs);
+      m.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, nowMs);
+    }
+    if (m.channelId !== state.channelId) {
+      if (m.channelId !== 0) this.#leaveChannel(m);
+      m.channelId = state.channelId;
+      const list = this.#channels.get(state.channelId);
+      if (list) list.push(m);
+      else this.#channels.set(state.channelId, [m]);
+    }
+    m.selfMute = state.selfMute;
+    m.selfDeaf = state.selfDeaf;
+    m.queueFloorBytes = receiverQueueFloorBytes(state.config);
+  }
+
+  /** Binds (or unbinds, with null) the sink datagrams to this member go through. */
+  setSink(token: number, sink: VoiceSink | null): void {
+    const m = this.#members.get(token);
+    if (m) m.sink = sink;
+  }
+
+  removeMember(token: number): void {
+    const m = this.#members.get(token);
+    if (!m) return;
+    this.#leaveChannel(m);
+    this.#members.delete(token);
+  }
+
+  hasMember(token: number): boolean {
+    return this.#members.has(token);
+  }
+
+  /** Members of a channel, by token (for tests and stats; allocates). */
+  channelTokens(channelId: number): number[] {
+    return (this.#channels.get(channelId) ?? []).map((m) => m.token);
+  }
+
+  get counters(): Readonly<RelayCounters> {
+    return this.#counters;
+  }
+
+  /** Counts a drop decided outside the relay (e.g. a text frame on the voice lane). */
+  countDrop(reason: DropReason): void {
+    this.#counters.datagramsIn++;
+    this.#counters.drops[reason]++;
+  }
+
+  /**
+   * One datagram that arrived on the DataChannel bound to session `boundToken`.
+   * Returns the reason it was dropped as a whole, or null when it was handled
+   * (forwarded, echoed or ignored as a keep-alive).
+   */
+  receive(boundToken: number, bytes: Uint8Array, nowMs: number): DropReason | null {
+    const c = this.#counters;
+    c.datagramsIn++;
+    c.bytesIn += bytes.length;
+    const sender = this.#members.get(boundToken);
+    if (!sender) return this.#drop('no-receiver');
+    const h = this.#header;
+    const bad = readVoiceHeader(bytes, h);
+    if (bad !== null) return this.#drop(bad === 'too-long' ? 'oversize' : 'malformed');
+    if (h.kind === 'keepalive') {
+      c.keepalives++;
+      return null;
+    }
+    if (h.token !== boundToken) return this.#drop('forged-token');
+    if (h.kind === 'ping') {
+      if (!sender.pings.take(nowMs)) return this.#drop('rate-limited');
+      if (sender.sink === null) return this.#drop('no-receiver');
+      sender.sink.send(bytes);
+      c.pingsEchoed++;
+      c.bytesOut += bytes.length;
+      return null;
+    }
+    if (sender.replay.accept(h.sequence) !== 'fresh') return this.#drop('replay');
+    if (!sender.packets.take(nowMs) || !sender.bytes.take(nowMs, bytes.length)) return this.#drop('rate-limited');
+    if (sender.selfMute) return this.#drop('muted');
+    if (h.kind === 'whisper') {
+      const target = this.#members.get(h.target);
+      if (!target || target === sender || target.selfDeaf || target.sink === null) return this.#drop('no-target');
+      this.#offer(target, bytes, nowMs);
+      return null;
+    }
+    const list = this.#channels.get(sender.channelId);
+    let sent = 0;
+    if (list) {
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i]!;
+        if (r === sender || r.selfDeaf || r.sink === null) continue;
+        this.#offer(r, bytes, nowMs);
+        sent++;
+      }
+    }
+    return sent === 0 ? this.#drop('no-receiver') : null;
+  }
+
+  #offer(r: RelayMember, bytes: Uint8Array, nowMs: number): void {
+    const elapsed = nowMs - r.windowStart;
+    if (elapsed >= RECEIVER_QUEUE_MS) {
+      r.offeredPrev = elapsed >= 2 * RECEIVER_QUEUE_MS ? 0 : r.offeredCur;
+      r.offeredCur = 0;
+      r.windowStart = nowMs;
+    }
+    r.offeredCur += bytes.length;
+    // Queued bytes beyond what the last ~100 ms brought mean the head of the queue is older than that.
+    const window = r.offeredPrev > r.offeredCur ? r.offeredPrev : r.offeredCur;
+    const limit = window > r.queueFloorBytes ? window : r.queueFloorBytes;
+    const sink = r.sink!;
+    if (sink.queuedBytes() > limit) {
+      this.#counters.drops['receiver-backlog']++;
+      return;
+    }
+    sink.send(bytes);
+    this.#counters.forwarded++;
+    this.#counters.bytesOut += bytes.length;
+  }
+
+  #drop(reason: DropReason): DropReason {
+    this.#counters.drops[reason]++;
+    return reason;
+  }
+
+  #leaveChannel(m: RelayMember): void {
+    const list = this.#channels.get(m.channelId);
+    if (!list) return;
+    const i = list.indexOf(m);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.#channels.delete(m.channelId);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * One werift peer connection per session, carrying the voice lane: a DataChannel
+ * negotiated out of band (id 0, unordered, maxRetransmits 0) on both sides, since
+ * werift announces a channel it opens itself as ordered. The client offers; the
+ * peer answers with all its candidates (ICE lite, host candidates only).
+ */
+import { RTCPeerConnection, type RTCDataChannel } from 'werift';
+import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
+import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
+import type { VoiceSink } from '../relay/voice-relay.ts';
+import { patchWeriftSctp } from './werift-patches.ts';
+import { announceAddress } from './sdp-candidates.ts';
+import type { DtlsKeys } from './dtls-identity.ts';
+import { createLogger } from '../util/log.ts';
+
+const log = createLogger('rtc');
+
+export interface PeerOptions {
+  portRange: readonly [number, number] | null;
+  extraHostAddresses: readonly string[];
+  announcedAddress: string | null;
+  /** The server's persistent DTLS identity (dtls-identity.ts). */
+  dtlsKeys: DtlsKeys | null;
+}
+
+export type PeerEvents = {
+  /** The voice lane opened. */
+  open: [];
+  /** The connection failed or closed; the peer is finished. */
+  closed: [];
+};
+
+export interface RemoteCandidate {
+  candidate: string;
+  sdpMid: string | null;
+  sdpMLineIndex: number | null;
+}
+
+export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
+  readonly #pc: RTCPeerConnection;
+  readonly #dc: RTCDataChannel;
+  readonly #onDatagram: (bytes: Uint8Array) => void;
+  readonly #onTextFrame: () => void;
+  #closed = false;
+  /** Sends that werift refused (channel not open, association gone). */
+  sendErrors = 0;
+
+  /**
+   * @param onDatagram called with every binary message from the client (hot path).
+   * @param onTextFrame called for a text message, which the voice lane does not carry.
+   */
+  constructor(options: PeerOptions, onDatagram: (bytes: Uint8Array) => void, onTextFrame: () => void) {
+    super();
+    this.#onDatagram = onDatagram;
+    this.#onTextFrame = onTextFrame;
+    this.#pc = new RTCPeerConnection({
+      iceLite: true,
+      iceServers: [],
+      iceUseIpv6: true,
+      ...(options.dtlsKeys ? { dtls: { keys: options.dtlsKeys as never } } : {}),
+      ...(options.portRange ? { icePortRange: [options.portRange[0], options.portRange[1]] as [number, number] } : {}),
+      ...(options.extraHostAddresses.length > 0 ? { iceAdditionalHostAddresses: [...options.extraHostAddresses] } : {}),
+    });
+    this.#dc = this.#pc.createDataChannel(VOICE_CHANNEL_LABEL, {
+      negotiated: true,
+      id: VOICE_CHANNEL_ID,
+      ordered: false,
+      maxRetransmits: 0,
+    });
+    this.#dc.onMessage.subscribe((msg: Buffer | string) => {
+      if (typeof msg === 'string') this.#onTextFrame();
+      else this.#onDatagram(msg);
+    });
+    this.#dc.stateChanged.subscribe((state) => {
+      if (state === 'open') this.safeEmit('open');
+    });
+    this.#pc.connectionStateChange.subscribe((state) => {
+      if (state === 'failed' || state === 'closed') this.close();
+    });
+  }
+
+  /** Applies the client's offer and returns the answer SDP (candidates included). */
+  async answer(offerSdp: string, announcedAddress: string | null): Promise<string> {
+    await this.#pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    const sctp = (this.#pc.sctpTransport as unknown as { sctp?: object } | undefined)?.sctp;
+    if (!sctp) throw new Error('the offer has no data channel (m=application) section');
+    patchWeriftSctp(sctp);
+    await this.#pc.setLocalDescription(await this.#pc.createAnswer());
+    const sdp = this.#pc.localDescription?.sdp;
+    if (!sdp) throw new Error('werift produced no local description');
+    return announcedAddress ? announceAddress(sdp, announcedAddress) : sdp;
+  }
+
+  async addRemoteCandidate(c: RemoteCandidate): Promise<void> {
+    if (this.#closed || c.candidate === '') return;
+    await this.#pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined });
+  }
+
+  get isOpen(): boolean {
+    return !this.#closed && this.#dc.readyState === 'open';
+  }
+
+  send(bytes: Uint8Array): void {
+    if (!this.isOpen) {
+      this.sendErrors++;
+      return;
+    }
+    try {
+      this.#dc.send(bytes as Buffer);
+    } catch {
+      // werift throws synchronously only for an oversize message or a torn-down association.
+      this.sendErrors++;
+    }
+  }
+
+  queuedBytes(): number {
+    return this.#dc.bufferedAmount;
+  }
+
+  /** Idempotent; emits `closed` once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pc.close().catch((error: unknown) => log.warn('peer close failed', { error }));
+    this.safeEmit('closed');
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Corrections to werift 0.25.2's SCTP partial reliability, applied to the SCTP
+ * class the first time a peer connection exposes it (the ESM bundle does not
+ * export the class itself).
+ *
+ * werift's `maybeAbandon` tests `!!chunk.maxRetransmits`, so a channel with
+ * maxRetransmits 0 — exactly what voice wants — is treated as fully reliable:
+ * a lost datagram is retransmitted until it arrives, seconds late, and every
+ * later one queues behind it in the congestion window. It also marks the wrong
+ * chunk (the first DATA chunk in the queue, not the one being judged).
+ * The replacement abandons a chunk once it has been sent more than
+ * maxRetransmits times, marks that chunk's own fragments, and lets werift's
+ * updateAdvancedPeerAckPoint send FORWARD-TSN (RFC 3758) so the peer skips it.
+ * e2e/integration/voice-loss.test.ts proves the effect on the wire.
+ */
+const PATCHED = Symbol.for('voice-app.werift-sctp-patched');
+
+const SCTP_DATA_LAST_FRAG = 0x01;
+const SCTP_DATA_FIRST_FRAG = 0x02;
+
+interface SentChunk {
+  abandoned: boolean;
+  retransmit: boolean;
+  flags: number;
+  sentCount: number;
+  maxRetransmits?: number | undefined;
+  expiry?: number | undefined;
+}
+
+interface SctpLike {
+  sentQueue: SentChunk[];
+}
+
+function maybeAbandon(this: SctpLike, chunk: SentChunk): boolean {
+  if (chunk.abandoned) return true;
+  const overRetransmits = chunk.maxRetransmits !== undefined && chunk.maxRetransmits !== null && chunk.sentCount > chunk.maxRetransmits;
+  // werift stores expiry in mixed units (ms + s); keep its own rule for it, unchanged.
+  const expired = !!chunk.expiry && chunk.expiry < Date.now() / 1000;
+  if (!overRetransmits && !expired) return false;
+  const queue = this.sentQueue;
+  const at = queue.indexOf(chunk);
+  if (at < 0) {
+    chunk.abandoned = true;
+    chunk.retransmit = false;
+    return true;
+  }
+  // A message is abandoned whole: walk back to its first fragment and forward to its last.
+  let first = at;
+  while (first > 0 && (queue[first]!.flags & SCTP_DATA_FIRST_FRAG) === 0) first--;
+  for (let i = first; i < queue.length; i++) {
+    const c = queue[i]!;
+    c.abandoned = true;
+    c.retransmit = false;
+    if ((c.flags & SCTP_DATA_LAST_FRAG) !== 0) break;
+  }
+  return true;
+}
+
+/** Patches the SCTP class behind `sctpInstance` once per process; returns true if this call patched it. */
+export function patchWeriftSctp(sctpInstance: object): boolean {
+  const proto = Object.getPrototypeOf(sctpInstance) as Record<string | symbol, unknown>;
+  if (proto[PATCHED]) return false;
+  if (typeof proto['maybeAbandon'] !== 'function') {
+    throw new Error('werift SCTP has no maybeAbandon: the werift version changed, review server/rtc/werift-patches.ts');
+  }
+  proto['maybeAbandon'] = maybeAbandon;
+  proto[PATCHED] = true;
+  return true;
+}
+
+export function isWeriftSctpPatched(sctpInstance: object): boolean {
+  return Boolean((Object.getPrototypeOf(sctpInstance) as Record<symbol, unknown>)[PATCHED]);
+}

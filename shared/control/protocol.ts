@@ -1,0 +1,192 @@
+/**
+ * The control lane: JSON text frames over one WebSocket, each a member of a
+ * discriminated union on `type`. Both directions are validated at the edge with
+ * these schemas. Message types and fields are append-only; the protocol version
+ * travels in `hello`/`resume`. See docs/protocol.md.
+ */
+import { z } from 'zod';
+import { ALLOWED_FRAME_SAMPLES } from '../voice/constants.ts';
+
+export const PROTOCOL_VERSION = 1;
+/** Largest control frame either side accepts (bytes); bigger frames close the socket with 1009. */
+export const MAX_CONTROL_MESSAGE_BYTES = 64 * 1024;
+export const MAX_NICKNAME_LENGTH = 32;
+export const MAX_CHAT_LENGTH = 2000;
+export const MAX_SDP_LENGTH = 32 * 1024;
+
+const u32 = z.number().int().min(0).max(0xffff_ffff);
+const token = z.number().int().min(1).max(0xffff_ffff);
+const channelId = z.number().int().min(1).max(0x7fff_ffff);
+const nickname = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_NICKNAME_LENGTH)
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'control characters are not allowed');
+
+export const channelConfigSchema = z.object({
+  /** Opus target bitrate in bits per second. */
+  bitrate: z.number().int().min(6_000).max(510_000),
+  /** Samples per Opus frame at 48 kHz. */
+  frameSamples: z.union(ALLOWED_FRAME_SAMPLES.map((n) => z.literal(n)) as [z.ZodLiteral<480>, z.ZodLiteral<960>, z.ZodLiteral<1920>, z.ZodLiteral<2880>]),
+});
+export type ChannelConfig = z.infer<typeof channelConfigSchema>;
+
+export const channelInfoSchema = z.object({
+  id: channelId,
+  parentId: channelId.nullable(),
+  name: z.string().min(1).max(64),
+  position: z.number().int(),
+  /** 0 means no limit. */
+  maxUsers: z.number().int().min(0),
+  config: channelConfigSchema,
+});
+export type ChannelInfo = z.infer<typeof channelInfoSchema>;
+
+export const userInfoSchema = z.object({
+  sessionToken: token,
+  nickname: z.string(),
+  channelId,
+  selfMute: z.boolean(),
+  selfDeaf: z.boolean(),
+});
+export type UserInfo = z.infer<typeof userInfoSchema>;
+
+const iceCandidate = {
+  /** The candidate line; '' signals end of candidates. */
+  candidate: z.string().max(1024),
+  sdpMid: z.string().max(64).nullable(),
+  sdpMLineIndex: z.number().int().min(0).max(64).nullable(),
+};
+
+// ---- client → server -------------------------------------------------------
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('hello'), protocol: z.number().int(), nickname, client: z.string().max(64).optional() }),
+  z.object({
+    type: z.literal('resume'),
+    protocol: z.number().int(),
+    sessionToken: token,
+    resumeSecret: z.string().min(1).max(128),
+  }),
+  z.object({ type: z.literal('join'), channelId, password: z.string().max(128).optional() }),
+  z.object({ type: z.literal('chat'), text: z.string().trim().min(1).max(MAX_CHAT_LENGTH) }),
+  z.object({ type: z.literal('set-self'), selfMute: z.boolean(), selfDeaf: z.boolean() }),
+  z.object({ type: z.literal('rtc-offer'), sdp: z.string().min(1).max(MAX_SDP_LENGTH) }),
+  z.object({ type: z.literal('rtc-candidate'), ...iceCandidate }),
+  z.object({ type: z.literal('ping'), id: u32, clientTime: z.number().finite() }),
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export type ClientMessageType = ClientMessage['type'];
+
+// ---- server → client -------------------------------------------------------
+
+export const joinDeniedReasonSchema = z.enum(['no-such-channel', 'channel-full']);
+export type JoinDeniedReason = z.infer<typeof joinDeniedReasonSchema>;
+
+export const leaveReasonSchema = z.enum(['quit', 'timeout', 'server-shutdown']);
+export type LeaveReason = z.infer<typeof leaveReasonSchema>;
+
+export const resumeDeniedReasonSchema = z.enum(['unknown-session', 'bad-secret', 'protocol-version']);
+
+export const errorCodeSchema = z.enum([
+  'bad-message', // not JSON, or not a valid message
+  'protocol-version', // hello/resume with a version this server does not speak
+  'not-ready', // a session message before hello/resume
+  'already-greeted', // a second hello/resume on one socket
+  'rate-limited', // too many messages; this one was dropped
+  'rtc-failed', // the offer could not be answered
+  'internal', // the server failed; the message was not applied
+]);
+export type ErrorCode = z.infer<typeof errorCodeSchema>;
+
+const sessionSnapshot = {
+  sessionToken: token,
+  channelId,
+  channels: z.array(channelInfoSchema),
+  users: z.array(userInfoSchema),
+};
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('welcome'),
+    protocol: z.number().int(),
+    serverName: z.string(),
+    ...sessionSnapshot,
+    /** Secret for `resume`; never shown to other clients, never sent on the voice lane. */
+    resumeSecret: z.string(),
+    resumeGraceMs: z.number().int().min(0),
+    maxChatLength: z.number().int().min(1),
+  }),
+  z.object({
+    type: z.literal('resumed'),
+    ...sessionSnapshot,
+    /** The secret rotates on every resume; the previous one no longer works. */
+    resumeSecret: z.string(),
+  }),
+  z.object({ type: z.literal('resume-denied'), reason: resumeDeniedReasonSchema, message: z.string() }),
+  z.object({ type: z.literal('joined'), channelId }),
+  z.object({ type: z.literal('join-denied'), channelId, reason: joinDeniedReasonSchema, message: z.string() }),
+  z.object({ type: z.literal('user-joined'), user: userInfoSchema }),
+  z.object({ type: z.literal('user-left'), sessionToken: token, reason: leaveReasonSchema }),
+  z.object({ type: z.literal('user-moved'), sessionToken: token, channelId }),
+  z.object({ type: z.literal('user-state'), sessionToken: token, selfMute: z.boolean(), selfDeaf: z.boolean() }),
+  z.object({
+    type: z.literal('chat'),
+    id: z.number().int().min(1),
+    channelId,
+    sender: z.object({ sessionToken: token, nickname: z.string() }),
+    text: z.string(),
+    /** Server clock, ms since the Unix epoch. */
+    serverTime: z.number(),
+  }),
+  z.object({ type: z.literal('rtc-answer'), sdp: z.string() }),
+  z.object({ type: z.literal('rtc-candidate'), ...iceCandidate }),
+  z.object({ type: z.literal('pong'), id: u32, clientTime: z.number(), serverTime: z.number() }),
+  z.object({ type: z.literal('error'), code: errorCodeSchema, message: z.string(), ref: z.string().optional() }),
+]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+export type ServerMessageType = ServerMessage['type'];
+export type ServerMessageOf<T extends ServerMessageType> = Extract<ServerMessage, { type: T }>;
+export type ClientMessageOf<T extends ClientMessageType> = Extract<ClientMessage, { type: T }>;
+
+/** WebSocket close codes the server uses (4000–4999 is the application range). */
+export const CloseCode = {
+  /** Client or server ends the session on purpose: no resume. */
+  normal: 1000,
+  goingAway: 1001,
+  tooBig: 1009,
+  /** A newer connection resumed this session. */
+  superseded: 4001,
+  /** Too many invalid or rate-limited messages. */
+  abuse: 4002,
+  /** No hello/resume within the handshake timeout. */
+  handshakeTimeout: 4003,
+} as const;
+
+export type DecodedFrame<T> = { ok: true; value: T } | { ok: false; reason: string; ref?: string };
+
+function parseFrame<T>(schema: z.ZodType<T>, text: string): DecodedFrame<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  const r = schema.safeParse(json);
+  if (r.success) return { ok: true, value: r.data };
+  const ref = typeof json === 'object' && json !== null && typeof (json as { type?: unknown }).type === 'string'
+    ? (json as { type: string }).type.slice(0, 32)
+    : undefined;
+  const issue = r.error.issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.join('.') + ': ' : '';
+  return { ok: false, reason: `${where}${issue?.message ?? 'invalid'}`, ...(ref === undefined ? {} : { ref }) };
+}
+
+export function parseClientMessage(text: string): DecodedFrame<ClientMessage> {
+  return parseFrame(clientMessageSchema, text);
+}
+
+export function parseServerMessage(text: string): DecodedFrame<ServerMessage> {
+  return parseFrame(serverMessageSchema, text);
+}
