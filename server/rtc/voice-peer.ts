@@ -8,12 +8,14 @@ import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
 import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import type { VoiceSink } from '../relay/voice-relay.ts';
-import { patchWeriftSctp } from './werift-patches.ts';
+import { patchWeriftDtls, patchWeriftSctp } from './werift-patches.ts';
 import { announceAddress } from './sdp-candidates.ts';
 import type { DtlsKeys } from './dtls-identity.ts';
 import { createLogger } from '../util/log.ts';
 
 const log = createLogger('rtc');
+
+patchWeriftDtls();
 
 export interface PeerOptions {
   portRange: readonly [number, number] | null;

@@ -1,7 +1,16 @@
 /**
- * Corrections to werift 0.25.2's SCTP partial reliability, applied to the SCTP
- * class the first time a peer connection exposes it (the ESM bundle does not
- * export the class itself).
+ * Corrections to werift 0.25.2, each proven by a test that fails without it.
+ *
+ * 1. DTLS record sequence reuse. werift numbers the Finished record in epoch 1
+ * with the sequence counter it used in epoch 0 (say 6), then resets the counter,
+ * so the sixth application record of epoch 1 reuses number 6 and the peer's
+ * anti-replay window (RFC 6347 §4.1.2.6) discards it: the 4th or so DataChannel
+ * message of every connection vanished. The fix keeps the record numbers of
+ * each epoch strictly increasing at the one place every encrypted record
+ * passes (CipherContext.encryptPacket), before the AEAD nonce is derived.
+ *
+ * 2. SCTP partial reliability, applied to the SCTP class the first time a peer
+ * connection exposes it (the ESM bundle does not export the class itself).
  *
  * werift's `maybeAbandon` tests `!!chunk.maxRetransmits`, so a channel with
  * maxRetransmits 0 — exactly what voice wants — is treated as fully reliable:
@@ -13,7 +22,42 @@
  * updateAdvancedPeerAckPoint send FORWARD-TSN (RFC 3758) so the peer skips it.
  * e2e/integration/voice-loss.test.ts proves the effect on the wire.
  */
+import { CipherContext } from 'werift';
+
 const PATCHED = Symbol.for('voice-app.werift-sctp-patched');
+const DTLS_PATCHED = Symbol.for('voice-app.werift-dtls-patched');
+const LAST_RECORD = Symbol('voice-app.last-record');
+
+interface RecordHeader {
+  epoch: number;
+  sequenceNumber: number;
+}
+
+type CipherWithLast = { [LAST_RECORD]?: { epoch: number; seq: number } };
+
+/** Installs fix 1 on werift's CipherContext; idempotent. */
+export function patchWeriftDtls(): void {
+  const proto = CipherContext.prototype as unknown as Record<symbol | string, unknown>;
+  if (proto[DTLS_PATCHED]) return;
+  const original = proto['encryptPacket'] as (this: unknown, pkt: { recordLayerHeader: RecordHeader }) => unknown;
+  if (typeof original !== 'function') throw new Error('werift CipherContext has no encryptPacket: review server/rtc/werift-patches.ts');
+  proto['encryptPacket'] = function encryptPacket(this: CipherWithLast, pkt: { recordLayerHeader: RecordHeader }) {
+    const h = pkt.recordLayerHeader;
+    const last = this[LAST_RECORD];
+    if (last === undefined || last.epoch !== h.epoch) {
+      this[LAST_RECORD] = { epoch: h.epoch, seq: h.sequenceNumber };
+    } else {
+      if (h.sequenceNumber <= last.seq) h.sequenceNumber = last.seq + 1;
+      last.seq = h.sequenceNumber;
+    }
+    return original.call(this, pkt);
+  };
+  proto[DTLS_PATCHED] = true;
+}
+
+export function isWeriftDtlsPatched(): boolean {
+  return Boolean((CipherContext.prototype as unknown as Record<symbol, unknown>)[DTLS_PATCHED]);
+}
 
 const SCTP_DATA_LAST_FRAG = 0x01;
 const SCTP_DATA_FIRST_FRAG = 0x02;

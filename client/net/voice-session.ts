@@ -1,0 +1,457 @@
+/**
+ * One client session: control lane state machine, WebRTC signalling for the
+ * voice lane, reconnect with resume, and datagram send/receive with sequence
+ * and timestamp. Written against the W3C WebSocket and RTCPeerConnection APIs
+ * only, so the browser uses it with its own and Node with `ws` + @roamhq/wrtc
+ * (client/node/node-voice-session.ts).
+ */
+import {
+  CloseCode,
+  PROTOCOL_VERSION,
+  parseServerMessage,
+  type ChannelConfig,
+  type ClientMessage,
+  type ServerMessage,
+  type ServerMessageOf,
+} from '../../shared/control/protocol.ts';
+import { FRAME_SAMPLES, VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL, VOICE_HEADER_BYTES } from '../../shared/voice/constants.ts';
+import { advanceTimestamp, nextSequence } from '../../shared/voice/sequence.ts';
+import { encodeVoiceDatagram } from '../../shared/voice/voice-header.ts';
+import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
+import { assertNever } from '../../shared/util/result.ts';
+import { Roster } from './roster.ts';
+
+export interface VoiceSessionPlatform {
+  WebSocket: new (url: string) => WebSocket;
+  RTCPeerConnection: new (config?: RTCConfiguration) => RTCPeerConnection;
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
+}
+
+export interface VoiceSessionOptions {
+  /** ws:// or wss:// URL of the control lane (…/control). */
+  url: string;
+  nickname: string;
+  /** Control-lane ping period; two missed pongs count as a dropped lane. */
+  pingIntervalMs?: number;
+  /** How long to wait for ICE gathering before sending the offer anyway. */
+  gatherTimeoutMs?: number;
+}
+
+export type VoiceSessionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export type VoiceSessionEvents = {
+  state: [VoiceSessionState];
+  /** Every validated server message, after the roster has applied it. */
+  message: [ServerMessage];
+  /** The voice lane is open (after connect, resume or renegotiation). */
+  'voice-open': [];
+  /** A datagram from the relay (header + payload), as received. */
+  datagram: [Uint8Array];
+  /** Round-trip time of a header-only ping over the voice lane, in ms. */
+  'udp-rtt': [number];
+  /** Round-trip time of a control-lane ping, in ms. */
+  'tcp-rtt': [number];
+  /** Something went wrong that the user may need to know; the session carries on unless `closed` follows. */
+  problem: [string];
+  closed: [reason: string];
+};
+
+const RESUME_BACKOFF_MS = [100, 250, 500, 1000, 2000];
+
+export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
+  readonly roster = new Roster();
+  readonly #platform: VoiceSessionPlatform;
+  readonly #options: Required<VoiceSessionOptions>;
+  #state: VoiceSessionState = 'connecting';
+  #ws: WebSocket | null = null;
+  #pc: RTCPeerConnection | null = null;
+  #dc: RTCDataChannel | null = null;
+  #token = 0;
+  #resumeSecret = '';
+  #resumeGraceMs = 0;
+  #channelId = 0;
+  #sequence = 0;
+  #timestamp = 0;
+  #pingSequence = 0;
+  #pingId = 0;
+  #pendingPings = new Map<number, number>();
+  #pingTimer: ReturnType<typeof setInterval> | null = null;
+  #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  #droppedAt = 0;
+  #attempt = 0;
+  #welcomeWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  constructor(options: VoiceSessionOptions, platform: VoiceSessionPlatform) {
+    super();
+    this.#platform = platform;
+    this.#options = { pingIntervalMs: 5000, gatherTimeoutMs: 2000, ...options };
+  }
+
+  // ---- public state -----------------------------------------------------------
+
+  get state(): VoiceSessionState {
+    return this.#state;
+  }
+  get sessionToken(): number {
+    return this.#token;
+  }
+  get channelId(): number {
+    return this.#channelId;
+  }
+  get channelConfig(): ChannelConfig | undefined {
+    return this.roster.channels.get(this.#channelId)?.config;
+  }
+  get voiceOpen(): boolean {
+    return this.#dc?.readyState === 'open';
+  }
+  /** Bytes queued on the voice lane (a sender drops frames rather than queue much). */
+  get voiceBufferedAmount(): number {
+    return this.#dc?.bufferedAmount ?? 0;
+  }
+
+  // ---- life cycle ---------------------------------------------------------------
+
+  /** Opens the control lane and says hello; resolves on welcome, rejects if the server refuses. */
+  connect(): Promise<void> {
+    if (this.#ws) return Promise.reject(new Error('already connected'));
+    const done = new Promise<void>((resolve, reject) => this.#welcomeWaiters.push({ resolve, reject }));
+    this.#openSocket(false);
+    return done;
+  }
+
+  /** Leaves for good: the server ends the session at once (no resume). */
+  close(reason = 'closed by the user'): void {
+    if (this.#state === 'closed') return;
+    this.#ws?.close(CloseCode.normal, 'bye');
+    this.#finish(reason);
+  }
+
+  // ---- control requests -----------------------------------------------------------
+
+  join(channelId: number, password?: string): void {
+    this.#send(password === undefined ? { type: 'join', channelId } : { type: 'join', channelId, password });
+  }
+
+  sendChat(text: string): void {
+    this.#send({ type: 'chat', text });
+  }
+
+  setSelf(selfMute: boolean, selfDeaf: boolean): void {
+    this.#send({ type: 'set-self', selfMute, selfDeaf });
+  }
+
+  /** Sends a control-lane ping; the answer arrives as a `tcp-rtt` event. */
+  pingControl(): void {
+    const id = (this.#pingId = (this.#pingId + 1) >>> 0);
+    this.#pendingPings.set(id, this.#platform.now());
+    this.#send({ type: 'ping', id, clientTime: Date.now() });
+  }
+
+  /** Sends arbitrary text on the control lane (tests use it for malformed input). */
+  sendRawControl(text: string): void {
+    if (this.#ws?.readyState === 1) this.#ws.send(text);
+  }
+
+  // ---- voice lane ----------------------------------------------------------------
+
+  /**
+   * Sends one Opus frame with the next sequence. `timestamp` defaults to the
+   * previous one + 960 samples; pass the capture clock's value to mark gaps.
+   * `target` makes it a whisper to that session. Returns false when the lane is not open.
+   */
+  sendVoice(opus: Uint8Array, options: { timestamp?: number; target?: number } = {}): boolean {
+    if (!this.voiceOpen || this.#token === 0) return false;
+    const timestamp = options.timestamp ?? this.#timestamp;
+    const bytes = encodeVoiceDatagram({ token: this.#token, sequence: this.#sequence, timestamp, target: options.target ?? 0 }, opus);
+    this.#sequence = nextSequence(this.#sequence);
+    this.#timestamp = advanceTimestamp(timestamp, FRAME_SAMPLES);
+    return this.sendDatagram(bytes);
+  }
+
+  /** A header-only ping over the voice lane; the echo arrives as `udp-rtt`. */
+  pingVoice(): boolean {
+    if (!this.voiceOpen || this.#token === 0) return false;
+    const bytes = encodeVoiceDatagram({ token: this.#token, sequence: this.#pingSequence, timestamp: Math.floor(this.#platform.now()) >>> 0 }, new Uint8Array(0));
+    this.#pingSequence = nextSequence(this.#pingSequence);
+    return this.sendDatagram(bytes);
+  }
+
+  /** Sends raw bytes on the voice lane as they are. */
+  sendDatagram(bytes: Uint8Array): boolean {
+    const dc = this.#dc;
+    if (!dc || dc.readyState !== 'open') return false;
+    try {
+      dc.send(bytes as Uint8Array<ArrayBuffer>);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The next sequence number sendVoice will use. */
+  get nextVoiceSequence(): number {
+    return this.#sequence;
+  }
+
+  // ---- control lane internals -------------------------------------------------------
+
+  #send(msg: ClientMessage): void {
+    if (this.#ws?.readyState === 1) this.#ws.send(JSON.stringify(msg));
+  }
+
+  #openSocket(resume: boolean): void {
+    const ws = new this.#platform.WebSocket(this.#options.url);
+    this.#ws = ws;
+    ws.onopen = () => {
+      if (this.#ws !== ws) return;
+      if (resume) this.#send({ type: 'resume', protocol: PROTOCOL_VERSION, sessionToken: this.#token, resumeSecret: this.#resumeSecret });
+      else this.#send({ type: 'hello', protocol: PROTOCOL_VERSION, nickname: this.#options.nickname });
+    };
+    ws.onmessage = (event: MessageEvent) => {
+      if (this.#ws !== ws) return;
+      if (typeof event.data !== 'string') return this.#emitProblem('the server sent a binary control frame');
+      const parsed = parseServerMessage(event.data);
+      if (!parsed.ok) return this.#emitProblem(`invalid message from the server: ${parsed.reason}`);
+      this.#onMessage(parsed.value);
+    };
+    ws.onclose = (event: CloseEvent) => {
+      if (this.#ws !== ws) return;
+      this.#ws = null;
+      this.#onSocketClosed(event.code, event.reason);
+    };
+    ws.onerror = () => {
+      // The close event that follows carries the outcome.
+    };
+  }
+
+  #onSocketClosed(code: number, reason: string): void {
+    this.#stopPinging();
+    if (this.#state === 'closed') return;
+    const final =
+      code === CloseCode.normal || code === CloseCode.goingAway || code === CloseCode.superseded || code === CloseCode.abuse || code === 1002;
+    if (this.#token === 0 || final) {
+      this.#finish(reason || (this.#token === 0 ? 'the server could not be reached' : `closed by the server (${code})`));
+      return;
+    }
+    if (this.#state !== 'reconnecting') {
+      this.#droppedAt = this.#platform.now();
+      this.#attempt = 0;
+      this.#setState('reconnecting');
+    }
+    this.#scheduleResume();
+  }
+
+  #scheduleResume(): void {
+    const elapsed = this.#platform.now() - this.#droppedAt;
+    if (elapsed > this.#resumeGraceMs + 1000) {
+      this.#finish('the server did not come back within the resume grace period');
+      return;
+    }
+    const delay = RESUME_BACKOFF_MS[Math.min(this.#attempt, RESUME_BACKOFF_MS.length - 1)]!;
+    this.#attempt++;
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = null;
+      if (this.#state === 'reconnecting') this.#openSocket(true);
+    }, delay);
+  }
+
+  #onMessage(msg: ServerMessage): void {
+    this.roster.apply(msg);
+    switch (msg.type) {
+      case 'welcome':
+        this.#token = msg.sessionToken;
+        this.#resumeSecret = msg.resumeSecret;
+        this.#resumeGraceMs = msg.resumeGraceMs;
+        this.#channelId = msg.channelId;
+        this.#setState('connected');
+        this.#startPinging();
+        void this.#negotiate();
+        for (const w of this.#welcomeWaiters.splice(0)) w.resolve();
+        break;
+      case 'resumed':
+        this.#resumeSecret = msg.resumeSecret;
+        this.#channelId = msg.channelId;
+        this.#attempt = 0;
+        this.#setState('connected');
+        this.#startPinging();
+        // The voice lane may have survived the control lane; renegotiate only if it did not.
+        if (!this.#voiceHealthy()) void this.#negotiate();
+        break;
+      case 'resume-denied':
+        this.#ws?.close(CloseCode.normal, 'resume denied');
+        this.#finish(`resume refused: ${msg.message}`);
+        break;
+      case 'joined':
+        this.#channelId = msg.channelId;
+        this.roster.moveSelf(this.#token, msg.channelId);
+        break;
+      case 'rtc-answer':
+        this.#pc?.setRemoteDescription({ type: 'answer', sdp: msg.sdp }).catch((e: unknown) => {
+          this.#emitProblem(`voice lane: could not apply the answer: ${(e as Error).message}`);
+        });
+        break;
+      case 'rtc-candidate':
+        if (msg.candidate !== '') {
+          this.#pc?.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.sdpMid, sdpMLineIndex: msg.sdpMLineIndex }).catch((e: unknown) => {
+            this.#emitProblem(`voice lane: bad candidate from the server: ${(e as Error).message}`);
+          });
+        }
+        break;
+      case 'pong': {
+        const sent = this.#pendingPings.get(msg.id);
+        if (sent !== undefined) {
+          this.#pendingPings.delete(msg.id);
+          this.safeEmit('tcp-rtt', this.#platform.now() - sent);
+        }
+        break;
+      }
+      case 'error':
+        if (msg.code === 'protocol-version') {
+          for (const w of this.#welcomeWaiters.splice(0)) w.reject(new Error(msg.message));
+        }
+        this.#emitProblem(`${msg.code}: ${msg.message}`);
+        break;
+      case 'join-denied':
+      case 'user-joined':
+      case 'user-left':
+      case 'user-moved':
+      case 'user-state':
+      case 'chat':
+        break;
+      default:
+        assertNever(msg, 'server message');
+    }
+    this.safeEmit('message', msg);
+  }
+
+  #startPinging(): void {
+    this.#stopPinging();
+    this.#pendingPings.clear();
+    this.#pingTimer = setInterval(() => {
+      // Two unanswered pings: the lane is dead even if TCP has not noticed.
+      if (this.#pendingPings.size >= 2) {
+        this.#pendingPings.clear();
+        this.#ws?.close(4000, 'no pong');
+        const ws = this.#ws;
+        this.#ws = null;
+        if (ws) this.#onSocketClosed(4000, 'no pong');
+        return;
+      }
+      this.pingControl();
+    }, this.#options.pingIntervalMs);
+  }
+
+  #stopPinging(): void {
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.#pingTimer = null;
+  }
+
+  // ---- voice lane internals ------------------------------------------------------------
+
+  #voiceHealthy(): boolean {
+    const s = this.#pc?.connectionState;
+    return this.voiceOpen && (s === 'connected' || s === 'connecting');
+  }
+
+  async #negotiate(): Promise<void> {
+    this.#closePeer();
+    const pc = new this.#platform.RTCPeerConnection({ iceServers: [] });
+    this.#pc = pc;
+    const dc = pc.createDataChannel(VOICE_CHANNEL_LABEL, { negotiated: true, id: VOICE_CHANNEL_ID, ordered: false, maxRetransmits: 0 });
+    dc.binaryType = 'arraybuffer';
+    this.#dc = dc;
+    dc.onopen = () => {
+      if (this.#dc === dc) this.safeEmit('voice-open');
+    };
+    dc.onmessage = (event: MessageEvent) => {
+      if (this.#dc !== dc || !(event.data instanceof ArrayBuffer)) return;
+      this.#onDatagram(new Uint8Array(event.data));
+    };
+    pc.onconnectionstatechange = () => {
+      if (this.#pc !== pc) return;
+      if (pc.connectionState === 'failed' && this.#state === 'connected') {
+        this.#emitProblem('voice lane failed; renegotiating');
+        void this.#negotiate();
+      }
+    };
+    let offerSent = false;
+    pc.onicecandidate = (event: RTCPeerConnectionIceEvent) => {
+      if (this.#pc !== pc || !offerSent) return;
+      const c = event.candidate;
+      this.#send({ type: 'rtc-candidate', candidate: c?.candidate ?? '', sdpMid: c?.sdpMid ?? null, sdpMLineIndex: c?.sdpMLineIndex ?? null });
+    };
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await this.#gathered(pc);
+      if (this.#pc !== pc) return;
+      const sdp = pc.localDescription?.sdp;
+      if (!sdp) throw new Error('no local description');
+      this.#send({ type: 'rtc-offer', sdp });
+      offerSent = true;
+    } catch (e) {
+      this.#emitProblem(`voice lane: could not create an offer: ${(e as Error).message}`);
+    }
+  }
+
+  #gathered(pc: RTCPeerConnection): Promise<void> {
+    if (pc.iceGatheringState === 'complete') return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, this.#options.gatherTimeoutMs);
+      pc.onicegatheringstatechange = () => {
+        if (pc.iceGatheringState === 'complete') {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+    });
+  }
+
+  #onDatagram(bytes: Uint8Array): void {
+    // Our own header-only ping, echoed by the relay: the timestamp field carries our send time.
+    if (bytes.length === VOICE_HEADER_BYTES && this.#token !== 0) {
+      const token = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+      if (token === this.#token) {
+        const sent = ((bytes[12]! << 24) | (bytes[13]! << 16) | (bytes[14]! << 8) | bytes[15]!) >>> 0;
+        this.safeEmit('udp-rtt', ((Math.floor(this.#platform.now()) >>> 0) - sent) >>> 0);
+        return;
+      }
+    }
+    this.safeEmit('datagram', bytes);
+  }
+
+  #closePeer(): void {
+    const pc = this.#pc;
+    this.#pc = null;
+    this.#dc = null;
+    pc?.close();
+  }
+
+  // ---- endings --------------------------------------------------------------------------
+
+  #setState(state: VoiceSessionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.safeEmit('state', state);
+  }
+
+  #emitProblem(text: string): void {
+    this.safeEmit('problem', text);
+  }
+
+  #finish(reason: string): void {
+    if (this.#state === 'closed') return;
+    this.#stopPinging();
+    if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = null;
+    const ws = this.#ws;
+    this.#ws = null;
+    if (ws && ws.readyState <= 1) ws.close(CloseCode.normal, 'bye');
+    this.#closePeer();
+    this.#setState('closed');
+    for (const w of this.#welcomeWaiters.splice(0)) w.reject(new Error(reason));
+    this.safeEmit('closed', reason);
+  }
+}
+
+export type { ServerMessageOf };
