@@ -157,7 +157,8 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
 
   /**
    * Sends one Opus frame with the next sequence. `timestamp` defaults to the
-   * previous one + 960 samples; pass the capture clock's value to mark gaps.
+   * previous one + the channel's frame size (960 samples for 20 ms); pass the
+   * capture clock's value to mark gaps.
    * `target` makes it a whisper to that session. Returns false when the lane is not open.
    */
   sendVoice(opus: Uint8Array, options: { timestamp?: number; target?: number } = {}): boolean {
@@ -165,7 +166,7 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     const timestamp = options.timestamp ?? this.#timestamp;
     const bytes = encodeVoiceDatagram({ token: this.#token, sequence: this.#sequence, timestamp, target: options.target ?? 0 }, opus);
     this.#sequence = nextSequence(this.#sequence);
-    this.#timestamp = advanceTimestamp(timestamp, FRAME_SAMPLES);
+    this.#timestamp = advanceTimestamp(timestamp, this.channelConfig?.frameSamples ?? FRAME_SAMPLES);
     return this.sendDatagram(bytes);
   }
 

@@ -37,6 +37,8 @@ export class ControlConnection implements ControlLink {
   readonly #counters: ControlCounters;
   #session: Session | null = null;
   #alive = true;
+  /** Set when the server closes this socket itself; the code the client echoes back is not trusted. */
+  #serverClose: number | null = null;
   #handshakeTimer: NodeJS.Timeout | null;
   readonly #any: TokenBucket;
   readonly #chatty: TokenBucket;
@@ -85,6 +87,7 @@ export class ControlConnection implements ControlLink {
   close(code: number, reason: string): void {
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = null;
+    this.#serverClose ??= code;
     if (this.#ws.readyState === this.#ws.OPEN || this.#ws.readyState === this.#ws.CONNECTING) this.#ws.close(code, reason);
   }
 
@@ -130,7 +133,13 @@ export class ControlConnection implements ControlLink {
       if (!this.#strike()) this.#error('rate-limited', 'too many messages; this one was dropped', msg.type);
       return;
     }
-    this.#dispatch(msg);
+    try {
+      this.#dispatch(msg);
+    } catch (error) {
+      // A bug in a handler must cost this message, not the process or the other sessions.
+      log.error('control handler failed', { type: msg.type, token: this.#session?.token, error });
+      this.#error('internal', 'the server failed to handle this message; it was not applied', msg.type);
+    }
   }
 
   #dispatch(msg: ClientMessage): void {
@@ -193,8 +202,9 @@ export class ControlConnection implements ControlLink {
     const session = this.#session;
     this.#session = null;
     if (!session || session.link !== this) return;
-    // 1000 is the client saying goodbye; anything else is a lost lane that may resume.
-    if (code === 1000) this.#sessions.end(session, 'quit');
+    if (this.#serverClose === 4002) this.#sessions.end(session, 'abuse');
+    // 1000 from the client is a goodbye; anything else is a lost lane that may resume.
+    else if (this.#serverClose === null && code === 1000) this.#sessions.end(session, 'quit');
     else this.#sessions.detach(session, this);
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Applies the plain `.sql` files in migrations/ in name order through Kysely's
- * Migrator (which records them in kysely_migration and takes its lock). A file
- * may hold many statements; it runs inside the migrator's transaction, so a
- * failing file leaves the database as it was. Files must not BEGIN/COMMIT.
+ * Migrator, which records them in kysely_migration. A file may hold many
+ * statements. Kysely does not wrap SQLite migrations in a transaction (its
+ * adapter reports no transactional DDL), so each file runs in its own
+ * transaction here: a failing file leaves the database as it was and is not
+ * recorded. Files must not BEGIN/COMMIT themselves.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,9 +31,9 @@ class SqlFileMigrationProvider implements MigrationProvider {
     const out: Record<string, Migration> = {};
     for (const name of names) {
       const text = await readFile(path.join(this.#dir, name), 'utf8');
-      // The migrator has opened its transaction on the same (only) connection, so
-      // exec() runs inside it; Kysely's own path would prepare() one statement only.
-      out[name.slice(0, -'.sql'.length)] = { up: async () => void this.#db.sqlite.exec(text) };
+      // Kysely's query path prepare()s one statement only; exec() runs the whole file.
+      const apply = this.#db.sqlite.transaction(() => this.#db.sqlite.exec(text));
+      out[name.slice(0, -'.sql'.length)] = { up: async () => void apply() };
     }
     return out;
   }

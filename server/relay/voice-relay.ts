@@ -34,7 +34,8 @@ export const DROP_REASONS = [
   'muted', // sender is self-muted
   'no-target', // whisper to a session that is not here (or is deaf, or is the sender)
   'receiver-backlog', // receiver's queue already holds ~100 ms; dropped for that receiver only
-  'no-receiver', // nobody else in the channel
+  'no-receiver', // nobody else in the channel (or, for a ping, no open lane back)
+  'no-session', // arrived for a session the relay no longer has (it just ended)
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -159,7 +160,7 @@ export class VoiceRelay {
     c.datagramsIn++;
     c.bytesIn += bytes.length;
     const sender = this.#members.get(boundToken);
-    if (!sender) return this.#drop('no-receiver');
+    if (!sender) return this.#drop('no-session');
     const h = this.#header;
     const bad = readVoiceHeader(bytes, h);
     if (bad !== null) return this.#drop(bad === 'too-long' ? 'oversize' : 'malformed');

@@ -84,7 +84,12 @@ export type ClientMessageType = ClientMessage['type'];
 export const joinDeniedReasonSchema = z.enum(['no-such-channel', 'channel-full']);
 export type JoinDeniedReason = z.infer<typeof joinDeniedReasonSchema>;
 
-export const leaveReasonSchema = z.enum(['quit', 'timeout', 'server-shutdown']);
+export const leaveReasonSchema = z.enum([
+  'quit', // closed the control lane with 1000
+  'timeout', // lane lost and not resumed within the grace period
+  'server-shutdown',
+  'abuse', // closed by the server for too many invalid or rate-limited messages
+]);
 export type LeaveReason = z.infer<typeof leaveReasonSchema>;
 
 export const resumeDeniedReasonSchema = z.enum(['unknown-session', 'bad-secret', 'protocol-version']);

@@ -26,9 +26,9 @@ export class TypedEmitter<E extends EventMap> {
 
   /** Subscribes; returns the function that unsubscribes. */
   on<K extends keyof E>(event: K, listener: Listener<E[K]>): () => void {
+    // Copy on write: an emit in progress keeps iterating the array it started with.
     const list = this.#listeners.get(event) ?? [];
-    list.push(listener as unknown as Listener<never[]>);
-    this.#listeners.set(event, list);
+    this.#listeners.set(event, [...list, listener as unknown as Listener<never[]>]);
     return () => this.off(event, listener);
   }
 
@@ -44,7 +44,7 @@ export class TypedEmitter<E extends EventMap> {
     const list = this.#listeners.get(event);
     if (!list) return;
     const i = list.indexOf(listener as unknown as Listener<never[]>);
-    if (i >= 0) list.splice(i, 1);
+    if (i >= 0) this.#listeners.set(event, [...list.slice(0, i), ...list.slice(i + 1)]);
   }
 
   listenerCount(event: keyof E): number {
@@ -59,7 +59,8 @@ export class TypedEmitter<E extends EventMap> {
   protected safeEmit<K extends keyof E>(event: K, ...args: E[K]): boolean {
     const list = this.#listeners.get(event);
     if (!list || list.length === 0) return false;
-    for (const fn of list.length === 1 ? list : list.slice()) {
+    // `list` is never mutated (see `on`), so listeners added or removed by a listener take effect from the next emit.
+    for (const fn of list) {
       try {
         (fn as unknown as Listener<E[K]>)(...args);
       } catch (error) {
