@@ -1,0 +1,2 @@
+import './src/page.css';
+import './app/voice-app.ts';

@@ -1,0 +1,69 @@
+/**
+ * The built client in real Chromium against a real server: the page is
+ * crossOriginIsolated, the same VoiceSession code connects over the browser's
+ * own WebSocket and RTCPeerConnection, the voice lane to werift opens and
+ * echoes pings, presence and chat flow both ways with a Node client.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
+import { launchChromium, type Browser } from './chromium.ts';
+
+const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
+let t: TestServer;
+let browser: Browser;
+
+before(async () => {
+  t = await startTestServer();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+test('connect from Chromium: isolated page, voice lane open, presence and chat with a Node client', async () => {
+  const page = await browser.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const response = await page.goto(t.server.url);
+  assert.equal(response?.status(), 200);
+  assert.equal(response?.headers()['cross-origin-embedder-policy'], 'require-corp');
+  assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'the page is crossOriginIsolated');
+
+  await page.getByLabel('Nickname').fill('browser-bea');
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await page.getByRole('status').filter({ hasText: 'connected' }).waitFor({ timeout: 10_000 });
+  await page.locator('[data-voice="open"]').waitFor({ timeout: 15_000 });
+  await page.getByText(/UDP \d+ ms/).waitFor({ timeout: 10_000 });
+
+  const bea = [...t.server.sessions.sessions()].find((s) => s.nickname === 'browser-bea');
+  assert.ok(bea, 'the server has the browser session');
+  assert.ok(bea.peer?.isOpen, 'its werift peer is open');
+  assert.ok(t.server.relay.counters.pingsEchoed >= 1, 'the relay echoed the browser\'s voice-lane ping');
+
+  // A Node client arrives, chats; the browser sees both.
+  const node = await t.client('node-nia');
+  await page.locator('.users li', { hasText: 'node-nia' }).waitFor({ timeout: 5000 });
+  node.sendChat('hi from node');
+  await page.locator('.log li', { hasText: 'hi from node' }).waitFor({ timeout: 5000 });
+
+  // The browser chats back; the Node client gets it with the browser's name.
+  const got = new Promise<string>((resolve) => node.on('message', (m) => m.type === 'chat' && m.sender.nickname === 'browser-bea' && resolve(m.text)));
+  await page.getByLabel('Message').fill('hello node');
+  await page.getByRole('button', { name: 'Send' }).click();
+  assert.equal(await withTimeout(got, 5000, 'chat from the browser'), 'hello node');
+
+  // Screenshot of the main view, for people to look at.
+  await mkdir(results, { recursive: true });
+  await page.screenshot({ path: path.join(results, 'main-view.png') });
+
+  // Moving channels from the browser: the Node client sees it.
+  await page.getByRole('button', { name: /Music/ }).click();
+  await waitFor(() => node.roster.users.get(bea.token)?.channelId === 3, 5000, 'node sees the browser move to Music');
+  await page.getByRole('heading', { name: 'Music' }).waitFor({ timeout: 5000 });
+  assert.deepEqual(errors, [], 'no page errors');
+});
