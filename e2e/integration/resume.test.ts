@@ -14,7 +14,7 @@ const GRACE_MS = 2500;
 let t: TestServer;
 
 before(async () => {
-  t = await startTestServer({ VOICE_RESUME_GRACE_MS: String(GRACE_MS) });
+  t = await startTestServer({ VOICE_RESUME_GRACE_MS: String(GRACE_MS), VOICE_HEARTBEAT_MS: '1000' });
 });
 after(async () => {
   await t.close();
@@ -179,4 +179,27 @@ test('a resume takes over a half-open old socket, and the secret rotates', async
   assert.ok(denied.type === 'resume-denied' && denied.reason === 'bad-secret', 'the old secret no longer works');
   second.ws.close(1000);
   third.ws.close();
+});
+
+test('a socket that stops answering heartbeats is dropped, and its session waits in grace', async () => {
+  const silent = new WebSocket(controlUrl(t.server.url), { autoPong: false });
+  await new Promise((resolve, reject) => {
+    silent.once('open', resolve);
+    silent.once('error', reject);
+  });
+  const welcome = new Promise<ServerMessage>((resolve) => silent.once('message', (d) => {
+    const m = parseServerMessage(String(d));
+    if (m.ok) resolve(m.value);
+  }));
+  silent.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, nickname: 'no-pong' }));
+  const w = await withTimeout(welcome, 3000, 'welcome');
+  assert.ok(w.type === 'welcome');
+  const closed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)));
+  // Heartbeat is 1 s here: the first ping goes unanswered, the next tick cuts the socket.
+  const code = await withTimeout(closed, 5000, 'heartbeat drop');
+  assert.equal(code, 1006, 'terminated without a close frame');
+  await sleep(50);
+  const session = t.server.sessions.get(w.sessionToken);
+  assert.ok(session, 'the session survives into its grace period');
+  assert.equal(session.link, null);
 });

@@ -37,7 +37,7 @@ export class SessionManager {
   readonly #relay: VoiceRelay;
   readonly #options: SessionManagerOptions;
   #chatId = 0;
-  /** Datagrams that arrived as text frames on the voice lane. */
+  /** Set by closeAll(): lost lanes no longer start a grace period. */
   #closed = false;
 
   constructor(channels: ChannelDirectory, relay: VoiceRelay, options: SessionManagerOptions) {

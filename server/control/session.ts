@@ -28,7 +28,6 @@ export class Session {
   offerGeneration = 0;
   graceTimer: NodeJS.Timeout | null = null;
   ended = false;
-  readonly connectedAt = Date.now();
 
   constructor(token: number, nickname: string, resumeSecretHash: Buffer, channelId: number, link: ControlLink) {
     this.token = token;
