@@ -1,0 +1,205 @@
+/**
+ * The voice path end to end in Node: WAV → Opus encode at the channel bitrate
+ * → real client → real relay (werift) → real client → jitter buffer → decode
+ * (normal / FEC / PLC) → compared with the source after alignment.
+ *
+ * Network conditions are injected on the receiving side, between the
+ * DataChannel and the jitter buffer: a deterministic 5 % loss and 0–20 ms of
+ * uniform extra delay. Arrival times are recorded with the real clock and the
+ * playout ticks then run on that timeline, so the check is exact and does not
+ * depend on timer precision on a loaded machine.
+ *
+ * VOICE_TEST_WAV=path.wav runs it on another recording (any rate, mono or stereo).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { startTestServer, joinChannel, sleep, waitFor, type TestServer } from './harness.ts';
+import { VoiceEncoder } from '../../shared/audio/opus-codec.ts';
+import { VoiceReceiver } from '../../shared/audio/voice-receiver.ts';
+import { speechLike } from '../../shared/audio/synth.ts';
+import { parseWav, resampleTo } from '../../shared/audio/wav.ts';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '../../shared/voice/constants.ts';
+import type { ChannelConfig } from '../../shared/control/protocol.ts';
+import type { DecisionKind } from '../../shared/audio/jitter-buffer.ts';
+
+let t: TestServer;
+before(async () => {
+  t = await startTestServer();
+});
+after(async () => {
+  await t.close();
+});
+
+async function sourceAudio(): Promise<Float32Array> {
+  const file = process.env['VOICE_TEST_WAV'];
+  if (!file) return speechLike({ seconds: 6, seed: 11, pauseShare: 0.1 });
+  const wav = parseWav(new Uint8Array(await readFile(file)));
+  return resampleTo(wav.samples, wav.sampleRate, SAMPLE_RATE).subarray(0, SAMPLE_RATE * 8);
+}
+
+interface Arrival {
+  atMs: number;
+  bytes: Uint8Array;
+  seq: number;
+}
+
+/** Sends every frame over the real relay on a 20 ms schedule and records arrivals at the receiver. */
+async function sendThroughRelay(packets: Uint8Array[], channelId: number): Promise<Arrival[]> {
+  const a = await t.client(`talker-${channelId}`);
+  const b = await t.client(`listener-${channelId}`);
+  await joinChannel(a, channelId);
+  await joinChannel(b, channelId);
+  const arrivals: Arrival[] = [];
+  b.on('datagram', (d) => arrivals.push({ atMs: performance.now(), bytes: d.slice(), seq: Buffer.from(d).readUInt32BE(8) }));
+  const firstSeq = a.nextVoiceSequence;
+  const start = performance.now();
+  for (let i = 0; i < packets.length; i++) {
+    const wait = start + i * 20 - performance.now();
+    if (wait > 0) await sleep(wait);
+    assert.ok(a.sendVoice(packets[i]!, { timestamp: (i * FRAME_SAMPLES) >>> 0 }));
+  }
+  await waitFor(() => arrivals.length === packets.length, 5000, 'every frame arrives on a clean loopback');
+  a.close();
+  b.close();
+  return arrivals.map((x) => ({ ...x, seq: x.seq - firstSeq }));
+}
+
+interface Playout {
+  audio: Float32Array;
+  decisions: { kind: DecisionKind; seq: number }[];
+  receiver: VoiceReceiver;
+}
+
+/** Runs the receiver on the recorded timeline: packets go in at their arrival time, one frame comes out per 20 ms tick. */
+async function playout(arrivals: Arrival[], frames: number): Promise<Playout> {
+  const receiver = new VoiceReceiver({ jitter: { mode: 'fixed' } });
+  const sorted = [...arrivals].sort((x, y) => x.atMs - y.atMs);
+  const t0 = sorted[0]!.atMs;
+  const out = new Float32Array((frames + 12) * FRAME_SAMPLES);
+  const frame = new Float32Array(FRAME_SAMPLES);
+  const decisions: Playout['decisions'] = [];
+  let next = 0;
+  for (let k = 0; k < frames + 12; k++) {
+    const now = t0 + k * 20;
+    while (next < sorted.length && sorted[next]!.atMs <= now) receiver.push(sorted[next++]!.bytes, sorted[next - 1]!.atMs);
+    // The decoder appears asynchronously for a new speaker (WASM load); wait for it once.
+    for (const s of receiver.speakers.values()) if (!s.decoder) await waitFor(() => s.decoder !== null, 5000, 'decoder');
+    receiver.tick(frame);
+    out.set(frame, k * FRAME_SAMPLES);
+    const s = [...receiver.speakers.values()][0];
+    decisions.push({ kind: s?.last ?? 'silence', seq: s?.lastSequence ?? -1 });
+  }
+  return { audio: out, decisions, receiver };
+}
+
+function correlationAt(src: Float32Array, out: Float32Array, lag: number, stride: number): number {
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < src.length; i += stride) {
+    const x = src[i]!;
+    const y = out[i + lag] ?? 0;
+    sxy += x * y;
+    sxx += x * x;
+    syy += y * y;
+  }
+  return sxy / Math.sqrt(sxx * syy || 1);
+}
+
+/** Best normalised cross-correlation of `out` against `src` over lags 0..maxLag (coarse search, then refined). */
+function align(src: Float32Array, out: Float32Array, maxLag: number): { lag: number; corr: number } {
+  let best = { lag: 0, corr: -1 };
+  for (let lag = 0; lag <= maxLag; lag += 4) {
+    const c = correlationAt(src, out, lag, 8);
+    if (c > best.corr) best = { lag, corr: c };
+  }
+  const around = best.lag;
+  best = { lag: around, corr: -1 };
+  for (let lag = Math.max(0, around - 8); lag <= around + 8; lag++) {
+    const c = correlationAt(src, out, lag, 1);
+    if (c > best.corr) best = { lag, corr: c };
+  }
+  return best;
+}
+
+function prng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x1_0000_0000;
+  };
+}
+
+async function encodeAll(src: Float32Array, config: ChannelConfig): Promise<Uint8Array[]> {
+  const enc = await VoiceEncoder.create(config);
+  const frames = Math.floor(src.length / FRAME_SAMPLES);
+  const packets: Uint8Array[] = [];
+  for (let i = 0; i < frames; i++) packets.push(enc.encode(src.subarray(i * FRAME_SAMPLES, (i + 1) * FRAME_SAMPLES)));
+  enc.free();
+  return packets;
+}
+
+test('clean link: the decoded audio matches the source', async () => {
+  const src = await sourceAudio();
+  const packets = await encodeAll(src, { bitrate: 24000, frameSamples: 960 });
+  const arrivals = await sendThroughRelay(packets, 2); // Gaming: 24 kbps
+  const { audio, receiver } = await playout(arrivals, packets.length);
+  const stats = [...receiver.speakers.values()][0]!.jitter.readStats().lifetime;
+  assert.equal(stats.played, packets.length, 'every frame played from its own packet');
+  assert.equal(stats.lost, 0);
+  const { lag, corr } = align(src.subarray(0, packets.length * FRAME_SAMPLES), audio, 12 * FRAME_SAMPLES);
+  console.log(`clean: correlation ${corr.toFixed(3)} at lag ${lag} samples (${(lag / 48).toFixed(1)} ms)`);
+  assert.ok(corr > 0.9, `near-identical after alignment (correlation ${corr.toFixed(3)})`);
+  receiver.close();
+});
+
+test('5 % loss and 20 ms jitter: no silent gaps, every lost frame recovered by FEC or concealed, counted exactly', async () => {
+  const src = await sourceAudio();
+  const packets = await encodeAll(src, { bitrate: 16000, frameSamples: 960 });
+  const clean = await sendThroughRelay(packets, 4); // AFK: 16 kbps
+  const rand = prng(Number(process.env['VOICE_TEST_SEED'] ?? 2024));
+  const lossRate = Number(process.env['VOICE_TEST_LOSS'] ?? 0.05);
+  // Exactly lossRate of the frames, at random places (never the first or last, so it stays one talk spurt).
+  const dropped = new Set<number>();
+  while (dropped.size < Math.round(packets.length * lossRate)) dropped.add(1 + Math.floor(rand() * (packets.length - 2)));
+  const arrivals: Arrival[] = [];
+  for (const a of clean) {
+    const delay = rand() * 20;
+    if (!dropped.has(a.seq)) arrivals.push({ ...a, atMs: a.atMs + delay });
+  }
+  const { audio, decisions, receiver } = await playout(arrivals, packets.length);
+  const speaker = [...receiver.speakers.values()][0]!;
+  const stats = speaker.jitter.readStats().lifetime;
+
+  const first = decisions.findIndex((d) => d.kind !== 'silence');
+  const spurt = decisions.slice(first, first + packets.length);
+  assert.deepEqual(spurt.map((d) => d.seq), [...Array(packets.length).keys()], 'one decision per frame, in order: no silent gap, nothing skipped');
+  const t0 = Math.min(...arrivals.map((a) => a.atMs));
+  const arrivedAt = new Map(arrivals.map((a) => [a.seq, a.atMs]));
+  for (const [i, d] of spurt.entries()) {
+    if (!dropped.has(d.seq)) {
+      assert.equal(d.kind, 'normal', `frame ${d.seq} plays from its own packet`);
+      continue;
+    }
+    // The frame is lost: FEC if the next packet was already there at this tick, otherwise PLC.
+    const tick = t0 + (first + i) * 20;
+    const nextThere = (arrivedAt.get(d.seq + 1) ?? Infinity) <= tick;
+    assert.equal(d.kind, nextThere ? 'fec' : 'plc', `frame ${d.seq}`);
+  }
+  const fec = spurt.filter((d) => d.kind === 'fec').length;
+  const plc = spurt.filter((d) => d.kind === 'plc').length;
+  assert.equal(stats.lost, dropped.size, 'lost = frames dropped on the way');
+  assert.equal(stats.fec, fec);
+  assert.equal(stats.plc, plc + 3, 'plus the three trailing concealment frames after the last packet');
+  assert.equal(stats.late, 0, '0–20 ms of jitter fits the 40 ms buffer');
+  assert.equal(stats.played, packets.length - dropped.size);
+  assert.ok(fec > plc, `most isolated losses come back through FEC (fec ${fec}, plc ${plc})`);
+  const { corr } = align(src.subarray(0, packets.length * FRAME_SAMPLES), audio, 12 * FRAME_SAMPLES);
+  console.log(`lossy: ${dropped.size} lost of ${packets.length}: fec ${fec}, plc ${plc}; correlation ${corr.toFixed(3)}`);
+  assert.ok(corr > 0.6, `still close to the source (correlation ${corr.toFixed(3)})`);
+  receiver.close();
+});

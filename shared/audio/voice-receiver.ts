@@ -1,0 +1,107 @@
+/**
+ * The receive side of the voice path, as the Node bots, the end-to-end tests
+ * and (in a worker) the browser use it: datagrams in, one mixed frame out per
+ * playout tick. Per speaker: jitter buffer → Opus decode (normal, FEC or PLC)
+ * → volume. Then the mix. Time is passed in; nothing here owns a timer.
+ */
+import { createVoiceHeader, readVoiceHeader } from '../voice/voice-header.ts';
+import { JitterBuffer, type DecisionKind, type JitterBufferOptions } from './jitter-buffer.ts';
+import { VoiceDecoder } from './opus-codec.ts';
+import { accumulate, clampVolume, finishMix } from './mixer.ts';
+
+export class RemoteSpeaker {
+  readonly token: number;
+  readonly jitter: JitterBuffer;
+  readonly frame: Float32Array;
+  decoder: VoiceDecoder | null = null;
+  /** Per-user volume, 0–2. */
+  volume = 1;
+  /** Local mute: decoded (to keep the decoder state right) but not mixed. */
+  muted = false;
+  /** Decision of the last tick, and the sequence it played (-1 for silence). */
+  last: DecisionKind = 'silence';
+  lastSequence = -1;
+
+  constructor(token: number, frameSamples: number, options: Partial<JitterBufferOptions>) {
+    this.token = token;
+    this.jitter = new JitterBuffer({ frameSamples, ...options });
+    this.frame = new Float32Array(frameSamples);
+  }
+
+  /** Produces this tick's frame into `this.frame`. */
+  render(): DecisionKind {
+    const d = this.jitter.pull();
+    const dec = this.decoder;
+    if (d.kind === 'silence' || dec === null) {
+      this.frame.fill(0);
+      this.last = 'silence';
+      this.lastSequence = -1;
+      return 'silence';
+    }
+    this.lastSequence = d.sequence;
+    if (d.kind === 'normal') dec.decode(d.packet!, this.frame);
+    else if (d.kind === 'fec') dec.decodeFec(d.packet!, this.frame);
+    else dec.conceal(this.frame);
+    this.last = d.kind;
+    return d.kind;
+  }
+}
+
+export interface VoiceReceiverOptions {
+  frameSamples: number;
+  jitter: Partial<JitterBufferOptions>;
+}
+
+export class VoiceReceiver {
+  readonly options: VoiceReceiverOptions;
+  readonly speakers = new Map<number, RemoteSpeaker>();
+  readonly #header = createVoiceHeader();
+  readonly #acc: Float32Array;
+  /** Datagrams that did not parse (they never should, past the relay). */
+  malformed = 0;
+
+  constructor(options: Partial<VoiceReceiverOptions> = {}) {
+    this.options = { frameSamples: 960, jitter: {}, ...options };
+    this.#acc = new Float32Array(this.options.frameSamples);
+  }
+
+  /** One datagram from the relay at local time `nowMs`. */
+  push(bytes: Uint8Array, nowMs: number): void {
+    const h = this.#header;
+    if (readVoiceHeader(bytes, h) !== null || (h.kind !== 'voice' && h.kind !== 'whisper')) {
+      this.malformed++;
+      return;
+    }
+    let s = this.speakers.get(h.token);
+    if (!s) {
+      s = new RemoteSpeaker(h.token, this.options.frameSamples, this.options.jitter);
+      this.speakers.set(h.token, s);
+      const speaker = s;
+      // Decoder creation is async only until libopus is loaded; packets wait in the jitter buffer meanwhile.
+      void VoiceDecoder.create(this.options.frameSamples).then((d) => {
+        speaker.decoder = d;
+      });
+    }
+    s.jitter.insert(h.sequence, h.timestamp, bytes.subarray(h.payloadOffset), nowMs);
+  }
+
+  setVolume(token: number, volume: number): void {
+    const s = this.speakers.get(token);
+    if (s) s.volume = clampVolume(volume);
+  }
+
+  /** One playout tick: every speaker renders a frame; the mix goes into `out`. */
+  tick(out: Float32Array): void {
+    const acc = this.#acc;
+    acc.fill(0);
+    for (const s of this.speakers.values()) {
+      if (s.render() !== 'silence' && !s.muted) accumulate(acc, s.frame, s.volume);
+    }
+    finishMix(acc, out);
+  }
+
+  close(): void {
+    for (const s of this.speakers.values()) s.decoder?.free();
+    this.speakers.clear();
+  }
+}
