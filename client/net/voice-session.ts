@@ -14,7 +14,7 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from '../../shared/control/protocol.ts';
-import { FRAME_SAMPLES, VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL, VOICE_HEADER_BYTES } from '../../shared/voice/constants.ts';
+import { FRAME_SAMPLES, SAMPLE_RATE, VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL, VOICE_HEADER_BYTES } from '../../shared/voice/constants.ts';
 import { advanceTimestamp, nextSequence } from '../../shared/voice/sequence.ts';
 import { encodeVoiceDatagram } from '../../shared/voice/voice-header.ts';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
@@ -73,6 +73,7 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   #channelId = 0;
   #sequence = 0;
   #timestamp = 0;
+  #lastSendAt: number | null = null;
   #pingSequence = 0;
   #pingId = 0;
   #pendingPings = new Map<number, number>();
@@ -157,16 +158,28 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
 
   /**
    * Sends one Opus frame with the next sequence. `timestamp` defaults to the
-   * previous one + the channel's frame size (960 samples for 20 ms); pass the
-   * capture clock's value to mark gaps.
+   * previous one + the channel's frame size (960 samples for 20 ms), moved on
+   * by the frames not sent after a pause; pass the capture clock's value to
+   * control it exactly.
    * `target` makes it a whisper to that session. Returns false when the lane is not open.
    */
   sendVoice(opus: Uint8Array, options: { timestamp?: number; target?: number } = {}): boolean {
     if (!this.voiceOpen || this.#token === 0) return false;
-    const timestamp = options.timestamp ?? this.#timestamp;
+    const frameSamples = this.channelConfig?.frameSamples ?? FRAME_SAMPLES;
+    let timestamp = options.timestamp;
+    if (timestamp === undefined) {
+      timestamp = this.#timestamp;
+      // After a pause, move the sample clock on by the frames that were not sent, so the
+      // timestamp keeps following real time (receivers and the relay read gaps from it).
+      const now = this.#platform.now();
+      const frameMs = (frameSamples * 1000) / SAMPLE_RATE;
+      const skipped = this.#lastSendAt === null ? 0 : Math.round((now - this.#lastSendAt) / frameMs) - 1;
+      if (skipped > 1) timestamp = advanceTimestamp(timestamp, skipped * frameSamples);
+      this.#lastSendAt = now;
+    }
     const bytes = encodeVoiceDatagram({ token: this.#token, sequence: this.#sequence, timestamp, target: options.target ?? 0 }, opus);
     this.#sequence = nextSequence(this.#sequence);
-    this.#timestamp = advanceTimestamp(timestamp, this.channelConfig?.frameSamples ?? FRAME_SAMPLES);
+    this.#timestamp = advanceTimestamp(timestamp, frameSamples);
     return this.sendDatagram(bytes);
   }
 

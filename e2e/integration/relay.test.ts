@@ -28,6 +28,9 @@ after(async () => {
 
 const drops = (reason: DropReason): number => t.server.relay.counters.drops[reason];
 
+/** A header timestamp that follows real time (48 samples per ms), as a capturing client's does. */
+const clockSamples = (): number => Math.round(performance.now() * 48) >>> 0;
+
 test('welcome carries the channel tree with each ChannelConfig; everyone starts in the root channel', () => {
   const lobby = a.roster.channels.get(a.channelId);
   assert.equal(lobby?.name, 'Lobby');
@@ -52,10 +55,11 @@ test('two clients in one channel receive each other byte-exact; a third elsewher
   for (let i = 0; i < 25; i++) {
     const pa = new Uint8Array(40 + i).fill(i);
     const pb = new Uint8Array(60).fill(200 - i);
-    fromA.push(hex(encodeVoiceDatagram({ token: a.sessionToken, sequence: a.nextVoiceSequence, timestamp: i * 960 }, pa)));
-    fromB.push(hex(encodeVoiceDatagram({ token: b.sessionToken, sequence: b.nextVoiceSequence, timestamp: i * 960 }, pb)));
-    assert.ok(a.sendVoice(pa, { timestamp: i * 960 }));
-    assert.ok(b.sendVoice(pb, { timestamp: i * 960 }));
+    const ts = clockSamples();
+    fromA.push(hex(encodeVoiceDatagram({ token: a.sessionToken, sequence: a.nextVoiceSequence, timestamp: ts }, pa)));
+    fromB.push(hex(encodeVoiceDatagram({ token: b.sessionToken, sequence: b.nextVoiceSequence, timestamp: ts }, pb)));
+    assert.ok(a.sendVoice(pa, { timestamp: ts }));
+    assert.ok(b.sendVoice(pb, { timestamp: ts }));
     await sleep(10);
   }
   await waitFor(() => gotA.length >= 25 && gotB.length >= 25, 5000, 'both sides receive 25');
@@ -70,8 +74,9 @@ test('a whisper reaches only its target, across channels', async () => {
   const gotB = recordDatagrams(b);
   const gotC = recordDatagrams(c);
   const payload = new Uint8Array([1, 2, 3, 4, 5]);
-  const expected = hex(encodeVoiceDatagram({ token: a.sessionToken, sequence: a.nextVoiceSequence, timestamp: 123, target: c.sessionToken }, payload));
-  assert.ok(a.sendVoice(payload, { timestamp: 123, target: c.sessionToken }));
+  const ts = clockSamples();
+  const expected = hex(encodeVoiceDatagram({ token: a.sessionToken, sequence: a.nextVoiceSequence, timestamp: ts, target: c.sessionToken }, payload));
+  assert.ok(a.sendVoice(payload, { timestamp: ts, target: c.sessionToken }));
   await waitFor(() => gotC.length === 1, 3000, 'c gets the whisper');
   await sleep(150);
   assert.equal(hex(gotC[0]!), expected);
@@ -108,8 +113,9 @@ test('malformed, oversize and replayed datagrams are dropped and counted; 0-byte
   big.set(encodeVoiceDatagram({ token: a.sessionToken, sequence: 7, timestamp: 0 }, new Uint8Array(0)));
   a.sendDatagram(big);
   // Send one real frame, then replay its exact bytes twice.
-  const once = encodeVoiceDatagram({ token: a.sessionToken, sequence: a.nextVoiceSequence, timestamp: 0 }, new Uint8Array([9, 9, 9]));
-  a.sendVoice(new Uint8Array([9, 9, 9]), { timestamp: 0 });
+  const ts = clockSamples();
+  const once = encodeVoiceDatagram({ token: a.sessionToken, sequence: a.nextVoiceSequence, timestamp: ts }, new Uint8Array([9, 9, 9]));
+  a.sendVoice(new Uint8Array([9, 9, 9]), { timestamp: ts });
   a.sendDatagram(once);
   a.sendDatagram(once);
   a.sendDatagram(new Uint8Array(0));

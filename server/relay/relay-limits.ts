@@ -41,3 +41,13 @@ export function receiverQueueFloorBytes(config: ChannelConfig): number {
   const frames = Math.max(1, Math.ceil((RECEIVER_QUEUE_MS / 1000) * (SAMPLE_RATE / config.frameSamples)));
   return Math.ceil((config.bitrate / 8) * (RECEIVER_QUEUE_MS / 1000) * 1.25) + frames * VOICE_HEADER_BYTES;
 }
+
+/**
+ * Overload protection: a frame that reaches the relay this much later than its
+ * sender's pace implies is dropped before fan-out. When the relay falls behind,
+ * the backlog is shed at the door (saving the fan-out work that made it fall
+ * behind) instead of being delivered seconds late.
+ */
+export const STALE_MS = 150;
+/** Share of the measured lateness the pace reference absorbs per frame (follows clock drift, τ ≈ 1000 frames). */
+export const DRIFT_FOLLOW = 0.001;

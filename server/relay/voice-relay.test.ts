@@ -6,6 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { STALE_MS } from './relay-limits.ts';
 import { VoiceRelay, DROP_REASONS, type DropReason, type RelayCounters, type VoiceSink } from './voice-relay.ts';
 import {
   BITRATE_HEADROOM,
@@ -440,7 +441,7 @@ describe('VoiceRelay drops', () => {
   });
 
   test('replay: a duplicate is dropped; reordering inside the window is accepted once', () => {
-    const relay = new VoiceRelay();
+    const relay = new VoiceRelay({ staleMs: Infinity }) // frames of many sequences at one instant: not paced;
     join(relay, A, 1);
     const b = join(relay, B, 1);
     const v5 = voice(A, 5);
@@ -540,7 +541,7 @@ describe('VoiceRelay sender rate limits', () => {
   });
 
   test('byte cap: big packets in a 16 kbps channel are rate-limited by bytes', () => {
-    const relay = new VoiceRelay();
+    const relay = new VoiceRelay({ staleMs: Infinity }) // not paced;
     join(relay, A, 1, { config: LOW });
     const b = join(relay, B, 1, { config: LOW });
     const { byteBurst, bytesPerSecond, packetBurst } = senderLimitsFor(LOW);
@@ -685,7 +686,7 @@ describe('VoiceRelay receiver backlog', () => {
   });
 
   test('with heavy traffic the limit follows the bytes offered in the current and previous 100 ms', () => {
-    const relay = new VoiceRelay();
+    const relay = new VoiceRelay({ staleMs: Infinity }) // not paced;
     join(relay, A, 1); // 96 kbps: floor 1580, byte burst 6375
     const b = join(relay, B, 1);
     const big = (seq: number) => voice(A, seq, MAX_DATAGRAM_BYTES); // 1295 bytes
@@ -804,5 +805,51 @@ describe('VoiceRelay counters', () => {
         muted: 1,
       }),
     });
+  });
+});
+
+describe('VoiceRelay overload deadline (stale)', () => {
+  const at = (token: number, seq: number, ts: number) => encodeVoiceDatagram({ token, sequence: seq, timestamp: ts >>> 0 }, new Uint8Array(3).fill(0xf8));
+
+  test('frames on pace pass; a frame arriving more than STALE_MS behind its sender\'s pace is dropped', () => {
+    const relay = new VoiceRelay();
+    join(relay, A, 1);
+    const b = join(relay, B, 1);
+    for (let i = 0; i < 50; i++) assert.equal(relay.receive(A, at(A, i, i * 960), i * 20), null);
+    // The relay fell behind: frame 50 is handled 160 ms after its due time.
+    assert.equal(relay.receive(A, at(A, 50, 50 * 960), 50 * 20 + STALE_MS + 10), 'stale');
+    // A frame 100 ms behind is still delivered (late, but a jitter buffer may use it).
+    assert.equal(relay.receive(A, at(A, 51, 51 * 960), 51 * 20 + 100), null);
+    assert.equal(relay.counters.drops.stale, 1);
+    assert.equal(b.sent.length, 51);
+  });
+
+  test('a pause with the timestamp following real time is not late; a sender whose clock runs 0.1 % slow is followed', () => {
+    const relay = new VoiceRelay();
+    join(relay, A, 1);
+    join(relay, B, 1);
+    for (let i = 0; i < 10; i++) relay.receive(A, at(A, i, i * 960), i * 20);
+    // Five seconds of silence, then the next spurt: timestamps jumped with the clock.
+    for (let i = 10; i < 20; i++) assert.equal(relay.receive(A, at(A, i, (i + 250) * 960), (i + 250) * 20), null);
+    // 0.1 % slow sender clock for 10 minutes: lateness grows 1 ms per second, the reference absorbs it.
+    let seq = 20;
+    for (let k = 0; k < 30_000; k++, seq++) {
+      const ts = (seq + 250) * 960;
+      const now = (seq + 250) * 20 * 1.001;
+      assert.equal(relay.receive(A, at(A, seq, ts), now), null, `frame ${k}`);
+    }
+    assert.equal(relay.counters.drops.stale, 0);
+  });
+
+  test('a timestamp that jumps by more than 10 s starts a new reference instead of dropping everything', () => {
+    const relay = new VoiceRelay();
+    join(relay, A, 1);
+    join(relay, B, 1);
+    relay.receive(A, at(A, 0, 0), 0);
+    // The client restarted its sample clock 20 s behind: no backlog is that long; it is a discontinuity.
+    const back = (0x1_0000_0000 - 20 * 48_000) >>> 0;
+    assert.equal(relay.receive(A, at(A, 1, back), 20), null);
+    assert.equal(relay.receive(A, at(A, 2, back + 960), 40), null);
+    assert.equal(relay.counters.drops.stale, 0);
   });
 });

@@ -10,8 +10,12 @@ import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-hea
 import { ReplayWindow } from '../../shared/voice/replay-window.ts';
 import { TokenBucket } from '../../shared/util/token-bucket.ts';
 import type { ChannelConfig } from '../../shared/control/protocol.ts';
+import { timestampDelta } from '../../shared/voice/sequence.ts';
+import { SAMPLE_RATE } from '../../shared/voice/constants.ts';
 import {
+  DRIFT_FOLLOW,
   PING_BURST,
+  STALE_MS,
   PING_RATE_PER_SECOND,
   RECEIVER_QUEUE_MS,
   receiverQueueFloorBytes,
@@ -36,6 +40,7 @@ export const DROP_REASONS = [
   'receiver-backlog', // receiver's queue already holds ~100 ms; dropped for that receiver only
   'no-receiver', // nobody else in the channel (or, for a ping, no open lane back)
   'no-session', // arrived for a session the relay no longer has (it just ended)
+  'stale', // reached the relay more than STALE_MS behind its sender's pace (overload or a stalled uplink)
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -74,6 +79,10 @@ class RelayMember {
   bytes: TokenBucket;
   pings: TokenBucket;
   queueFloorBytes = 0;
+  // Pace of this sender: arrival time and header timestamp of the reference packet (see #lateness).
+  paceArrival = 0;
+  paceTs = 0;
+  havePace = false;
   // Bytes offered to this receiver in the current and previous RECEIVER_QUEUE_MS window.
   windowStart = 0;
   offeredCur = 0;
@@ -89,11 +98,21 @@ class RelayMember {
   }
 }
 
+export interface VoiceRelayOptions {
+  /** See STALE_MS; Infinity turns the deadline off. */
+  staleMs: number;
+}
+
 export class VoiceRelay {
+  readonly #staleMs: number;
   readonly #members = new Map<number, RelayMember>();
   readonly #channels = new Map<number, RelayMember[]>();
   readonly #header = createVoiceHeader();
   #counters = zeroCounters();
+
+  constructor(options: Partial<VoiceRelayOptions> = {}) {
+    this.#staleMs = options.staleMs ?? STALE_MS;
+  }
 
   /** Adds a member or updates its channel and state (control pushes this on join, move, mute). */
   setMember(token: number, state: MemberState, nowMs: number): void {
@@ -180,6 +199,7 @@ export class VoiceRelay {
     if (sender.replay.accept(h.sequence) !== 'fresh') return this.#drop('replay');
     if (!sender.packets.take(nowMs) || !sender.bytes.take(nowMs, bytes.length)) return this.#drop('rate-limited');
     if (sender.selfMute) return this.#drop('muted');
+    if (this.#lateness(sender, h.timestamp, nowMs) > this.#staleMs) return this.#drop('stale');
     if (h.kind === 'whisper') {
       const target = this.#members.get(h.target);
       if (!target || target === sender || target.selfDeaf || target.sink === null) return this.#drop('no-target');
@@ -197,6 +217,31 @@ export class VoiceRelay {
       }
     }
     return sent === 0 ? this.#drop('no-receiver') : null;
+  }
+
+  /**
+   * How far behind its sender's own pace a frame reaches the relay, in ms. The
+   * reference is the earliest-arriving frame (arrival − timestamp); it follows
+   * slow clock drift upward by DRIFT_FOLLOW of the lateness per frame, so only a
+   * sudden backlog — the relay or the uplink falling behind — reads as late.
+   * A jump of more than 10 s either way (a restart, timestamps that do not
+   * follow real time) starts a new reference instead.
+   */
+  #lateness(m: RelayMember, ts: number, nowMs: number): number {
+    if (!m.havePace) {
+      m.havePace = true;
+      m.paceArrival = nowMs;
+      m.paceTs = ts;
+      return 0;
+    }
+    const late = nowMs - (m.paceArrival + (timestampDelta(m.paceTs, ts) * 1000) / SAMPLE_RATE);
+    if (late < 0 || late > 10_000) {
+      m.paceArrival = nowMs;
+      m.paceTs = ts;
+      return 0;
+    }
+    m.paceArrival += late * DRIFT_FOLLOW;
+    return late;
   }
 
   #offer(r: RelayMember, bytes: Uint8Array, nowMs: number): void {

@@ -1,0 +1,228 @@
+/**
+ * npm run bench:relay — the relay's capacity, measured.
+ *
+ * The server runs as its own process pinned to CPU 0; the bots (real WebRTC
+ * clients, @roamhq/wrtc) run in child processes pinned to CPU 1 with this
+ * script, so the relay's figures are its own. Each scenario reports server CPU
+ * (% of one core and µs per forwarded datagram, from /proc), datagrams in and
+ * forwarded per second (from /api/stats), loss at the receivers, relay delay
+ * p50/p99 (send-to-receive on one clock: bots stamp the header timestamp with
+ * wall-clock samples), the server's peak RSS and the bots' own CPU. Scenarios
+ * (a) and (b) also run through a plain Node UDP relay (the floor) with the same
+ * topology and datagrams, and print the ratio.
+ *
+ *   --quick          short runs (smoke test of the script)
+ *   --only=a,b,c     a subset of scenarios
+ *   --profile        run the server with --cpu-prof and print its top functions by self time
+ */
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase } from '../server/db/database.ts';
+import { migrateToLatestOrThrow } from '../server/db/migrate.ts';
+import { runBots, encodeLoop, type FleetResult } from '../server/bots/bot-fleet.ts';
+import { runFloorLoad } from './udp-floor-load.ts';
+import { cpuSeconds, machine, rssBytes, sleep, startPinned, table } from './bench-util.ts';
+import type { ServerStats } from '../server/app.ts';
+import type { ChannelConfig } from '../shared/control/protocol.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const profile = args.includes('--profile');
+const only = (args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c').split(',');
+const CONFIG: ChannelConfig = { bitrate: 32_000, frameSamples: 960 };
+
+if (existsSync('/usr/bin/taskset')) execSync(`taskset -cp 1 ${process.pid}`, { stdio: 'ignore' });
+
+interface Row {
+  scenario: string;
+  relay: 'werift' | 'udp-floor';
+  bots: number;
+  talkers: number;
+  offeredFwdPerS: number;
+  inPerS: number;
+  fwdPerS: number;
+  cpuPercent: number;
+  usPerFwd: number;
+  lossPercent: number;
+  p50Ms: number;
+  p99Ms: number;
+  rssMB: number;
+  botCpuPercent: number;
+  /** Per second, in the measured window. */
+  backlogDrops: number;
+  rateDrops: number;
+}
+
+const rows: Row[] = [];
+const dataDir = await mkdtemp(path.join(tmpdir(), 'voice-bench-'));
+const profDir = path.join(dataDir, 'prof');
+
+// A data dir with ten bench channels next to the defaults.
+const db = openDatabase(dataDir);
+await migrateToLatestOrThrow(db, path.join(root, 'migrations'));
+const benchChannels: number[] = [];
+for (let i = 1; i <= 10; i++) {
+  const r = await db.kysely.insertInto('channels').values({ parent_id: 1, name: `bench-${i}`, position: 10 + i, bitrate: CONFIG.bitrate, frame_samples: CONFIG.frameSamples }).returning('id').executeTakeFirstOrThrow();
+  benchChannels.push(r.id);
+}
+await db.close();
+
+const server = await startPinned(
+  [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), path.join(root, 'server/main.ts')],
+  { VOICE_HOST: '127.0.0.1', VOICE_PORT: '0', VOICE_DATA_DIR: dataDir, VOICE_LOG_LEVEL: 'info', VOICE_HANDSHAKE_TIMEOUT_MS: '60000' },
+  '0',
+  /listening .*"port":(\d+)/,
+);
+const url = `http://127.0.0.1:${server.match[1]}`;
+const stats = async (): Promise<ServerStats> => (await fetch(`${url}/api/stats`)).json() as Promise<ServerStats>;
+
+async function waitIdle(): Promise<void> {
+  for (let i = 0; i < 100 && (await stats()).sessions > 0; i++) await sleep(100);
+}
+
+async function werift(scenario: string, channels: number, perChannel: number, talkers: number, seconds: number): Promise<Row> {
+  await waitIdle();
+  // Steady state only: from 1 s after the bots start talking to 0.5 s before they stop.
+  const snap = async () => ({ s: await stats(), cpu: cpuSeconds(server.pid), t: performance.now() });
+  let first: Promise<Awaited<ReturnType<typeof snap>>> | null = null;
+  let last: Promise<Awaited<ReturnType<typeof snap>>> | null = null;
+  let rssMax = 0;
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssBytes(server.pid))), 250);
+  let result: FleetResult;
+  try {
+    result = await runBots({
+      url,
+      channels: benchChannels.slice(0, channels),
+      botsPerChannel: perChannel,
+      talkersPerChannel: talkers,
+      durationMs: seconds * 1000,
+      config: CONFIG,
+      processes: Math.max(1, Math.ceil((channels * perChannel) / 50)),
+      onStart: (startAt) => {
+        const inMs = startAt - Date.now();
+        setTimeout(() => (first = snap()), inMs + 1000);
+        setTimeout(() => (last = snap()), inMs + seconds * 1000 - 500);
+      },
+    });
+  } finally {
+    clearInterval(sampler);
+  }
+  const a = await first!;
+  const b = await last!;
+  const window = (b.t - a.t) / 1000;
+  const s0 = a.s;
+  const s1 = b.s;
+  const c0 = a.cpu;
+  const c1 = b.cpu;
+  const fwd = s1.relay.forwarded - s0.relay.forwarded;
+  const r = result.receive;
+  return {
+    scenario,
+    relay: 'werift',
+    bots: result.bots,
+    talkers: result.talkers,
+    offeredFwdPerS: result.talkers * 50 * (perChannel - 1),
+    inPerS: Math.round((s1.relay.datagramsIn - s0.relay.datagramsIn) / window),
+    fwdPerS: Math.round(fwd / window),
+    cpuPercent: +(((c1 - c0) / window) * 100).toFixed(1),
+    usPerFwd: +(((c1 - c0) * 1e6) / Math.max(1, fwd)).toFixed(1),
+    lossPercent: +((r.lost / Math.max(1, r.expected)) * 100).toFixed(2),
+    p50Ms: +r.delay.p50.toFixed(1),
+    p99Ms: +r.delay.p99.toFixed(1),
+    rssMB: Math.round(rssMax / 2 ** 20),
+    botCpuPercent: +result.botCpuPercent.toFixed(0),
+    backlogDrops: Math.round((s1.relay.drops['receiver-backlog'] - s0.relay.drops['receiver-backlog']) / window),
+    rateDrops: Math.round((s1.relay.drops['rate-limited'] - s0.relay.drops['rate-limited']) / window),
+  };
+}
+
+async function floor(scenario: string, channels: number, perChannel: number, talkers: number, seconds: number): Promise<Row> {
+  const relay = await startPinned([path.join(root, 'scripts/udp-floor-relay.ts')], {}, '0', /udp-floor listening (\d+)/);
+  try {
+    const packets = await encodeLoop(CONFIG);
+    let rssMax = 0;
+    const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssBytes(relay.pid))), 250);
+    const c0 = cpuSeconds(relay.pid);
+    const t0 = performance.now();
+    const load = await runFloorLoad({ port: Number(relay.match[1]), channels, botsPerChannel: perChannel, talkersPerChannel: talkers, durationMs: seconds * 1000, packets });
+    clearInterval(sampler);
+    const window = (performance.now() - t0) / 1000;
+    const c1 = cpuSeconds(relay.pid);
+    const r = load.stats.summary();
+    return {
+      scenario,
+      relay: 'udp-floor',
+      bots: channels * perChannel,
+      talkers: channels * talkers,
+      offeredFwdPerS: channels * talkers * 50 * (perChannel - 1),
+      inPerS: Math.round(load.sent / (seconds + 0.2)),
+      fwdPerS: Math.round(r.received / (seconds + 0.2)),
+      cpuPercent: +(((c1 - c0) / window) * 100).toFixed(1),
+      usPerFwd: +(((c1 - c0) * 1e6) / Math.max(1, r.received)).toFixed(1),
+      lossPercent: +((r.lost / Math.max(1, r.expected)) * 100).toFixed(2),
+      p50Ms: +r.delay.p50.toFixed(1),
+      p99Ms: +r.delay.p99.toFixed(1),
+      rssMB: Math.round(rssMax / 2 ** 20),
+      botCpuPercent: +((load.cpuMicros / 1000 / load.wallMs) * 100).toFixed(0),
+      backlogDrops: 0,
+      rateDrops: 0,
+    };
+  } finally {
+    relay.child.kill('SIGTERM');
+  }
+}
+
+const secs = (full: number) => (quick ? Math.min(full, 5) : full);
+try {
+  if (only.includes('a')) {
+    rows.push(await werift('a: 100 bots, 10×10, 2 talking', 10, 10, 2, secs(60)));
+    rows.push(await floor('a: 100 bots, 10×10, 2 talking', 10, 10, 2, secs(20)));
+  }
+  if (only.includes('b')) {
+    rows.push(await werift('b: 10 bots, 1 channel, all talking', 1, 10, 10, secs(30)));
+    rows.push(await floor('b: 10 bots, 1 channel, all talking', 1, 10, 10, secs(20)));
+  }
+  if (only.includes('c')) {
+    for (const k of quick ? [1, 3] : [1, 2, 3, 4]) rows.push(await werift(`c: ramp ${k}×10 all talking`, k, 10, 10, secs(15)));
+  }
+} finally {
+  server.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+}
+
+const ratio = (s: string) => {
+  const w = rows.find((r) => r.scenario.startsWith(s) && r.relay === 'werift');
+  const f = rows.find((r) => r.scenario.startsWith(s) && r.relay === 'udp-floor');
+  return w && f ? +(w.usPerFwd / f.usPerFwd).toFixed(1) : null;
+};
+const result = { date: new Date().toISOString(), machine: machine(), config: CONFIG, quick, rows, ratioToFloor: { a: ratio('a:'), b: ratio('b:') } };
+
+let profileSummary: { fn: string; selfPercent: number }[] = [];
+if (profile) {
+  const files = (await readdir(profDir)).filter((f) => f.endsWith('.cpuprofile'));
+  const prof = JSON.parse(await readFile(path.join(profDir, files[0]!), 'utf8')) as { nodes: { id: number; hitCount: number; callFrame: { functionName: string; url: string; lineNumber: number } }[] };
+  const total = prof.nodes.reduce((a, n) => a + n.hitCount, 0);
+  const byFn = new Map<string, number>();
+  for (const n of prof.nodes) {
+    const where = n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(server|shared|client)\//, '$1/');
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${where ? `${where}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+    byFn.set(key, (byFn.get(key) ?? 0) + n.hitCount);
+  }
+  profileSummary = [...byFn.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([fn, hits]) => ({ fn, selfPercent: +((hits / total) * 100).toFixed(1) }));
+}
+
+process.stdout.write(`\nvoice-app relay benchmark — ${result.date}\n${result.machine}\nchannel config: ${CONFIG.bitrate} bit/s, ${CONFIG.frameSamples} samples\n\n`);
+process.stdout.write(table(rows.map((r) => ({ ...r }))) + '\n\n');
+process.stdout.write(`server CPU µs per forwarded datagram, werift relay / UDP floor: a ${result.ratioToFloor.a ?? '–'}×, b ${result.ratioToFloor.b ?? '–'}×\n`);
+if (profile) process.stdout.write('\ntop functions by self time (server):\n' + table(profileSummary.map((p) => ({ selfPercent: p.selfPercent, fn: p.fn }))) + '\n');
+const json = JSON.stringify({ ...result, profile: profileSummary }, null, 2);
+process.stdout.write('\n' + json + '\n');
+await mkdir(path.join(root, 'bench-results'), { recursive: true });
+await writeFile(path.join(root, 'bench-results', `relay-${result.date.replace(/[:.]/g, '-')}.json`), json);
+await rm(dataDir, { recursive: true, force: true });
+process.exit(0);

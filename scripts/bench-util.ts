@@ -1,0 +1,50 @@
+/** Shared pieces of the benchmark scripts: child servers pinned to a CPU, /proc readings, tables. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+
+export const CLK_TCK = 100;
+
+/** user+system CPU seconds of a process, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Starts `args` with node, pinned to `cpus` when taskset exists; resolves once `ready` matches stderr. */
+export function startPinned(args: string[], env: Record<string, string>, cpus: string, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; pid: number }> {
+  const pinned = existsSync('/usr/bin/taskset');
+  const child = pinned
+    ? spawn('/usr/bin/taskset', ['-c', cpus, process.execPath, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe'] })
+    : spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe'] });
+  let err = '';
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = ready.exec(err);
+      if (m) resolve({ child, match: m, pid: child.pid! });
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code} before ready:\n${err.slice(-2000)}`)));
+  });
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.type()} ${os.release()}`;
+}
+
+export function table(rows: Record<string, string | number>[]): string {
+  if (rows.length === 0) return '';
+  const cols = Object.keys(rows[0]!);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(width[i]!)).join(' | ') + ' |';
+  return [line(cols), '|' + width.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,164 @@
+/**
+ * Spawns N bots over C channels for D seconds and returns what they measured.
+ * Bots live in child processes (optionally pinned to CPUs with taskset) so the
+ * server's event loop measures only the relay. The WAV is encoded once at the
+ * channel bitrate and every talking bot loops it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { VoiceEncoder } from '../../shared/audio/opus-codec.ts';
+import { speechLike } from '../../shared/audio/synth.ts';
+import { parseWav, resampleTo } from '../../shared/audio/wav.ts';
+import { FRAME_SAMPLES, SAMPLE_RATE } from '../../shared/voice/constants.ts';
+import type { ChannelConfig } from '../../shared/control/protocol.ts';
+import { ReceiveStats, type ReceiveSummary } from './bot-stats.ts';
+import type { BotSpec, FromBots, ToBots } from './bot-protocol.ts';
+
+const BOT_PROCESS = fileURLToPath(new URL('./bot-process.ts', import.meta.url));
+
+export interface FleetOptions {
+  /** http(s) base URL of the server. */
+  url: string;
+  /** Channel ids to fill, in order; bots are spread evenly. */
+  channels: number[];
+  botsPerChannel: number;
+  talkersPerChannel: number;
+  durationMs: number;
+  /** Channel settings the audio is encoded with. */
+  config: ChannelConfig;
+  /** A WAV to loop; a generated speech-like signal when absent. */
+  wavPath?: string;
+  /** Number of bot processes (default: one per 50 bots). */
+  processes?: number;
+  /** CPU list for `taskset -c` (e.g. "1"), to keep bots off the relay's core. */
+  cpus?: string;
+  /** Called once every bot is connected, with the wall-clock ms at which they will start talking. */
+  onStart?: (startAtMs: number) => void;
+}
+
+export interface FleetResult {
+  bots: number;
+  talkers: number;
+  framesSent: number;
+  receive: ReceiveSummary;
+  /** CPU the bot processes used while talking, as % of one core. */
+  botCpuPercent: number;
+  wallMs: number;
+}
+
+export async function encodeLoop(config: ChannelConfig, wavPath?: string): Promise<Uint8Array[]> {
+  let samples: Float32Array;
+  if (wavPath) {
+    const wav = parseWav(new Uint8Array(await readFile(wavPath)));
+    samples = resampleTo(wav.samples, wav.sampleRate, SAMPLE_RATE);
+  } else {
+    samples = speechLike({ seconds: 6, seed: 3, pauseShare: 0 });
+  }
+  const enc = await VoiceEncoder.create(config);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i + FRAME_SAMPLES <= samples.length; i += FRAME_SAMPLES) out.push(enc.encode(samples.subarray(i, i + FRAME_SAMPLES)));
+  enc.free();
+  return out;
+}
+
+function spawnBotProcess(cpus?: string): ChildProcess {
+  if (cpus && existsSync('/usr/bin/taskset')) {
+    return fork(BOT_PROCESS, [], { execPath: '/usr/bin/taskset', execArgv: ['-c', cpus, process.execPath], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  }
+  return fork(BOT_PROCESS, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+function next(child: ChildProcess, kind: FromBots['kind']): Promise<FromBots> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: FromBots): void => {
+      if (m.kind === 'failed') {
+        cleanup();
+        reject(new Error(`bot process: ${m.message}`));
+      } else if (m.kind === kind) {
+        cleanup();
+        resolve(m);
+      }
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`bot process exited (${code}) before "${kind}"`));
+    };
+    const cleanup = (): void => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+export async function runBots(options: FleetOptions): Promise<FleetResult> {
+  const packets = (await encodeLoop(options.config, options.wavPath)).map((p) => Array.from(p));
+  const specs: BotSpec[] = [];
+  for (const channelId of options.channels) {
+    for (let i = 0; i < options.botsPerChannel; i++) {
+      specs.push({ nickname: `bot-${channelId}-${i}`, channelId, talk: i < options.talkersPerChannel });
+    }
+  }
+  const nproc = Math.max(1, options.processes ?? Math.ceil(specs.length / 50));
+  const groups: BotSpec[][] = Array.from({ length: nproc }, () => []);
+  specs.forEach((s, i) => groups[i % nproc]!.push(s));
+  const children = groups.map(() => spawnBotProcess(options.cpus));
+  try {
+    await Promise.all(
+      children.map((c, i) => {
+        const ready = next(c, 'ready');
+        c.send({ kind: 'start', url: options.url, bots: groups[i]!, packets } satisfies ToBots);
+        return ready;
+      }),
+    );
+    const startAtMs = Date.now() + 500;
+    options.onStart?.(startAtMs);
+    const done = await Promise.all(
+      children.map((c) => {
+        const d = next(c, 'done');
+        c.send({ kind: 'go', startAtMs, durationMs: options.durationMs } satisfies ToBots);
+        return d;
+      }),
+    );
+    const total = new ReceiveStats();
+    let sent = 0;
+    let cpu = 0;
+    let wall = 0;
+    for (const d of done) {
+      if (d.kind !== 'done') continue;
+      total.merge(d.stats);
+      sent += d.sent;
+      cpu += d.cpuMicros;
+      wall = Math.max(wall, d.wallMs);
+    }
+    return {
+      bots: specs.length,
+      talkers: specs.filter((s) => s.talk).length,
+      framesSent: sent,
+      receive: total.summary(),
+      botCpuPercent: (cpu / 1000 / wall) * 100,
+      wallMs: wall,
+    };
+  } finally {
+    // Bots close their sessions before reporting; give them a moment to exit, then make sure.
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode !== null
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              const timer = setTimeout(() => {
+                c.kill('SIGKILL');
+                resolve();
+              }, 3000);
+              c.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+            }),
+      ),
+    );
+  }
+}

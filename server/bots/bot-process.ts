@@ -1,0 +1,108 @@
+/**
+ * A bot process: several headless clients (the Node VoiceSession) that join
+ * their channels, loop pre-encoded Opus frames as their microphone on a
+ * drift-free 20 ms schedule, and measure what they receive. It runs outside
+ * the server's event loop so the relay measures only itself.
+ * Started by bot-fleet.ts with `fork`; speaks bot-protocol.ts over IPC.
+ */
+import { performance } from 'node:perf_hooks';
+import { controlUrl, createNodeVoiceSession } from '../../client/node/node-voice-session.ts';
+import type { VoiceSession } from '../../client/net/voice-session.ts';
+import { ReceiveStats, wallClockTimestamp } from './bot-stats.ts';
+import type { BotSpec, FromBots, ToBots } from './bot-protocol.ts';
+
+const send = (m: FromBots): void => {
+  process.send?.(m);
+};
+
+const absNow = (): number => performance.timeOrigin + performance.now();
+
+let sessions: VoiceSession[] = [];
+let specs: BotSpec[] = [];
+let packets: Uint8Array[] = [];
+const stats = new ReceiveStats();
+
+function waitJoined(s: VoiceSession, channelId: number): Promise<void> {
+  if (s.channelId === channelId) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const off = s.on('message', (m) => {
+      if (m.type === 'joined' && m.channelId === channelId) {
+        off();
+        resolve();
+      } else if (m.type === 'join-denied') {
+        off();
+        reject(new Error(`join ${channelId} denied: ${m.reason}`));
+      }
+    });
+    s.join(channelId);
+  });
+}
+
+async function start(url: string, bots: BotSpec[], frames: number[][]): Promise<void> {
+  specs = bots;
+  packets = frames.map((f) => Uint8Array.from(f));
+  for (const spec of bots) {
+    const s = createNodeVoiceSession({ url: controlUrl(url), nickname: spec.nickname, pingIntervalMs: 5000 });
+    const open = new Promise<void>((resolve) => s.once('voice-open', resolve));
+    await s.connect();
+    await waitJoined(s, spec.channelId);
+    await Promise.race([open, new Promise((_, reject) => setTimeout(() => reject(new Error(`${spec.nickname}: voice lane did not open`)), 15_000))]);
+    s.on('datagram', (d) => {
+      // token, sequence (low word is enough within a run), timestamp.
+      const token = ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
+      const seq = ((d[8]! << 24) | (d[9]! << 16) | (d[10]! << 8) | d[11]!) >>> 0;
+      const ts = ((d[12]! << 24) | (d[13]! << 16) | (d[14]! << 8) | d[15]!) >>> 0;
+      stats.record(token, seq, ts, absNow());
+    });
+    sessions.push(s);
+  }
+  send({ kind: 'ready', tokens: sessions.map((s) => s.sessionToken) });
+}
+
+async function go(startAtMs: number, durationMs: number): Promise<void> {
+  const cpu0 = process.cpuUsage();
+  const wall0 = absNow();
+  const talkers = sessions.map((s, i) => ({ s, talk: specs[i]!.talk, offset: (i * 7) % 20, frame: 0 })).filter((t) => t.talk);
+  const frames = Math.floor(durationMs / 20);
+  let sent = 0;
+  // One loop for all talkers: each frame goes out at startAt + offset + 20 ms × n, whatever the timer does.
+  await new Promise<void>((resolve) => {
+    const step = (): void => {
+      const now = absNow();
+      let nextDue = Infinity;
+      let remaining = 0;
+      for (const t of talkers) {
+        while (t.frame < frames && startAtMs + t.offset + t.frame * 20 <= now) {
+          const due = startAtMs + t.offset + t.frame * 20;
+          t.s.sendVoice(packets[t.frame % packets.length]!, { timestamp: wallClockTimestamp(due) });
+          t.frame++;
+          sent++;
+        }
+        if (t.frame < frames) {
+          remaining++;
+          nextDue = Math.min(nextDue, startAtMs + t.offset + t.frame * 20);
+        }
+      }
+      if (remaining === 0) return resolve();
+      setTimeout(step, Math.max(0, nextDue - absNow()));
+    };
+    setTimeout(step, Math.max(0, startAtMs - absNow()));
+  });
+  await new Promise((r) => setTimeout(r, 1000)); // let the last frames arrive
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = absNow() - wall0;
+  // Leave properly (close 1000) so the server ends the sessions now instead of holding them for the resume grace.
+  for (const s of sessions) s.close();
+  sessions = [];
+  await new Promise((r) => setTimeout(r, 300));
+  send({ kind: 'done', stats: stats.serialize(), sent, cpuMicros: cpu.user + cpu.system, wallMs });
+  setTimeout(() => process.exit(0), 100);
+}
+
+process.on('message', (m: ToBots) => {
+  const run = m.kind === 'start' ? start(m.url, m.bots, m.packets) : go(m.startAtMs, m.durationMs);
+  run.catch((error: unknown) => {
+    send({ kind: 'failed', message: (error as Error).message });
+    setTimeout(() => process.exit(1), 100);
+  });
+});

@@ -1,0 +1,17 @@
+/** Messages between the fleet (parent) and a bot process, over the fork IPC channel. */
+import type { SerializedStats } from './bot-stats.ts';
+
+export interface BotSpec {
+  nickname: string;
+  channelId: number;
+  talk: boolean;
+}
+
+export type ToBots =
+  | { kind: 'start'; url: string; bots: BotSpec[]; packets: number[][] }
+  | { kind: 'go'; startAtMs: number; durationMs: number };
+
+export type FromBots =
+  | { kind: 'ready'; tokens: number[] }
+  | { kind: 'done'; stats: SerializedStats; sent: number; cpuMicros: number; wallMs: number }
+  | { kind: 'failed'; message: string };
