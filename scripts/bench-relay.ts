@@ -7,7 +7,8 @@
  * (% of one core and µs per forwarded datagram, from /proc), datagrams in and
  * forwarded per second (from /api/stats), loss at the receivers, relay delay
  * p50/p99 (send-to-receive on one clock: bots stamp the header timestamp with
- * wall-clock samples), the server's peak RSS and the bots' own CPU. Scenarios
+ * wall-clock samples; the first second of talking is left out as warm-up, loss
+ * counts every frame), the server's peak RSS and the bots' own CPU. Scenarios
  * (a) and (b) also run through a plain Node UDP relay (the floor) with the same
  * topology and datagrams, and print the ratio.
  *
@@ -56,6 +57,10 @@ interface Row {
   /** Per second, in the measured window. */
   backlogDrops: number;
   rateDrops: number;
+  staleDrops: number;
+  /** Receivers' totals over the whole run (not only the measured window). */
+  framesExpected: number;
+  framesReceived: number;
 }
 
 const rows: Row[] = [];
@@ -103,6 +108,7 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
       durationMs: seconds * 1000,
       config: CONFIG,
       processes: Math.max(1, Math.ceil((channels * perChannel) / 50)),
+      warmupMs: 1000,
       onStart: (startAt) => {
         const inMs = startAt - Date.now();
         setTimeout(() => (first = snap()), inMs + 1000);
@@ -138,6 +144,9 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
     botCpuPercent: +result.botCpuPercent.toFixed(0),
     backlogDrops: Math.round((s1.relay.drops['receiver-backlog'] - s0.relay.drops['receiver-backlog']) / window),
     rateDrops: Math.round((s1.relay.drops['rate-limited'] - s0.relay.drops['rate-limited']) / window),
+    staleDrops: Math.round((s1.relay.drops.stale - s0.relay.drops.stale) / window),
+    framesExpected: r.expected,
+    framesReceived: r.received,
   };
 }
 
@@ -149,7 +158,7 @@ async function floor(scenario: string, channels: number, perChannel: number, tal
     const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssBytes(relay.pid))), 250);
     const c0 = cpuSeconds(relay.pid);
     const t0 = performance.now();
-    const load = await runFloorLoad({ port: Number(relay.match[1]), channels, botsPerChannel: perChannel, talkersPerChannel: talkers, durationMs: seconds * 1000, packets });
+    const load = await runFloorLoad({ port: Number(relay.match[1]), channels, botsPerChannel: perChannel, talkersPerChannel: talkers, durationMs: seconds * 1000, packets, measureFromMs: performance.timeOrigin + performance.now() + 1200 });
     clearInterval(sampler);
     const window = (performance.now() - t0) / 1000;
     const c1 = cpuSeconds(relay.pid);
@@ -171,6 +180,9 @@ async function floor(scenario: string, channels: number, perChannel: number, tal
       botCpuPercent: +((load.cpuMicros / 1000 / load.wallMs) * 100).toFixed(0),
       backlogDrops: 0,
       rateDrops: 0,
+      staleDrops: 0,
+      framesExpected: r.expected,
+      framesReceived: r.received,
     };
   } finally {
     relay.child.kill('SIGTERM');
@@ -178,6 +190,7 @@ async function floor(scenario: string, channels: number, perChannel: number, tal
 }
 
 const secs = (full: number) => (quick ? Math.min(full, 5) : full);
+const steps = (args.find((a) => a.startsWith('--steps='))?.slice(8) ?? (quick ? '1,3' : '1,2,3,4')).split(',').map(Number);
 try {
   if (only.includes('a')) {
     rows.push(await werift('a: 100 bots, 10×10, 2 talking', 10, 10, 2, secs(60)));
@@ -188,7 +201,7 @@ try {
     rows.push(await floor('b: 10 bots, 1 channel, all talking', 1, 10, 10, secs(20)));
   }
   if (only.includes('c')) {
-    for (const k of quick ? [1, 3] : [1, 2, 3, 4]) rows.push(await werift(`c: ramp ${k}×10 all talking`, k, 10, 10, secs(15)));
+    for (const k of steps) rows.push(await werift(`c: ramp ${k}×10 all talking`, k, 10, 10, secs(15)));
   }
 } finally {
   server.child.kill('SIGTERM');

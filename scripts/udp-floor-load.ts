@@ -11,11 +11,13 @@ export interface FloorLoad {
   talkersPerChannel: number;
   durationMs: number;
   packets: Uint8Array[];
+  /** Frames sent before this wall-clock ms count for loss but not for the delay percentiles (warm-up). */
+  measureFromMs?: number;
 }
 
 export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats; sent: number; cpuMicros: number; wallMs: number }> {
   const absNow = () => performance.timeOrigin + performance.now();
-  const stats = new ReceiveStats();
+  const perBot: ReceiveStats[] = [];
   const bots: { sock: dgram.Socket; token: number; talk: boolean; offset: number; frame: number }[] = [];
   let token = 1000;
   for (let c = 0; c < o.channels; c++) {
@@ -28,7 +30,9 @@ export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats;
       reg.writeUInt32BE(t, 4);
       sock.send(reg, o.port, '127.0.0.1');
       await registered;
-      sock.on('message', (d) => stats.record(d.readUInt32BE(0), d.readUInt32BE(8), d.readUInt32BE(12), absNow()));
+      const mine = new ReceiveStats(o.measureFromMs);
+      perBot.push(mine);
+      sock.on('message', (d) => mine.record(d.readUInt32BE(0), d.readUInt32BE(8), d.readUInt32BE(12), absNow()));
       bots.push({ sock, token: t, talk: i < o.talkersPerChannel, offset: (bots.length * 7) % 20, frame: 0 });
     }
   }
@@ -58,5 +62,7 @@ export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats;
   await new Promise((r) => setTimeout(r, 1000));
   const cpu = process.cpuUsage(cpu0);
   for (const b of bots) b.sock.close();
+  const stats = new ReceiveStats();
+  for (const m of perBot) stats.merge(m.serialize());
   return { stats, sent, cpuMicros: cpu.user + cpu.system, wallMs: absNow() - start };
 }

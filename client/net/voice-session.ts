@@ -15,7 +15,7 @@ import {
   type ServerMessageOf,
 } from '../../shared/control/protocol.ts';
 import { FRAME_SAMPLES, SAMPLE_RATE, VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL, VOICE_HEADER_BYTES } from '../../shared/voice/constants.ts';
-import { advanceTimestamp, nextSequence } from '../../shared/voice/sequence.ts';
+import { advanceTimestamp, nextSequence, timestampDelta } from '../../shared/voice/sequence.ts';
 import { encodeVoiceDatagram } from '../../shared/voice/voice-header.ts';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
 import { assertNever } from '../../shared/util/result.ts';
@@ -73,7 +73,8 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   #channelId = 0;
   #sequence = 0;
   #timestamp = 0;
-  #lastSendAt: number | null = null;
+  #anchorAt: number | null = null;
+  #anchorTs = 0;
   #pingSequence = 0;
   #pingId = 0;
   #pendingPings = new Map<number, number>();
@@ -159,8 +160,8 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   /**
    * Sends one Opus frame with the next sequence. `timestamp` defaults to the
    * previous one + the channel's frame size (960 samples for 20 ms), moved on
-   * by the frames not sent after a pause; pass the capture clock's value to
-   * control it exactly.
+   * by the frames not sent across a pause so it follows real time; pass the
+   * capture clock's value to control it exactly.
    * `target` makes it a whisper to that session. Returns false when the lane is not open.
    */
   sendVoice(opus: Uint8Array, options: { timestamp?: number; target?: number } = {}): boolean {
@@ -168,14 +169,17 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     const frameSamples = this.channelConfig?.frameSamples ?? FRAME_SAMPLES;
     let timestamp = options.timestamp;
     if (timestamp === undefined) {
-      timestamp = this.#timestamp;
-      // After a pause, move the sample clock on by the frames that were not sent, so the
-      // timestamp keeps following real time (receivers and the relay read gaps from it).
+      // The sample clock follows real time from an anchor: +frameSamples per frame while
+      // frames flow, and on by the frames not sent across a pause or a skipped frame.
+      // It never repeats or goes back (the relay and receivers read gaps and pace from it).
       const now = this.#platform.now();
+      if (this.#anchorAt === null) {
+        this.#anchorAt = now;
+        this.#anchorTs = this.#timestamp;
+      }
       const frameMs = (frameSamples * 1000) / SAMPLE_RATE;
-      const skipped = this.#lastSendAt === null ? 0 : Math.round((now - this.#lastSendAt) / frameMs) - 1;
-      if (skipped > 1) timestamp = advanceTimestamp(timestamp, skipped * frameSamples);
-      this.#lastSendAt = now;
+      const real = (this.#anchorTs + Math.round((now - this.#anchorAt) / frameMs) * frameSamples) >>> 0;
+      timestamp = timestampDelta(this.#timestamp, real) > 0 ? real : this.#timestamp;
     }
     const bytes = encodeVoiceDatagram({ token: this.#token, sequence: this.#sequence, timestamp, target: options.target ?? 0 }, opus);
     this.#sequence = nextSequence(this.#sequence);

@@ -124,6 +124,31 @@ function align(src: Float32Array, out: Float32Array, maxLag: number): { lag: num
   return best;
 }
 
+/**
+ * Mean correlation over 200 ms windows, each aligned on its own (±4 frames around
+ * the global lag): concealment that stretches the timeline shifts later audio by
+ * whole frames, which one global lag cannot follow.
+ */
+function windowedCorrelation(src: Float32Array, out: Float32Array, globalLag: number): number {
+  const win = 9600;
+  let sum = 0;
+  let n = 0;
+  for (let at = 0; at + win <= src.length; at += win) {
+    const seg = src.subarray(at, at + win);
+    let energy = 0;
+    for (let i = 0; i < win; i++) energy += seg[i]! * seg[i]!;
+    if (energy / win < 1e-4) continue; // pauses carry no shape to compare
+    let best = -1;
+    for (let lag = Math.max(0, globalLag - 4 * FRAME_SAMPLES); lag <= globalLag + 4 * FRAME_SAMPLES; lag += 2) {
+      const c = correlationAt(seg, out.subarray(at), lag, 2);
+      if (c > best) best = c;
+    }
+    sum += best;
+    n++;
+  }
+  return n > 0 ? sum / n : 0;
+}
+
 function prng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
@@ -176,11 +201,18 @@ test('5 % loss and 20 ms jitter: no silent gaps, every lost frame recovered by F
   const stats = speaker.jitter.readStats().lifetime;
 
   const first = decisions.findIndex((d) => d.kind !== 'silence');
-  const spurt = decisions.slice(first, first + packets.length);
-  assert.deepEqual(spurt.map((d) => d.seq), [...Array(packets.length).keys()], 'one decision per frame, in order: no silent gap, nothing skipped');
+  const lastIdx = decisions.findLastIndex((d) => d.seq === packets.length - 1 && d.kind !== 'expand');
+  const spurt = decisions.slice(first, lastIdx + 1);
+  assert.ok(spurt.every((d) => d.kind !== 'silence'), 'no silent gap inside the talk spurt');
+  // 'expand' conceals an underrun while still waiting for the frame; every frame is then decided exactly once.
+  const decided = spurt.filter((d) => d.kind !== 'expand');
+  assert.ok(decided.every((d, i) => i === 0 || d.seq > decided[i - 1]!.seq), 'frames decided in order, none twice');
+  // A frame is skipped only when the buffer sheds delay it built up (counted as discarded).
+  assert.equal(decided.length + stats.discarded, packets.length, 'every frame decided or discarded');
   const t0 = Math.min(...arrivals.map((a) => a.atMs));
   const arrivedAt = new Map(arrivals.map((a) => [a.seq, a.atMs]));
   for (const [i, d] of spurt.entries()) {
+    if (d.kind === 'expand') continue;
     if (!dropped.has(d.seq)) {
       assert.equal(d.kind, 'normal', `frame ${d.seq} plays from its own packet`);
       continue;
@@ -192,14 +224,19 @@ test('5 % loss and 20 ms jitter: no silent gaps, every lost frame recovered by F
   }
   const fec = spurt.filter((d) => d.kind === 'fec').length;
   const plc = spurt.filter((d) => d.kind === 'plc').length;
-  assert.equal(stats.lost, dropped.size, 'lost = frames dropped on the way');
+  const expands = spurt.filter((d) => d.kind === 'expand').length;
+  assert.ok(stats.lost <= dropped.size && stats.lost >= dropped.size - stats.discarded, `lost ${stats.lost} = frames dropped on the way (${dropped.size}), less any the buffer discarded`);
+  if (stats.discarded === 0) assert.equal(stats.lost, dropped.size, 'nothing discarded: lost is exactly the dropped frames');
   assert.equal(stats.fec, fec);
-  assert.equal(stats.plc, plc + 3, 'plus the three trailing concealment frames after the last packet');
-  assert.equal(stats.late, 0, '0–20 ms of jitter fits the 40 ms buffer');
-  assert.equal(stats.played, packets.length - dropped.size);
+  assert.equal(stats.plc, plc);
+  assert.equal(stats.expand, expands + 3, 'underruns inside the spurt, plus the three frames after its last packet');
+  assert.equal(stats.late, 0, 'no packet was given up on: 0–20 ms of jitter fits the 40 ms buffer or an expand');
+  assert.equal(stats.played + stats.fec + stats.plc + stats.discarded, packets.length);
   assert.ok(fec > plc, `most isolated losses come back through FEC (fec ${fec}, plc ${plc})`);
-  const { corr } = align(src.subarray(0, packets.length * FRAME_SAMPLES), audio, 12 * FRAME_SAMPLES);
-  console.log(`lossy: ${dropped.size} lost of ${packets.length}: fec ${fec}, plc ${plc}; correlation ${corr.toFixed(3)}`);
-  assert.ok(corr > 0.6, `still close to the source (correlation ${corr.toFixed(3)})`);
+  const source = src.subarray(0, packets.length * FRAME_SAMPLES);
+  const { lag } = align(source, audio, 12 * FRAME_SAMPLES);
+  const corr = windowedCorrelation(source, audio, lag);
+  console.log(`lossy: ${dropped.size} lost of ${packets.length}: fec ${fec}, plc ${plc}, underrun expands ${expands}; correlation ${corr.toFixed(3)}`);
+  assert.ok(corr > 0.7, `still close to the source (mean windowed correlation ${corr.toFixed(3)})`);
   receiver.close();
 });

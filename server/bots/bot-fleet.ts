@@ -34,6 +34,8 @@ export interface FleetOptions {
   processes?: number;
   /** CPU list for `taskset -c` (e.g. "1"), to keep bots off the relay's core. */
   cpus?: string;
+  /** Leave the first ms of talking out of the delay percentiles (loss still counts them). */
+  warmupMs?: number;
   /** Called once every bot is connected, with the wall-clock ms at which they will start talking. */
   onStart?: (startAtMs: number) => void;
 }
@@ -119,7 +121,7 @@ export async function runBots(options: FleetOptions): Promise<FleetResult> {
     const done = await Promise.all(
       children.map((c) => {
         const d = next(c, 'done');
-        c.send({ kind: 'go', startAtMs, durationMs: options.durationMs } satisfies ToBots);
+        c.send({ kind: 'go', startAtMs, durationMs: options.durationMs, warmupMs: options.warmupMs ?? 0 } satisfies ToBots);
         return d;
       }),
     );

@@ -20,7 +20,10 @@ const absNow = (): number => performance.timeOrigin + performance.now();
 let sessions: VoiceSession[] = [];
 let specs: BotSpec[] = [];
 let packets: Uint8Array[] = [];
-const stats = new ReceiveStats();
+/** Delay percentiles leave out the first seconds of talking (connection and JIT warm-up); loss counts everything. */
+let measureFromMs = 0;
+/** One per bot: loss is counted per (receiver, sender) pair. */
+const perBot: ReceiveStats[] = [];
 
 function waitJoined(s: VoiceSession, channelId: number): Promise<void> {
   if (s.channelId === channelId) return Promise.resolve();
@@ -47,6 +50,8 @@ async function start(url: string, bots: BotSpec[], frames: number[][]): Promise<
     await s.connect();
     await waitJoined(s, spec.channelId);
     await Promise.race([open, new Promise((_, reject) => setTimeout(() => reject(new Error(`${spec.nickname}: voice lane did not open`)), 15_000))]);
+    const stats = new ReceiveStats(measureFromMs);
+    perBot.push(stats);
     s.on('datagram', (d) => {
       // token, sequence (low word is enough within a run), timestamp.
       const token = ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
@@ -59,7 +64,9 @@ async function start(url: string, bots: BotSpec[], frames: number[][]): Promise<
   send({ kind: 'ready', tokens: sessions.map((s) => s.sessionToken) });
 }
 
-async function go(startAtMs: number, durationMs: number): Promise<void> {
+async function go(startAtMs: number, durationMs: number, warmupMs: number): Promise<void> {
+  measureFromMs = startAtMs + warmupMs;
+  for (const st of perBot) st.setMeasureFrom(measureFromMs);
   const cpu0 = process.cpuUsage();
   const wall0 = absNow();
   const talkers = sessions.map((s, i) => ({ s, talk: specs[i]!.talk, offset: (i * 7) % 20, frame: 0 })).filter((t) => t.talk);
@@ -95,12 +102,14 @@ async function go(startAtMs: number, durationMs: number): Promise<void> {
   for (const s of sessions) s.close();
   sessions = [];
   await new Promise((r) => setTimeout(r, 300));
-  send({ kind: 'done', stats: stats.serialize(), sent, cpuMicros: cpu.user + cpu.system, wallMs });
+  const total = new ReceiveStats();
+  for (const b of perBot) total.merge(b.serialize());
+  send({ kind: 'done', stats: total.serialize(), sent, cpuMicros: cpu.user + cpu.system, wallMs });
   setTimeout(() => process.exit(0), 100);
 }
 
 process.on('message', (m: ToBots) => {
-  const run = m.kind === 'start' ? start(m.url, m.bots, m.packets) : go(m.startAtMs, m.durationMs);
+  const run = m.kind === 'start' ? start(m.url, m.bots, m.packets) : go(m.startAtMs, m.durationMs, m.warmupMs);
   run.catch((error: unknown) => {
     send({ kind: 'failed', message: (error as Error).message });
     setTimeout(() => process.exit(1), 100);

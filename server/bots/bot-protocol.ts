@@ -9,7 +9,7 @@ export interface BotSpec {
 
 export type ToBots =
   | { kind: 'start'; url: string; bots: BotSpec[]; packets: number[][] }
-  | { kind: 'go'; startAtMs: number; durationMs: number };
+  | { kind: 'go'; startAtMs: number; durationMs: number; warmupMs: number };
 
 export type FromBots =
   | { kind: 'ready'; tokens: number[] }

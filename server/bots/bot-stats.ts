@@ -44,6 +44,17 @@ export interface ReceiveSummary {
 
 export class ReceiveStats {
   readonly senders = new Map<number, SenderTally>();
+  /** Frames sent before this wall-clock ms are counted for loss but not in the delay histogram (warm-up). */
+  #measureFromMs: number;
+
+  constructor(measureFromMs = 0) {
+    this.#measureFromMs = measureFromMs;
+  }
+
+  setMeasureFrom(absMs: number): void {
+    this.#measureFromMs = absMs;
+  }
+
   readonly #hist = new Uint32Array(BUCKETS);
   #count = 0;
   #max = 0;
@@ -66,6 +77,7 @@ export class ReceiveStats {
       s.jitterMs += (d - s.jitterMs) / 16;
     }
     s.lastTransitMs = delay;
+    if (absMs - delay < this.#measureFromMs) return;
     let b = Math.floor(delay / BUCKET_MS);
     if (b >= BUCKETS) b = BUCKETS - 1;
     this.#hist[b]!++;

@@ -109,10 +109,15 @@ export class ControlConnection implements ControlLink {
     this.#counters.closedForAbuse++;
     log.warn('closing control lane for abuse', { token: this.#session?.token });
     this.close(4002, 'too many invalid or rate-limited messages');
+    // The session ends now, not when the client gets round to answering the close.
+    const session = this.#session;
+    this.#session = null;
+    if (session && session.link === this) this.#sessions.end(session, 'abuse');
     return true;
   }
 
   #onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.#serverClose !== null) return; // closing: nothing more is applied
     this.#counters.messagesIn++;
     const now = Date.now();
     if (isBinary) {
@@ -136,10 +141,14 @@ export class ControlConnection implements ControlLink {
     try {
       this.#dispatch(msg);
     } catch (error) {
-      // A bug in a handler must cost this message, not the process or the other sessions.
-      log.error('control handler failed', { type: msg.type, token: this.#session?.token, error });
-      this.#error('internal', 'the server failed to handle this message; it was not applied', msg.type);
+      this.#failed(msg.type, error);
     }
+  }
+
+  /** A bug in a handler costs this message, not the process or the other sessions. */
+  #failed(type: string, error: unknown): void {
+    log.error('control handler failed', { type, token: this.#session?.token, error });
+    this.#error('internal', 'the server failed to handle this message; it was not applied', type);
   }
 
   #dispatch(msg: ClientMessage): void {
@@ -180,10 +189,10 @@ export class ControlConnection implements ControlLink {
       case 'set-self':
         return this.#sessions.setSelf(session, msg);
       case 'rtc-offer':
-        void this.#sessions.offer(session, msg.sdp);
+        this.#sessions.offer(session, msg.sdp).catch((error: unknown) => this.#failed(msg.type, error));
         return;
       case 'rtc-candidate':
-        void this.#sessions.candidate(session, msg);
+        this.#sessions.candidate(session, msg).catch((error: unknown) => this.#failed(msg.type, error));
         return;
       default:
         assertNever(msg, 'session message');

@@ -51,3 +51,5 @@ export function receiverQueueFloorBytes(config: ChannelConfig): number {
 export const STALE_MS = 150;
 /** Share of the measured lateness the pace reference absorbs per frame (follows clock drift, τ ≈ 1000 frames). */
 export const DRIFT_FOLLOW = 0.001;
+/** No frame from a sender for this long starts a new talk spurt (and a new pace reference). */
+export const SPURT_GAP_MS = 200;

@@ -14,6 +14,7 @@ import { timestampDelta } from '../../shared/voice/sequence.ts';
 import { SAMPLE_RATE } from '../../shared/voice/constants.ts';
 import {
   DRIFT_FOLLOW,
+  SPURT_GAP_MS,
   PING_BURST,
   STALE_MS,
   PING_RATE_PER_SECOND,
@@ -83,6 +84,7 @@ class RelayMember {
   paceArrival = 0;
   paceTs = 0;
   havePace = false;
+  lastVoiceAt = 0;
   // Bytes offered to this receiver in the current and previous RECEIVER_QUEUE_MS window.
   windowStart = 0;
   offeredCur = 0;
@@ -224,11 +226,14 @@ export class VoiceRelay {
    * reference is the earliest-arriving frame (arrival − timestamp); it follows
    * slow clock drift upward by DRIFT_FOLLOW of the lateness per frame, so only a
    * sudden backlog — the relay or the uplink falling behind — reads as late.
-   * A jump of more than 10 s either way (a restart, timestamps that do not
-   * follow real time) starts a new reference instead.
+   * A new talk spurt (no frame for SPURT_GAP_MS) or a jump of more than 10 s
+   * either way starts a new reference, so clients whose timestamps stand still
+   * across pauses are not punished for it.
    */
   #lateness(m: RelayMember, ts: number, nowMs: number): number {
-    if (!m.havePace) {
+    const gap = nowMs - m.lastVoiceAt;
+    m.lastVoiceAt = nowMs;
+    if (!m.havePace || gap > SPURT_GAP_MS) {
       m.havePace = true;
       m.paceArrival = nowMs;
       m.paceTs = ts;

@@ -2,7 +2,7 @@
  * One werift peer connection per session, carrying the voice lane: a DataChannel
  * negotiated out of band (id 0, unordered, maxRetransmits 0) on both sides, since
  * werift announces a channel it opens itself as ordered. The client offers; the
- * peer answers with all its candidates (ICE lite, host candidates only).
+ * peer answers with all its host candidates in the SDP and runs full ICE.
  */
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';

@@ -9,10 +9,12 @@
  * Packets wait in a min-heap ordered by sequence. Playback starts once the
  * buffer holds the target depth (the seed's fixed 40 ms, or an adaptive target
  * that follows measured arrival jitter, down to one frame on a clean link).
- * A talk spurt ends after a few concealed frames with nothing buffered; the
- * buffer then resets and waits for the watermark again. When more than the
- * target plus a margin is buffered it drops the oldest frames to catch up, so
- * delay never grows with continuous transmission on an unstable link.
+ * An underrun grows the delay by a frame instead of giving the frame up; a talk
+ * spurt ends after a few such frames with nothing buffered, and the buffer then
+ * resets and waits for the watermark again. When more than the target stays
+ * buffered it drops a frame every few ticks, and never lets more than target +
+ * margin accumulate, so delay never grows with continuous transmission on an
+ * unstable link (Mumble #6354).
  *
  * Nothing here allocates per packet or per tick: the heap, the jitter histogram
  * and the decision object are made once.
@@ -34,7 +36,7 @@ export interface JitterBufferOptions {
   maxTargetFrames: number;
   /** Frames beyond the target that may be buffered before the oldest are dropped. */
   catchUpMarginFrames: number;
-  /** Concealed frames in a row, with nothing buffered, that end a talk spurt. */
+  /** Underrun frames in a row, with nothing buffered, that end a talk spurt. */
   maxConcealFrames: number;
   /** Heap capacity in packets; later packets beyond it are refused as overflow. */
   capacity: number;
@@ -62,7 +64,8 @@ export type DecisionKind =
   | 'silence' // nothing to play: waiting for the watermark, or between talk spurts
   | 'normal' // decode `packet`
   | 'fec' // the frame is lost; decode it from `packet` (the next one) with FEC
-  | 'plc'; // the frame is lost and no FEC is at hand: conceal
+  | 'plc' // the frame is lost and no FEC is at hand: conceal
+  | 'expand'; // underrun: conceal, but keep waiting for the frame (it plays if it arrives next tick)
 
 export interface Decision {
   kind: DecisionKind;
@@ -79,19 +82,20 @@ export interface JitterCounters {
   played: number;
   /** Frames recovered from the next packet's FEC. */
   fec: number;
-  /** Frames concealed with PLC. */
+  /** Lost frames concealed with PLC. */
   plc: number;
+  /** Concealed frames on underrun (nothing buffered); includes the few after a talk spurt ends. */
+  expand: number;
   /**
-   * Frames whose packet never came in time: every FEC frame, every frame dropped
-   * by catch-up without its packet, and every PLC frame once a later packet of
-   * the same spurt proves it was lost. The concealed frames after the last packet
-   * of a talk spurt are not losses (the sender stopped) and are not counted.
+   * Frames whose packet never came in time: every FEC or PLC frame, every frame
+   * skipped by catch-up without its packet, and the sequence hole before a new
+   * talk spurt. Underrun concealment ('expand') is not loss: no frame is given up.
    */
   lost: number;
   /** Packets that arrived after their frame was played or concealed. */
   late: number;
   duplicate: number;
-  /** Frames dropped to bring the backlog down to the target. */
+  /** Frames dropped to bring the delay back to the target (soft shrink and hard catch-up). */
   discarded: number;
   /** Packets refused because the heap was full. */
   overflow: number;
@@ -112,10 +116,19 @@ export interface JitterStats {
 }
 
 function zero(): JitterCounters {
-  return { received: 0, played: 0, fec: 0, plc: 0, lost: 0, late: 0, duplicate: 0, discarded: 0, overflow: 0, silence: 0 };
+  return { received: 0, played: 0, fec: 0, plc: 0, expand: 0, lost: 0, late: 0, duplicate: 0, discarded: 0, overflow: 0, silence: 0 };
 }
 
 const HISTOGRAM_BUCKETS = 32;
+/** A sequence jump longer than this (1 s of 20 ms frames) is a stream restart, not loss. */
+const RESYNC_FRAMES = 50;
+/**
+ * Ticks in a row with more than target + 1 frames buffered before one frame is
+ * dropped to shrink the delay (one frame of slack is normal arrival jitter
+ * within a tick). Dropping a frame is audible, so it happens at most every
+ * half second; a time-stretching DSP could take this over later.
+ */
+const SHRINK_TICKS = 25;
 
 export class JitterBuffer {
   readonly options: Readonly<JitterBufferOptions>;
@@ -131,9 +144,14 @@ export class JitterBuffer {
   #next = 0;
   /** Lowest sequence still acceptable (set when a spurt starts or ends). */
   #floor = 0;
+  /** Concealed frames in a row (lost or expanded). */
   #concealRun = 0;
-  /** PLC frames of the current run, counted as lost once a later packet arrives to play. */
-  #unconfirmedLoss = 0;
+  /** Last sequence played, recovered or concealed as lost (-1 before the first). */
+  #lastConsumed = -1;
+  /** Silent ticks with a packet waiting below the watermark. */
+  #waitTicks = 0;
+  /** Ticks in a row with more than the target buffered. */
+  #excessTicks = 0;
 
   // Adaptive target: histogram of relative arrival delay, in frames.
   readonly #hist = new Float64Array(HISTOGRAM_BUCKETS);
@@ -177,13 +195,13 @@ export class JitterBuffer {
   /**
    * One packet from the network. `timestamp` is the header's sample clock,
    * `nowMs` the local arrival time. The payload is kept by reference.
-   * Returns what happened to it.
+   * Returns what happened to it. Late packets still inform the jitter estimate.
    */
   insert(sequence: number, timestamp: number, payload: Uint8Array, nowMs: number): 'accepted' | 'late' | 'duplicate' | 'overflow' {
-    if (sequence < this.#floor) return this.#count('late');
     if (this.#contains(sequence)) return this.#count('duplicate');
-    if (this.#size === this.options.capacity) return this.#count('overflow');
     this.#observeArrival(timestamp, nowMs);
+    if (sequence < this.#floor) return this.#count('late');
+    if (this.#size === this.options.capacity) return this.#count('overflow');
     this.#push(sequence, payload);
     if (sequence > this.#newest) this.#newest = sequence;
     this.#life.received++;
@@ -194,60 +212,81 @@ export class JitterBuffer {
   /** One playout tick: the decision for the next frame. The returned object is reused. */
   pull(): Readonly<Decision> {
     const d = this.#decision;
-    if (!this.#playing) {
-      if (this.#size === 0 || this.depthFrames < this.#targetFrames) return this.#silence();
-      // Watermark reached: start the spurt at the oldest buffered packet.
-      this.#playing = true;
-      this.#next = this.#seqs[0]!;
-      this.#floor = this.#next;
-      this.#concealRun = 0;
-    }
+    if (!this.#playing && !this.#start()) return this.#silence();
     this.#catchUp();
+    this.#shrink();
     const top = this.#size > 0 ? this.#seqs[0]! : -1;
     if (top === this.#next) {
       d.kind = 'normal';
       d.packet = this.#pop();
       d.sequence = this.#next;
       this.#concealRun = 0;
-      this.#confirmLoss();
+      this.#consume();
       this.#life.played++;
       this.#interval.played++;
-    } else if (this.#size === 0 && this.#concealRun >= this.options.maxConcealFrames) {
-      // Nothing left and nothing arriving: the talk spurt is over. Reset and wait for the watermark.
-      this.#playing = false;
-      this.#floor = this.#next;
-      this.#haveBase = false;
-      this.#unconfirmedLoss = 0; // the trailing concealment of a finished spurt
-      return this.#silence();
-    } else if (top === this.#next + 1) {
-      d.kind = 'fec';
-      d.packet = this.#packets[0]!; // stays in the heap: it plays normally on the next tick
-      d.sequence = this.#next;
-      this.#concealRun++;
-      this.#confirmLoss();
-      this.#life.fec++;
-      this.#interval.fec++;
-      this.#life.lost++;
-      this.#interval.lost++;
-    } else {
-      d.kind = 'plc';
+      return d;
+    }
+    if (this.#size === 0) {
+      if (this.#concealRun >= this.options.maxConcealFrames) {
+        // Nothing buffered and nothing arriving: the talk spurt is over. Reset and wait for the
+        // watermark; no sequence was used up, so the sender may continue at the next one.
+        this.#playing = false;
+        this.#floor = this.#next;
+        this.#haveBase = false;
+        return this.#silence();
+      }
+      // Underrun: conceal without giving up on the frame (NetEQ's "expand"); if it arrives
+      // next tick it still plays, one frame later: the buffer grows by what the link needed.
+      d.kind = 'expand';
       d.packet = null;
       d.sequence = this.#next;
       this.#concealRun++;
-      this.#life.plc++;
-      this.#interval.plc++;
-      if (this.#size > 0) {
-        // A later packet is already here: this frame is certainly lost.
-        this.#confirmLoss();
-        this.#life.lost++;
-        this.#interval.lost++;
-      } else {
-        this.#unconfirmedLoss++;
-      }
+      this.#life.expand++;
+      this.#interval.expand++;
+      return d;
     }
+    // The frame is missing and a later one is here: it is lost.
+    d.kind = top === this.#next + 1 ? 'fec' : 'plc';
+    d.packet = d.kind === 'fec' ? this.#packets[0]! : null; // the FEC carrier stays in the heap and plays next tick
+    d.sequence = this.#next;
+    this.#concealRun++;
+    this.#consume();
+    this.#life[d.kind]++;
+    this.#interval[d.kind]++;
+    this.#life.lost++;
+    this.#interval.lost++;
+    return d;
+  }
+
+  /** Starts a spurt once the watermark is reached (or the first packet has waited `target` ticks). */
+  #start(): boolean {
+    if (this.#size === 0) {
+      this.#waitTicks = 0;
+      return false;
+    }
+    this.#waitTicks++;
+    if (this.depthFrames < this.#targetFrames && this.#waitTicks < this.#targetFrames) return false;
+    const first = this.#seqs[0]!;
+    // Sequences run on across talk spurts; a hole before this spurt's first packet was lost on the way.
+    const gap = this.#lastConsumed < 0 ? 0 : first - this.#lastConsumed - 1;
+    if (gap > 0 && gap <= RESYNC_FRAMES) {
+      this.#life.lost += gap;
+      this.#interval.lost += gap;
+    }
+    this.#playing = true;
+    this.#next = first;
+    this.#floor = first;
+    this.#concealRun = 0;
+    this.#waitTicks = 0;
+    this.#excessTicks = 0;
+    return true;
+  }
+
+  /** The frame at `#next` has been decided (played, recovered or concealed as lost). */
+  #consume(): void {
+    this.#lastConsumed = this.#next;
     this.#next++;
     this.#floor = this.#next;
-    return d;
   }
 
   /** Depth, target and counters; the interval counters restart. Allocates (call it per second, not per frame). */
@@ -304,28 +343,55 @@ export class JitterBuffer {
 
   // ---- catch-up ------------------------------------------------------------------
 
+  /**
+   * Hard limit: never more than target + margin frames buffered. Jumps straight
+   * to the newest audio in one step (work bounded by the heap size, whatever
+   * the sequence jump); a jump beyond RESYNC_FRAMES is a stream restart, not loss.
+   */
   #catchUp(): void {
     const limit = this.#targetFrames + this.options.catchUpMarginFrames;
-    if (this.#size > 0) this.#confirmLoss();
-    while (this.#size > 0 && this.depthFrames > limit) {
-      // Drop the oldest frame (played as if it never came), keeping the newest audio.
-      if (this.#seqs[0] === this.#next) this.#pop();
-      else {
-        this.#life.lost++;
-        this.#interval.lost++;
-      }
-      this.#next++;
-      this.#floor = this.#next;
-      this.#life.discarded++;
-      this.#interval.discarded++;
+    if (this.#size === 0 || this.depthFrames <= limit) return;
+    const newNext = this.#newest - limit + 1;
+    const jump = newNext - this.#next;
+    let popped = 0;
+    while (this.#size > 0 && this.#seqs[0]! < newNext) {
+      this.#pop();
+      popped++;
     }
+    if (jump <= RESYNC_FRAMES) {
+      this.#life.discarded += jump;
+      this.#interval.discarded += jump;
+      this.#life.lost += jump - popped;
+      this.#interval.lost += jump - popped;
+    } else {
+      this.#life.discarded += popped;
+      this.#interval.discarded += popped;
+    }
+    this.#next = newNext;
+    this.#floor = newNext;
+    this.#lastConsumed = newNext - 1;
+    this.#excessTicks = 0;
   }
 
-  #confirmLoss(): void {
-    if (this.#unconfirmedLoss === 0) return;
-    this.#life.lost += this.#unconfirmedLoss;
-    this.#interval.lost += this.#unconfirmedLoss;
-    this.#unconfirmedLoss = 0;
+  /**
+   * Soft limit: when more than target + 1 frames have been buffered for
+   * SHRINK_TICKS ticks in a row (after a burst, or once the jitter estimate came
+   * down), drop one frame, so the delay returns towards the target instead of
+   * staying high.
+   */
+  #shrink(): void {
+    if (this.depthFrames <= this.#targetFrames + 1) {
+      this.#excessTicks = 0;
+      return;
+    }
+    if (++this.#excessTicks < SHRINK_TICKS || this.#seqs[0] !== this.#next) return;
+    this.#pop();
+    this.#lastConsumed = this.#next;
+    this.#next++;
+    this.#floor = this.#next;
+    this.#excessTicks = 0;
+    this.#life.discarded++;
+    this.#interval.discarded++;
   }
 
   #silence(): Readonly<Decision> {

@@ -105,6 +105,14 @@ export const errorCodeSchema = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
+/**
+ * Reason and code fields a client receives are open: a newer server may send a
+ * value this client does not know yet, and the message must still be applied
+ * (a `user-left` with an unknown reason still removes the user). The known
+ * values are the enums above.
+ */
+const open = <T extends z.ZodEnum>(known: T) => z.union([known, z.string().min(1).max(64)]);
+
 const sessionSnapshot = {
   sessionToken: token,
   channelId,
@@ -129,11 +137,11 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     /** The secret rotates on every resume; the previous one no longer works. */
     resumeSecret: z.string(),
   }),
-  z.object({ type: z.literal('resume-denied'), reason: resumeDeniedReasonSchema, message: z.string() }),
+  z.object({ type: z.literal('resume-denied'), reason: open(resumeDeniedReasonSchema), message: z.string() }),
   z.object({ type: z.literal('joined'), channelId }),
-  z.object({ type: z.literal('join-denied'), channelId, reason: joinDeniedReasonSchema, message: z.string() }),
+  z.object({ type: z.literal('join-denied'), channelId, reason: open(joinDeniedReasonSchema), message: z.string() }),
   z.object({ type: z.literal('user-joined'), user: userInfoSchema }),
-  z.object({ type: z.literal('user-left'), sessionToken: token, reason: leaveReasonSchema }),
+  z.object({ type: z.literal('user-left'), sessionToken: token, reason: open(leaveReasonSchema) }),
   z.object({ type: z.literal('user-moved'), sessionToken: token, channelId }),
   z.object({ type: z.literal('user-state'), sessionToken: token, selfMute: z.boolean(), selfDeaf: z.boolean() }),
   z.object({
@@ -148,7 +156,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rtc-answer'), sdp: z.string() }),
   z.object({ type: z.literal('rtc-candidate'), ...iceCandidate }),
   z.object({ type: z.literal('pong'), id: u32, clientTime: z.number(), serverTime: z.number() }),
-  z.object({ type: z.literal('error'), code: errorCodeSchema, message: z.string(), ref: z.string().optional() }),
+  z.object({ type: z.literal('error'), code: open(errorCodeSchema), message: z.string(), ref: z.string().optional() }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ServerMessageType = ServerMessage['type'];
