@@ -135,6 +135,23 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     this.#send(password === undefined ? { type: 'join', channelId } : { type: 'join', channelId, password });
   }
 
+  /** Joins and resolves once the server confirms; rejects with the reason if it refuses. */
+  joinChannel(channelId: number, password?: string): Promise<void> {
+    if (this.#channelId === channelId) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const off = this.on('message', (m) => {
+        if (m.type === 'joined' && m.channelId === channelId) {
+          off();
+          resolve();
+        } else if (m.type === 'join-denied' && m.channelId === channelId) {
+          off();
+          reject(new Error(`join ${channelId} denied: ${m.reason}: ${m.message}`));
+        }
+      });
+      this.join(channelId, password);
+    });
+  }
+
   sendChat(text: string): void {
     this.#send({ type: 'chat', text });
   }

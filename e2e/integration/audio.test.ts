@@ -23,6 +23,7 @@ import { parseWav, resampleTo } from '../../shared/audio/wav.ts';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../../shared/voice/constants.ts';
 import type { ChannelConfig } from '../../shared/control/protocol.ts';
 import type { DecisionKind } from '../../shared/audio/jitter-buffer.ts';
+import { prng } from '../../shared/util/prng.ts';
 
 let t: TestServer;
 before(async () => {
@@ -149,15 +150,6 @@ function windowedCorrelation(src: Float32Array, out: Float32Array, globalLag: nu
   return n > 0 ? sum / n : 0;
 }
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
 
 async function encodeAll(src: Float32Array, config: ChannelConfig): Promise<Uint8Array[]> {
   const enc = await VoiceEncoder.create(config);

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { startTestServer, recordDatagrams, waitFor, sleep, withTimeout, type TestServer } from './harness.ts';
 import { createNodeVoiceSession, controlUrl } from '../../client/node/node-voice-session.ts';
 import { parseServerMessage, MAX_CONTROL_MESSAGE_BYTES, PROTOCOL_VERSION } from '../../shared/control/protocol.ts';
+import { prng } from '../../shared/util/prng.ts';
 
 let t: TestServer;
 before(async () => {
@@ -20,16 +21,6 @@ after(async () => {
   await t.close();
 });
 
-/** A deterministic byte source so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
 
 function randomBytes(rand: () => number, n: number): Buffer {
   const b = Buffer.allocUnsafe(n);

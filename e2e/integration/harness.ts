@@ -87,19 +87,7 @@ export function recordDatagrams(s: VoiceSession): Uint8Array[] {
 
 /** Joins and waits until the server confirms. */
 export async function joinChannel(s: VoiceSession, channelId: number): Promise<void> {
-  const done = new Promise<void>((resolve, reject) => {
-    const off = s.on('message', (m) => {
-      if (m.type === 'joined' && m.channelId === channelId) {
-        off();
-        resolve();
-      } else if (m.type === 'join-denied') {
-        off();
-        reject(new Error(`join denied: ${m.reason}`));
-      }
-    });
-  });
-  s.join(channelId);
-  await withTimeout(done, 5000, `join ${channelId}`);
+  await withTimeout(s.joinChannel(channelId), 5000, `join ${channelId}`);
 }
 
 export function hex(b: Uint8Array): string {

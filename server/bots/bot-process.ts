@@ -25,22 +25,6 @@ let measureFromMs = 0;
 /** One per bot: loss is counted per (receiver, sender) pair. */
 const perBot: ReceiveStats[] = [];
 
-function waitJoined(s: VoiceSession, channelId: number): Promise<void> {
-  if (s.channelId === channelId) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const off = s.on('message', (m) => {
-      if (m.type === 'joined' && m.channelId === channelId) {
-        off();
-        resolve();
-      } else if (m.type === 'join-denied') {
-        off();
-        reject(new Error(`join ${channelId} denied: ${m.reason}`));
-      }
-    });
-    s.join(channelId);
-  });
-}
-
 async function start(url: string, bots: BotSpec[], frames: number[][]): Promise<void> {
   specs = bots;
   packets = frames.map((f) => Uint8Array.from(f));
@@ -48,7 +32,7 @@ async function start(url: string, bots: BotSpec[], frames: number[][]): Promise<
     const s = createNodeVoiceSession({ url: controlUrl(url), nickname: spec.nickname, pingIntervalMs: 5000 });
     const open = new Promise<void>((resolve) => s.once('voice-open', resolve));
     await s.connect();
-    await waitJoined(s, spec.channelId);
+    await s.joinChannel(spec.channelId);
     await Promise.race([open, new Promise((_, reject) => setTimeout(() => reject(new Error(`${spec.nickname}: voice lane did not open`)), 15_000))]);
     const stats = new ReceiveStats(measureFromMs);
     perBot.push(stats);

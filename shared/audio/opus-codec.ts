@@ -93,19 +93,17 @@ export class VoiceDecoder {
 
   /** Decodes `packet` into `out` (one frame). A corrupt packet is concealed instead; returns false then. */
   decode(packet: Uint8Array, out: Float32Array): boolean {
-    try {
-      out.set(this.#dec.decodeFloat(packet, { frameSize: this.frameSamples }).subarray(0, this.frameSamples));
-      return true;
-    } catch {
-      this.conceal(out);
-      return false;
-    }
+    return this.#decodeInto(packet, false, out);
   }
 
   /** Recovers the frame before `next` from `next`'s in-band FEC data into `out`. */
   decodeFec(next: Uint8Array, out: Float32Array): boolean {
+    return this.#decodeInto(next, true, out);
+  }
+
+  #decodeInto(packet: Uint8Array, fec: boolean, out: Float32Array): boolean {
     try {
-      out.set(this.#dec.decodeFloat(next, { decodeFec: true, frameSize: this.frameSamples }).subarray(0, this.frameSamples));
+      out.set(this.#dec.decodeFloat(packet, { decodeFec: fec, frameSize: this.frameSamples }).subarray(0, this.frameSamples));
       return true;
     } catch {
       this.conceal(out);

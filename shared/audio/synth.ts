@@ -6,6 +6,7 @@
  * Deterministic for a given seed.
  */
 import { SAMPLE_RATE } from '../voice/constants.ts';
+import { prng } from '../util/prng.ts';
 
 export function tone(seconds: number, frequency = 440, amplitude = 0.5, sampleRate = SAMPLE_RATE): Float32Array {
   const out = new Float32Array(Math.round(seconds * sampleRate));
@@ -13,15 +14,6 @@ export function tone(seconds: number, frequency = 440, amplitude = 0.5, sampleRa
   return out;
 }
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
 
 // First three formants (Hz) of a few vowels.
 const VOWELS: readonly (readonly [number, number, number])[] = [
