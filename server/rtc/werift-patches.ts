@@ -9,7 +9,13 @@
  * each epoch strictly increasing at the one place every encrypted record
  * passes (CipherContext.encryptPacket), before the AEAD nonce is derived.
  *
- * 2. SCTP partial reliability, applied to the SCTP class the first time a peer
+ * 2. Per-record key set-up. werift hands the raw AES-GCM key Buffer to
+ * createCipheriv/createDecipheriv for every record, so Node builds a new key
+ * object each time (getKeyObjectSlots/getSlots were ~30 % of the relay's busy
+ * time in `npm run bench:relay -- --profile`). The write keys are turned into
+ * KeyObjects once, the first time a record is encrypted or decrypted with them.
+ *
+ * 3. SCTP partial reliability, applied to the SCTP class the first time a peer
  * connection exposes it (the ESM bundle does not export the class itself).
  *
  * werift's `maybeAbandon` tests `!!chunk.maxRetransmits`, so a channel with
@@ -22,6 +28,7 @@
  * updateAdvancedPeerAckPoint send FORWARD-TSN (RFC 3758) so the peer skips it.
  * e2e/integration/voice-loss.test.ts proves the effect on the wire.
  */
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { CipherContext } from 'werift';
 
 const PATCHED = Symbol.for('voice-app.werift-sctp-patched');
@@ -33,15 +40,34 @@ interface RecordHeader {
   sequenceNumber: number;
 }
 
-type CipherWithLast = { [LAST_RECORD]?: { epoch: number; seq: number } };
+type CipherWithLast = { [LAST_RECORD]?: { epoch: number; seq: number }; cipher?: AeadKeys };
 
-/** Installs fix 1 on werift's CipherContext; idempotent. */
+interface AeadKeys {
+  clientWriteKey?: Buffer | KeyObject;
+  serverWriteKey?: Buffer | KeyObject;
+}
+
+/** Fix 2: swaps the suite's raw write keys for KeyObjects (idempotent; a no-op once done). */
+function keyObjects(c: AeadKeys | undefined): void {
+  if (!c) return;
+  if (Buffer.isBuffer(c.clientWriteKey)) c.clientWriteKey = createSecretKey(c.clientWriteKey);
+  if (Buffer.isBuffer(c.serverWriteKey)) c.serverWriteKey = createSecretKey(c.serverWriteKey);
+}
+
+/** Installs fixes 1 and 2 on werift's CipherContext; idempotent. */
 export function patchWeriftDtls(): void {
   const proto = CipherContext.prototype as unknown as Record<symbol | string, unknown>;
   if (proto[DTLS_PATCHED]) return;
   const original = proto['encryptPacket'] as (this: unknown, pkt: { recordLayerHeader: RecordHeader }) => unknown;
   if (typeof original !== 'function') throw new Error('werift CipherContext has no encryptPacket: review server/rtc/werift-patches.ts');
+  const originalDecrypt = proto['decryptPacket'] as (this: unknown, pkt: unknown) => unknown;
+  if (typeof originalDecrypt !== 'function') throw new Error('werift CipherContext has no decryptPacket: review server/rtc/werift-patches.ts');
+  proto['decryptPacket'] = function decryptPacket(this: CipherWithLast, pkt: unknown) {
+    keyObjects(this.cipher);
+    return originalDecrypt.call(this, pkt);
+  };
   proto['encryptPacket'] = function encryptPacket(this: CipherWithLast, pkt: { recordLayerHeader: RecordHeader }) {
+    keyObjects(this.cipher);
     const h = pkt.recordLayerHeader;
     const last = this[LAST_RECORD];
     if (last === undefined || last.epoch !== h.epoch) {
