@@ -166,10 +166,14 @@ test('clean link: the decoded audio matches the source', async () => {
   const arrivals = await sendThroughRelay(packets, 2); // Gaming: 24 kbps
   const { audio, receiver } = await playout(arrivals, packets.length);
   const stats = [...receiver.speakers.values()][0]!.jitter.readStats().lifetime;
-  assert.equal(stats.played, packets.length, 'every frame played from its own packet');
+  assert.equal(stats.played, packets.length, `every frame played from its own packet: ${JSON.stringify(stats)}`);
   assert.equal(stats.lost, 0);
-  const { lag, corr } = align(src.subarray(0, packets.length * FRAME_SAMPLES), audio, 12 * FRAME_SAMPLES);
-  console.log(`clean: correlation ${corr.toFixed(3)} at lag ${lag} samples (${(lag / 48).toFixed(1)} ms)`);
+  const source = src.subarray(0, packets.length * FRAME_SAMPLES);
+  const { lag, corr: global } = align(source, audio, 12 * FRAME_SAMPLES);
+  // Windowed: a loaded machine may delay a packet past the 40 ms buffer, and the expand that
+  // covers it shifts the rest of the output by a frame, which a single global lag cannot follow.
+  const corr = windowedCorrelation(source, audio, lag);
+  console.log(`clean: correlation ${corr.toFixed(3)} (global ${global.toFixed(3)} at lag ${lag} samples, ${(lag / 48).toFixed(1)} ms); expands ${stats.expand}`);
   assert.ok(corr > 0.9, `near-identical after alignment (correlation ${corr.toFixed(3)})`);
   receiver.close();
 });

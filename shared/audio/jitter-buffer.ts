@@ -122,6 +122,8 @@ function zero(): JitterCounters {
 const HISTOGRAM_BUCKETS = 32;
 /** A sequence jump longer than this (1 s of 20 ms frames) is a stream restart, not loss. */
 const RESYNC_FRAMES = 50;
+/** Packets per window of the arrival baseline (2 s at 50 packets/s, as NetEQ). */
+const BASELINE_WINDOW = 100;
 /**
  * Ticks in a row with more than target + 1 frames buffered before one frame is
  * dropped to shrink the delay (one frame of slack is normal arrival jitter
@@ -155,8 +157,10 @@ export class JitterBuffer {
 
   // Adaptive target: histogram of relative arrival delay, in frames.
   readonly #hist = new Float64Array(HISTOGRAM_BUCKETS);
-  #baseArrival = 0;
   #baseTs = 0;
+  #minCur = 0;
+  #minPrev = 0;
+  #windowCount = 0;
   #haveBase = false;
   #targetFrames: number;
   #jitterFrames = 0;
@@ -226,8 +230,11 @@ export class JitterBuffer {
       this.#interval.played++;
       return d;
     }
-    if (this.#size === 0) {
-      if (this.#concealRun >= this.options.maxConcealFrames) {
+    // Missing frame with later ones here, but less buffered than the target asks for: the link
+    // needs more delay than we have, so wait for the frame (grow by a frame) rather than give it up.
+    const starved = this.#size > 0 && this.depthFrames < this.#targetFrames && this.#concealRun < this.options.maxConcealFrames;
+    if (this.#size === 0 || starved) {
+      if (this.#size === 0 && this.#concealRun >= this.options.maxConcealFrames) {
         // Nothing buffered and nothing arriving: the talk spurt is over. Reset and wait for the
         // watermark; no sequence was used up, so the sender may continue at the next one.
         this.#playing = false;
@@ -312,17 +319,23 @@ export class JitterBuffer {
     const samplesPerMs = o.frameSamples / o.frameMs;
     if (!this.#haveBase) {
       this.#haveBase = true;
-      this.#baseArrival = nowMs;
       this.#baseTs = timestamp;
+      this.#minCur = nowMs;
+      this.#minPrev = nowMs;
+      this.#windowCount = 0;
       return;
     }
-    // Arrival relative to the fastest packet seen this spurt: 0 for the earliest-arriving ones.
-    const mediaMs = ((timestamp - this.#baseTs) | 0) / samplesPerMs;
-    let delay = nowMs - this.#baseArrival - mediaMs;
-    if (delay < 0) {
-      this.#baseArrival += delay;
-      delay = 0;
+    // Transit time up to a constant: arrival minus media time. The delay is measured against
+    // the fastest transit of the last one to two windows, so a sender clock that runs slow or
+    // fast is followed instead of reading as ever-growing jitter.
+    const transit = nowMs - ((timestamp - this.#baseTs) | 0) / samplesPerMs;
+    if (transit < this.#minCur) this.#minCur = transit;
+    if (++this.#windowCount >= BASELINE_WINDOW) {
+      this.#minPrev = this.#minCur;
+      this.#minCur = transit;
+      this.#windowCount = 0;
     }
+    const delay = transit - (this.#minCur < this.#minPrev ? this.#minCur : this.#minPrev);
     let bucket = Math.floor(delay / o.frameMs);
     if (bucket >= HISTOGRAM_BUCKETS) bucket = HISTOGRAM_BUCKETS - 1;
     const h = this.#hist;
@@ -354,22 +367,30 @@ export class JitterBuffer {
     const newNext = this.#newest - limit + 1;
     const jump = newNext - this.#next;
     let popped = 0;
-    while (this.#size > 0 && this.#seqs[0]! < newNext) {
-      this.#pop();
-      popped++;
-    }
-    if (jump <= RESYNC_FRAMES) {
+    let land = newNext;
+    if (jump > RESYNC_FRAMES) {
+      // Too far to be loss (a restart, or a long backlog): drop everything older and play on from
+      // the oldest packet still buffered, never from frames before it that may never have been sent.
+      while (this.#size > 0 && this.#seqs[0]! < newNext) {
+        this.#pop();
+        popped++;
+      }
+      land = this.#size > 0 ? this.#seqs[0]! : newNext;
+      this.#life.discarded += popped;
+      this.#interval.discarded += popped;
+    } else {
+      while (this.#size > 0 && this.#seqs[0]! < newNext) {
+        this.#pop();
+        popped++;
+      }
       this.#life.discarded += jump;
       this.#interval.discarded += jump;
       this.#life.lost += jump - popped;
       this.#interval.lost += jump - popped;
-    } else {
-      this.#life.discarded += popped;
-      this.#interval.discarded += popped;
     }
-    this.#next = newNext;
-    this.#floor = newNext;
-    this.#lastConsumed = newNext - 1;
+    this.#next = land;
+    this.#floor = land;
+    this.#lastConsumed = land - 1;
     this.#excessTicks = 0;
   }
 
