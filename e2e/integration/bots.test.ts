@@ -42,3 +42,23 @@ async function waitNoSessions(): Promise<boolean> {
   }
   return false;
 }
+
+test('bots that decode: every frame they receive is played from its own packet on a clean link', async () => {
+  const result = await runBots({
+    url: t.server.url,
+    channels: [4],
+    botsPerChannel: 2,
+    talkersPerChannel: 1,
+    durationMs: 2000,
+    config: { bitrate: 16000, frameSamples: 960 },
+    processes: 1,
+    decode: true,
+  });
+  assert.equal(result.receive.received, 100);
+  const d = result.decode;
+  assert.ok(d, 'playout counters reported');
+  assert.equal(d.received, 100);
+  assert.equal(d.lost, 0);
+  assert.equal(d.late, 0);
+  assert.ok(d.played >= 95, `played ${d.played} of 100 (the last frames may still be buffered when the bots stop)`);
+});

@@ -15,6 +15,7 @@ import { FRAME_SAMPLES, SAMPLE_RATE } from '../../shared/voice/constants.ts';
 import type { ChannelConfig } from '../../shared/control/protocol.ts';
 import { ReceiveStats, type ReceiveSummary } from './bot-stats.ts';
 import type { BotSpec, FromBots, ToBots } from './bot-protocol.ts';
+import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
 
 const BOT_PROCESS = fileURLToPath(new URL('./bot-process.ts', import.meta.url));
 
@@ -34,6 +35,8 @@ export interface FleetOptions {
   processes?: number;
   /** CPU list for `taskset -c` (e.g. "1"), to keep bots off the relay's core. */
   cpus?: string;
+  /** Each bot also plays what it hears (jitter buffer → decode → mix) and reports the playout counters. */
+  decode?: boolean;
   /** Leave the first ms of talking out of the delay percentiles (loss still counts them). */
   warmupMs?: number;
   /** Called once every bot is connected, with the wall-clock ms at which they will start talking. */
@@ -48,6 +51,8 @@ export interface FleetResult {
   /** CPU the bot processes used while talking, as % of one core. */
   botCpuPercent: number;
   wallMs: number;
+  /** Playout counters summed over every (bot, speaker) pair, when `decode` was on. */
+  decode: JitterCounters | null;
 }
 
 export async function encodeLoop(config: ChannelConfig, wavPath?: string): Promise<Uint8Array[]> {
@@ -112,7 +117,7 @@ export async function runBots(options: FleetOptions): Promise<FleetResult> {
     await Promise.all(
       children.map((c, i) => {
         const ready = next(c, 'ready');
-        c.send({ kind: 'start', url: options.url, bots: groups[i]!, packets } satisfies ToBots);
+        c.send({ kind: 'start', url: options.url, bots: groups[i]!, packets, decode: options.decode ?? false } satisfies ToBots);
         return ready;
       }),
     );
@@ -129,8 +134,13 @@ export async function runBots(options: FleetOptions): Promise<FleetResult> {
     let sent = 0;
     let cpu = 0;
     let wall = 0;
+    let decode: JitterCounters | null = null;
     for (const d of done) {
       if (d.kind !== 'done') continue;
+      if (d.decode) {
+        if (!decode) decode = { ...d.decode };
+        else for (const k of Object.keys(decode) as (keyof JitterCounters)[]) decode[k] += d.decode[k];
+      }
       total.merge(d.stats);
       sent += d.sent;
       cpu += d.cpuMicros;
@@ -143,6 +153,7 @@ export async function runBots(options: FleetOptions): Promise<FleetResult> {
       receive: total.summary(),
       botCpuPercent: (cpu / 1000 / wall) * 100,
       wallMs: wall,
+      decode,
     };
   } finally {
     // Bots close their sessions before reporting; give them a moment to exit, then make sure.

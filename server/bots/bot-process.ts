@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { controlUrl, createNodeVoiceSession } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 import { ReceiveStats, wallClockTimestamp } from './bot-stats.ts';
+import { VoiceReceiver } from '../../shared/audio/voice-receiver.ts';
+import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
 import type { BotSpec, FromBots, ToBots } from './bot-protocol.ts';
 
 const send = (m: FromBots): void => {
@@ -24,8 +26,11 @@ let packets: Uint8Array[] = [];
 let measureFromMs = 0;
 /** One per bot: loss is counted per (receiver, sender) pair. */
 const perBot: ReceiveStats[] = [];
+/** With `decode`, each bot also plays what it hears: jitter buffer → Opus decode → mix, one frame per 20 ms. */
+const receivers: VoiceReceiver[] = [];
+let playout: ReturnType<typeof setTimeout> | null = null;
 
-async function start(url: string, bots: BotSpec[], frames: number[][]): Promise<void> {
+async function start(url: string, bots: BotSpec[], frames: number[][], decode: boolean): Promise<void> {
   specs = bots;
   packets = frames.map((f) => Uint8Array.from(f));
   for (const spec of bots) {
@@ -36,7 +41,10 @@ async function start(url: string, bots: BotSpec[], frames: number[][]): Promise<
     await Promise.race([open, new Promise((_, reject) => setTimeout(() => reject(new Error(`${spec.nickname}: voice lane did not open`)), 15_000))]);
     const stats = new ReceiveStats(measureFromMs);
     perBot.push(stats);
+    const receiver = decode ? new VoiceReceiver({ jitter: { mode: 'adaptive' } }) : null;
+    if (receiver) receivers.push(receiver);
     s.on('datagram', (d) => {
+      receiver?.push(d, performance.now());
       // token, sequence (low word is enough within a run), timestamp.
       const token = ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
       const seq = ((d[8]! << 24) | (d[9]! << 16) | (d[10]! << 8) | d[11]!) >>> 0;
@@ -45,7 +53,35 @@ async function start(url: string, bots: BotSpec[], frames: number[][]): Promise<
     });
     sessions.push(s);
   }
+  if (receivers.length > 0) startPlayout();
   send({ kind: 'ready', tokens: sessions.map((s) => s.sessionToken) });
+}
+
+/** A drift-free 20 ms playout clock for every decoding bot. */
+function startPlayout(): void {
+  const frame = new Float32Array(960);
+  const t0 = performance.now();
+  let k = 0;
+  const tick = (): void => {
+    while (t0 + k * 20 <= performance.now()) {
+      for (const r of receivers) r.tick(frame);
+      k++;
+    }
+    playout = setTimeout(tick, Math.max(0, t0 + k * 20 - performance.now()));
+  };
+  tick();
+}
+
+function decodeTotals(): JitterCounters | null {
+  if (receivers.length === 0) return null;
+  const total: JitterCounters = { received: 0, played: 0, fec: 0, plc: 0, expand: 0, lost: 0, late: 0, duplicate: 0, discarded: 0, overflow: 0, silence: 0 };
+  for (const r of receivers) {
+    for (const sp of r.speakers.values()) {
+      const life = sp.jitter.readStats().lifetime;
+      for (const k of Object.keys(total) as (keyof JitterCounters)[]) total[k] += life[k];
+    }
+  }
+  return total;
 }
 
 async function go(startAtMs: number, durationMs: number, warmupMs: number): Promise<void> {
@@ -86,14 +122,17 @@ async function go(startAtMs: number, durationMs: number, warmupMs: number): Prom
   for (const s of sessions) s.close();
   sessions = [];
   await new Promise((r) => setTimeout(r, 300));
+  if (playout) clearTimeout(playout);
+  const decoded = decodeTotals();
+  for (const r of receivers) r.close();
   const total = new ReceiveStats();
   for (const b of perBot) total.merge(b.serialize());
-  send({ kind: 'done', stats: total.serialize(), sent, cpuMicros: cpu.user + cpu.system, wallMs });
+  send({ kind: 'done', stats: total.serialize(), sent, cpuMicros: cpu.user + cpu.system, wallMs, decode: decoded });
   setTimeout(() => process.exit(0), 100);
 }
 
 process.on('message', (m: ToBots) => {
-  const run = m.kind === 'start' ? start(m.url, m.bots, m.packets) : go(m.startAtMs, m.durationMs, m.warmupMs);
+  const run = m.kind === 'start' ? start(m.url, m.bots, m.packets, m.decode) : go(m.startAtMs, m.durationMs, m.warmupMs);
   run.catch((error: unknown) => {
     send({ kind: 'failed', message: (error as Error).message });
     setTimeout(() => process.exit(1), 100);

@@ -1,5 +1,6 @@
 /** Messages between the fleet (parent) and a bot process, over the fork IPC channel. */
 import type { SerializedStats } from './bot-stats.ts';
+import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
 
 export interface BotSpec {
   nickname: string;
@@ -8,10 +9,10 @@ export interface BotSpec {
 }
 
 export type ToBots =
-  | { kind: 'start'; url: string; bots: BotSpec[]; packets: number[][] }
+  | { kind: 'start'; url: string; bots: BotSpec[]; packets: number[][]; decode: boolean }
   | { kind: 'go'; startAtMs: number; durationMs: number; warmupMs: number };
 
 export type FromBots =
   | { kind: 'ready'; tokens: number[] }
-  | { kind: 'done'; stats: SerializedStats; sent: number; cpuMicros: number; wallMs: number }
+  | { kind: 'done'; stats: SerializedStats; sent: number; cpuMicros: number; wallMs: number; decode: JitterCounters | null }
   | { kind: 'failed'; message: string };
