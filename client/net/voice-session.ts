@@ -264,7 +264,7 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     this.#stopPinging();
     if (this.#state === 'closed') return;
     const final =
-      code === CloseCode.normal || code === CloseCode.goingAway || code === CloseCode.superseded || code === CloseCode.abuse || code === 1002;
+      code === CloseCode.normal || code === CloseCode.goingAway || code === CloseCode.superseded || code === CloseCode.abuse || code === CloseCode.protocolError;
     if (this.#token === 0 || final) {
       this.#finish(reason || (this.#token === 0 ? 'the server could not be reached' : `closed by the server (${code})`));
       return;

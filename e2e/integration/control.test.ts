@@ -79,3 +79,28 @@ test('an offer without a data channel section is refused with rtc-failed', async
   assert.ok(!c.messages.some((m) => m.type === 'rtc-answer'));
   c.ws.close(1000);
 });
+
+test('the server never sends ICE checks to candidates away from the client\'s own address', async () => {
+  const dgram = await import('node:dgram');
+  const wrtc = (await import('@roamhq/wrtc')).default;
+  // A bystander on another loopback address: a reflection attack would aim the server's STUN at it.
+  const victim = dgram.createSocket('udp4');
+  let hits = 0;
+  victim.on('message', () => hits++);
+  await new Promise<void>((r) => victim.bind(0, '127.0.0.2', () => r()));
+  const port = victim.address().port;
+  const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+  pc.createDataChannel('voice', { negotiated: true, id: 0, ordered: false, maxRetransmits: 0 });
+  await pc.setLocalDescription(await pc.createOffer());
+  const fake = Array.from({ length: 20 }, (_, i) => `a=candidate:9${i} 1 udp 2122260223 127.0.0.2 ${port} typ host generation 0`);
+  const sdp = pc.localDescription!.sdp.replace(/(m=application[^\r]*\r\n)/, `$1${fake.join('\r\n')}\r\n`);
+  const c = await greeted('reflector');
+  c.ws.send(JSON.stringify({ type: 'rtc-offer', sdp }));
+  for (let i = 0; i < 5; i++) c.ws.send(JSON.stringify({ type: 'rtc-candidate', candidate: `candidate:8${i} 1 udp 2122260223 127.0.0.2 ${port} typ host`, sdpMid: '0', sdpMLineIndex: 0 }));
+  await waitFor(() => c.messages.some((m) => m.type === 'rtc-answer'), 5000, 'answer');
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(hits, 0, 'no STUN reached the bystander');
+  pc.close();
+  victim.close();
+  c.ws.close(1000);
+});

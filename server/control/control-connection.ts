@@ -4,7 +4,7 @@
  * exhaustive switch; nothing reaches the session layer unvalidated.
  */
 import type { WebSocket } from 'ws';
-import { PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type ErrorCode, type ServerMessage } from '../../shared/control/protocol.ts';
+import { CloseCode, PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type ErrorCode, type ServerMessage } from '../../shared/control/protocol.ts';
 import { TokenBucket } from '../../shared/util/token-bucket.ts';
 import { assertNever } from '../../shared/util/result.ts';
 import type { SessionManager } from './session-manager.ts';
@@ -22,6 +22,9 @@ export const ANY_PER_SECOND = 20;
 /** Bad or rate-limited messages tolerated before the socket is closed: a burst of 20, then 1 per second. */
 export const ABUSE_BURST = 20;
 export const ABUSE_PER_SECOND = 1;
+/** WebRTC signalling (offers and trickled candidates): each one can start ICE work on the server. */
+export const SIGNAL_BURST = 12;
+export const SIGNAL_PER_SECOND = 2;
 
 export interface ControlCounters {
   connections: number;
@@ -43,16 +46,21 @@ export class ControlConnection implements ControlLink {
   readonly #any: TokenBucket;
   readonly #chatty: TokenBucket;
   readonly #abuse: TokenBucket;
+  readonly #signal: TokenBucket;
 
-  constructor(ws: WebSocket, sessions: SessionManager, counters: ControlCounters, handshakeTimeoutMs: number) {
+  readonly remoteAddress: string;
+
+  constructor(ws: WebSocket, remoteAddress: string, sessions: SessionManager, counters: ControlCounters, handshakeTimeoutMs: number) {
     this.#ws = ws;
+    this.remoteAddress = remoteAddress;
     this.#sessions = sessions;
     this.#counters = counters;
     const now = Date.now();
     this.#any = new TokenBucket(ANY_PER_SECOND, ANY_BURST, now);
     this.#chatty = new TokenBucket(CHATTY_PER_SECOND, CHATTY_BURST, now);
     this.#abuse = new TokenBucket(ABUSE_PER_SECOND, ABUSE_BURST, now);
-    this.#handshakeTimer = setTimeout(() => this.close(4003, 'no hello within the handshake timeout'), handshakeTimeoutMs);
+    this.#signal = new TokenBucket(SIGNAL_PER_SECOND, SIGNAL_BURST, now);
+    this.#handshakeTimer = setTimeout(() => this.close(CloseCode.handshakeTimeout, 'no hello within the handshake timeout'), handshakeTimeoutMs);
     ws.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
     ws.on('pong', () => {
       this.#alive = true;
@@ -108,7 +116,7 @@ export class ControlConnection implements ControlLink {
     if (this.#abuse.take(Date.now())) return false;
     this.#counters.closedForAbuse++;
     log.warn('closing control lane for abuse', { token: this.#session?.token });
-    this.close(4002, 'too many invalid or rate-limited messages');
+    this.close(CloseCode.abuse, 'too many invalid or rate-limited messages');
     // The session ends now, not when the client gets round to answering the close.
     const session = this.#session;
     this.#session = null;
@@ -133,7 +141,8 @@ export class ControlConnection implements ControlLink {
     }
     const msg = parsed.value;
     const chatty = msg.type === 'chat' || msg.type === 'join' || msg.type === 'set-self';
-    if (!this.#any.take(now) || (chatty && !this.#chatty.take(now))) {
+    const signal = msg.type === 'rtc-offer' || msg.type === 'rtc-candidate';
+    if (!this.#any.take(now) || (chatty && !this.#chatty.take(now)) || (signal && !this.#signal.take(now))) {
       this.#counters.rateLimited++;
       if (!this.#strike()) this.#error('rate-limited', 'too many messages; this one was dropped', msg.type);
       return;
@@ -157,7 +166,7 @@ export class ControlConnection implements ControlLink {
         if (this.#session) return this.#error('already-greeted', 'this connection already has a session', msg.type);
         if (msg.protocol !== PROTOCOL_VERSION) {
           this.#error('protocol-version', `this server speaks protocol ${PROTOCOL_VERSION}, the client ${msg.protocol}`, msg.type);
-          return this.close(1002, 'protocol version mismatch');
+          return this.close(CloseCode.protocolError, 'protocol version mismatch');
         }
         this.#greeted(this.#sessions.create(this, msg.nickname));
         return;
@@ -211,9 +220,9 @@ export class ControlConnection implements ControlLink {
     const session = this.#session;
     this.#session = null;
     if (!session || session.link !== this) return;
-    if (this.#serverClose === 4002) this.#sessions.end(session, 'abuse');
+    if (this.#serverClose === CloseCode.abuse) this.#sessions.end(session, 'abuse');
     // 1000 from the client is a goodbye; anything else is a lost lane that may resume.
-    else if (this.#serverClose === null && code === 1000) this.#sessions.end(session, 'quit');
+    else if (this.#serverClose === null && code === CloseCode.normal) this.#sessions.end(session, 'quit');
     else this.#sessions.detach(session, this);
   }
 }

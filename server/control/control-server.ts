@@ -4,7 +4,7 @@
  */
 import type { Server as HttpServer } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { MAX_CONTROL_MESSAGE_BYTES } from '../../shared/control/protocol.ts';
+import { CloseCode, MAX_CONTROL_MESSAGE_BYTES } from '../../shared/control/protocol.ts';
 import { ControlConnection, type ControlCounters } from './control-connection.ts';
 import type { SessionManager } from './session-manager.ts';
 
@@ -28,9 +28,9 @@ export class ControlServer {
       maxPayload: MAX_CONTROL_MESSAGE_BYTES,
       perMessageDeflate: false,
     });
-    this.#wss.on('connection', (ws) => {
+    this.#wss.on('connection', (ws, req) => {
       this.counters.connections++;
-      const conn = new ControlConnection(ws, sessions, this.counters, options.handshakeTimeoutMs);
+      const conn = new ControlConnection(ws, req.socket.remoteAddress ?? '', sessions, this.counters, options.handshakeTimeoutMs);
       this.#connections.add(conn);
       ws.on('close', () => this.#connections.delete(conn));
     });
@@ -52,7 +52,12 @@ export class ControlServer {
 
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
-    for (const c of this.#connections) c.close(1001, 'server shutting down');
+    for (const c of this.#connections) c.close(CloseCode.goingAway, 'server shutting down');
+    // A peer that never answers the close frame would hold ws's 30 s close timeout: cut it after 1 s.
+    const cut = setTimeout(() => {
+      for (const c of this.#connections) c.terminate();
+    }, 1000);
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    clearTimeout(cut);
   }
 }

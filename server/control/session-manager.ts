@@ -7,6 +7,7 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
+  CloseCode,
   MAX_CHAT_LENGTH,
   PROTOCOL_VERSION,
   type ClientMessageOf,
@@ -16,6 +17,7 @@ import {
 import type { ChannelDirectory } from '../channels/channel-directory.ts';
 import type { VoiceRelay } from '../relay/voice-relay.ts';
 import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
+import { filterOfferCandidates } from '../rtc/remote-candidates.ts';
 import { createLogger } from '../util/log.ts';
 import { Session, type ControlLink } from './session.ts';
 
@@ -107,7 +109,7 @@ export class SessionManager {
     }
     const old = session.link;
     session.link = link;
-    old?.close(4001, 'superseded by a resumed connection');
+    old?.close(CloseCode.superseded, 'superseded by a resumed connection');
     const secret = randomBytes(32).toString('base64url');
     session.resumeSecretHash = hashSecret(secret);
     link.send({
@@ -150,7 +152,7 @@ export class SessionManager {
     session.peer = null;
     const link = session.link;
     session.link = null;
-    link?.close(reason === 'server-shutdown' ? 1001 : 1000, reason);
+    link?.close(reason === 'server-shutdown' ? CloseCode.goingAway : CloseCode.normal, reason);
     this.#broadcast({ type: 'user-left', sessionToken: session.token, reason });
     log.info('session ended', { token: session.token, reason });
   }
@@ -223,7 +225,9 @@ export class SessionManager {
     session.peer = peer;
     let answer: string;
     try {
-      answer = await peer.answer(sdp, this.#options.peer.announcedAddress);
+      const { sdp: offer, dropped } = filterOfferCandidates(sdp, session.link?.remoteAddress ?? '');
+      if (dropped > 0) log.debug('offer candidates not at the client\'s address were dropped', { token, dropped });
+      answer = await peer.answer(offer, this.#options.peer.announcedAddress);
     } catch (error) {
       peer.close();
       if (session.peer === peer) session.peer = null;
@@ -241,6 +245,8 @@ export class SessionManager {
   async candidate(session: Session, message: ClientMessageOf<'rtc-candidate'>): Promise<void> {
     const peer = session.peer;
     if (!peer) return;
+    // Same rule as for the offer's candidates (server/rtc/remote-candidates.ts); end-of-candidates passes.
+    if (message.candidate !== '' && !peer.acceptRemoteCandidate(message.candidate, session.link?.remoteAddress ?? '')) return;
     try {
       await peer.addRemoteCandidate(message);
     } catch (error) {

@@ -12,6 +12,8 @@ export interface ControlLink {
   /** Sends a frame serialised once for many receivers. */
   sendRaw(json: string): void;
   close(code: number, reason: string): void;
+  /** The client's address as the control lane sees it (ICE candidates are held to it). */
+  readonly remoteAddress: string;
 }
 
 export class Session {

@@ -10,6 +10,7 @@ import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/consta
 import type { VoiceSink } from '../relay/voice-relay.ts';
 import { patchWeriftDtls, patchWeriftSctp } from './werift-patches.ts';
 import { announceAddress } from './sdp-candidates.ts';
+import { MAX_REMOTE_CANDIDATES, candidateAllowed } from './remote-candidates.ts';
 import type { DtlsKeys } from './dtls-identity.ts';
 import { createLogger } from '../util/log.ts';
 
@@ -92,6 +93,16 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
     const sdp = this.#pc.localDescription?.sdp;
     if (!sdp) throw new Error('werift produced no local description');
     return announcedAddress ? announceAddress(sdp, announcedAddress) : sdp;
+  }
+
+  /** Trickled candidates allowed so far (the offer's are filtered before it is applied). */
+  #trickled = 0;
+
+  /** Whether a trickled candidate may be checked: at the client's address and within the cap. */
+  acceptRemoteCandidate(candidate: string, peerAddress: string): boolean {
+    if (this.#trickled >= MAX_REMOTE_CANDIDATES || !candidateAllowed(candidate, peerAddress)) return false;
+    this.#trickled++;
+    return true;
   }
 
   async addRemoteCandidate(c: RemoteCandidate): Promise<void> {

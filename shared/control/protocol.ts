@@ -168,6 +168,8 @@ export const CloseCode = {
   /** Client or server ends the session on purpose: no resume. */
   normal: 1000,
   goingAway: 1001,
+  /** hello with a protocol version this server does not speak. */
+  protocolError: 1002,
   tooBig: 1009,
   /** A newer connection resumed this session. */
   superseded: 4001,

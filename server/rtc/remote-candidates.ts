@@ -1,0 +1,44 @@
+/**
+ * The server runs full ICE, so it sends connectivity checks to every candidate
+ * a client names. Unfiltered, that lets any client make the server send STUN to
+ * addresses of its choosing (reflection, scanning) or mDNS queries on the
+ * server's LAN. Only candidates at the address the client's control lane comes
+ * from are kept, at most MAX_REMOTE_CANDIDATES of them; every other path is
+ * found from the client's own checks (peer-reflexive candidates).
+ */
+import { isIP } from 'node:net';
+
+export const MAX_REMOTE_CANDIDATES = 8;
+
+/** `::ffff:1.2.3.4` → `1.2.3.4`; lower-case IPv6. */
+export function normalizeAddress(addr: string): string {
+  const a = addr.toLowerCase();
+  return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
+}
+
+/** The connection address of an `a=candidate:` line or a trickled candidate string, or null. */
+export function candidateAddress(candidate: string): string | null {
+  const m = /^(?:a=)?candidate:\S+ \d+ \S+ \d+ (\S+) \d+ typ /i.exec(candidate.trim());
+  return m ? normalizeAddress(m[1]!) : null;
+}
+
+export function candidateAllowed(candidate: string, peerAddress: string): boolean {
+  const addr = candidateAddress(candidate);
+  return addr !== null && addr === normalizeAddress(peerAddress);
+}
+
+/** Removes candidates the server must not check (see above) from an offer SDP. */
+export function filterOfferCandidates(sdp: string, peerAddress: string): { sdp: string; kept: number; dropped: number } {
+  let kept = 0;
+  let dropped = 0;
+  const lines = sdp.split('\r\n').filter((line) => {
+    if (!line.startsWith('a=candidate:')) return true;
+    if (kept < MAX_REMOTE_CANDIDATES && candidateAllowed(line, peerAddress)) {
+      kept++;
+      return true;
+    }
+    dropped++;
+    return false;
+  });
+  return { sdp: lines.join('\r\n'), kept, dropped };
+}
