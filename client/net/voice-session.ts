@@ -66,6 +66,8 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   #state: VoiceSessionState = 'connecting';
   #ws: WebSocket | null = null;
   #pc: RTCPeerConnection | null = null;
+  /** The peer connection whose offer went out last (answers for others are stale). */
+  #offered: RTCPeerConnection | null = null;
   #dc: RTCDataChannel | null = null;
   #token = 0;
   #resumeSecret = '';
@@ -139,15 +141,17 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   joinChannel(channelId: number, password?: string): Promise<void> {
     if (this.#channelId === channelId) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const off = this.on('message', (m) => {
-        if (m.type === 'joined' && m.channelId === channelId) {
-          off();
-          resolve();
-        } else if (m.type === 'join-denied' && m.channelId === channelId) {
-          off();
-          reject(new Error(`join ${channelId} denied: ${m.reason}: ${m.message}`));
-        }
+      const done = (error?: Error): void => {
+        offMessage();
+        offClosed();
+        if (error) reject(error);
+        else resolve();
+      };
+      const offMessage = this.on('message', (m) => {
+        if (m.type === 'joined' && m.channelId === channelId) done();
+        else if (m.type === 'join-denied' && m.channelId === channelId) done(new Error(`join ${channelId} denied: ${m.reason}: ${m.message}`));
       });
+      const offClosed = this.on('closed', (reason) => done(new Error(`join ${channelId}: session closed (${reason})`)));
       this.join(channelId, password);
     });
   }
@@ -162,14 +166,10 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
 
   /** Sends a control-lane ping; the answer arrives as a `tcp-rtt` event. */
   pingControl(): void {
+    if (this.#ws?.readyState !== 1) return;
     const id = (this.#pingId = (this.#pingId + 1) >>> 0);
     this.#pendingPings.set(id, this.#platform.now());
     this.#send({ type: 'ping', id, clientTime: Date.now() });
-  }
-
-  /** Sends arbitrary text on the control lane (tests use it for malformed input). */
-  sendRawControl(text: string): void {
-    if (this.#ws?.readyState === 1) this.#ws.send(text);
   }
 
   // ---- voice lane ----------------------------------------------------------------
@@ -322,7 +322,10 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
         this.roster.moveSelf(this.#token, msg.channelId);
         break;
       case 'rtc-answer':
-        this.#pc?.setRemoteDescription({ type: 'answer', sdp: msg.sdp }).catch((e: unknown) => {
+        // Only the peer connection whose offer is outstanding takes an answer; an answer to an
+        // older offer (renegotiation raced it) would wedge the new one.
+        if (!this.#pc || this.#pc !== this.#offered || this.#pc.signalingState !== 'have-local-offer') break;
+        this.#pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp }).catch((e: unknown) => {
           this.#emitProblem(`voice lane: could not apply the answer: ${(e as Error).message}`);
         });
         break;
@@ -424,6 +427,7 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
       if (!sdp) throw new Error('no local description');
       this.#send({ type: 'rtc-offer', sdp });
       offerSent = true;
+      this.#offered = pc;
     } catch (e) {
       this.#emitProblem(`voice lane: could not create an offer: ${(e as Error).message}`);
     }

@@ -63,9 +63,11 @@ test('garbage on the control lane, the voice lane and the UDP ports does not dis
   const c = await t.client('mallory');
   assert.ok(ports.size > 0, 'found werift UDP ports in the answer');
   const gotB = recordDatagrams(b);
-  const fromMallory: Uint8Array[] = [];
+  // Alice's frames are 16 + 40 bytes, payload filled with her frame counter: anything else Bob gets is junk that got through.
+  const notAlice: Uint8Array[] = [];
   b.on('datagram', (d) => {
-    if (Buffer.from(d).readUInt32BE(0) === c.sessionToken) fromMallory.push(d);
+    const ok = d.length === 56 && Buffer.from(d).readUInt32BE(0) === a.sessionToken && d.subarray(16).every((x) => x === d[16]);
+    if (!ok) notAlice.push(d);
   });
 
   // Alice talks through all of it on a 20 ms schedule.
@@ -155,13 +157,14 @@ test('garbage on the control lane, the voice lane and the UDP ports does not dis
   assert.equal(b.state, 'connected');
   assert.ok(heardDuring >= sentDuring * 0.9, `bob heard alice during the garbage: ${heardDuring} of ${sentDuring}`);
   assert.ok(gotB.length >= sent * 0.95, `and after it: ${gotB.length} of ${sent}`);
-  assert.equal(fromMallory.length, 0, 'no random datagram was relayed');
+  assert.equal(notAlice.length, 0, 'no random or impersonating datagram was relayed');
+  assert.ok(gotB.length <= sent, 'bob got no more than alice sent');
   const stats = t.server.stats();
   assert.ok(stats.relay.datagramsIn - relayIn0 >= 600, 'the relay saw the junk');
   const d = stats.relay.drops;
   // The burst is sent unreliably (maxRetransmits 0), so a little of it may be lost on the way in.
   assert.ok(d.malformed + d.oversize + d['forged-token'] >= 500, `junk counted by reason: ${JSON.stringify(d)}`);
-  assert.ok(d['forged-token'] >= 120, 'impersonation attempts were refused as forged');
+  assert.ok(d['forged-token'] >= 150, 'impersonation attempts were refused as forged');
   assert.ok(stats.control.closedForAbuse >= 3);
   // Recorded for the issue notes: rejections werift raised and the guard contained.
   console.log(`garbage: relay drops ${JSON.stringify(d)}; unhandled rejections contained: ${stats.process.unhandledRejections}`);

@@ -102,6 +102,7 @@ function next(child: ChildProcess, kind: FromBots['kind']): Promise<FromBots> {
 }
 
 export async function runBots(options: FleetOptions): Promise<FleetResult> {
+  if (options.config.frameSamples !== FRAME_SAMPLES) throw new TypeError('bots talk in 20 ms frames (frameSamples 960)');
   const packets = (await encodeLoop(options.config, options.wavPath)).map((p) => Array.from(p));
   const specs: BotSpec[] = [];
   for (const channelId of options.channels) {

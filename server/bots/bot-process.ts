@@ -66,6 +66,7 @@ function startPlayout(): void {
     while (t0 + k * 20 <= performance.now()) {
       for (const r of receivers) r.tick(frame);
       k++;
+      if (k % 500 === 0) for (const r of receivers) r.evictIdle(performance.now());
     }
     playout = setTimeout(tick, Math.max(0, t0 + k * 20 - performance.now()));
   };

@@ -119,12 +119,14 @@ export function createHttpApp(options: HttpAppOptions): Koa {
         : 'Not found\n';
       return;
     }
+    if (ctx.method === 'GET') ctx.body = createReadStream(file);
     ctx.status = 200;
     ctx.type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
     ctx.length = size;
     // Hashed asset names can be cached for good; index.html and the service worker never.
-    ctx.set('Cache-Control', /[.-][A-Za-z0-9_-]{8,}\.(js|css|wasm)$/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
-    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file);
+    // Vite's content-hashed build output (assets/name-HASH.ext) can be cached for good; the rest never.
+    const hashed = path.dirname(file) === path.join(root, 'assets') && /-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/.test(file);
+    ctx.set('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
   });
 
   return app;

@@ -81,9 +81,6 @@ export function patchWeriftDtls(): void {
   proto[DTLS_PATCHED] = true;
 }
 
-export function isWeriftDtlsPatched(): boolean {
-  return Boolean((CipherContext.prototype as unknown as Record<symbol, unknown>)[DTLS_PATCHED]);
-}
 
 const SCTP_DATA_LAST_FRAG = 0x01;
 const SCTP_DATA_FIRST_FRAG = 0x02;
@@ -138,6 +135,3 @@ export function patchWeriftSctp(sctpInstance: object): boolean {
   return true;
 }
 
-export function isWeriftSctpPatched(sctpInstance: object): boolean {
-  return Boolean((Object.getPrototypeOf(sctpInstance) as Record<symbol, unknown>)[PATCHED]);
-}

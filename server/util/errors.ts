@@ -1,10 +1,5 @@
 /** The server's named errors; `TypeError` stays the error for bad arguments. */
 
-/** An operation was called in a state that does not allow it (closed, not yet open). */
-export class InvalidStateError extends Error {
-  override name = 'InvalidStateError';
-}
-
 /** Start-up configuration is invalid; the process exits with this one line. */
 export class ConfigError extends Error {
   override name = 'ConfigError';

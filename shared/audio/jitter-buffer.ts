@@ -170,7 +170,9 @@ export class JitterBuffer {
   #interval = zero();
 
   constructor(options: Partial<JitterBufferOptions> = {}) {
-    this.options = Object.freeze({ ...DEFAULT_JITTER_OPTIONS, ...options });
+    // One frame's duration follows from its size unless given: 480 → 10 ms, 2880 → 60 ms.
+    const frameMs = options.frameMs ?? (options.frameSamples !== undefined ? options.frameSamples / 48 : DEFAULT_JITTER_OPTIONS.frameMs);
+    this.options = Object.freeze({ ...DEFAULT_JITTER_OPTIONS, ...options, frameMs });
     const o = this.options;
     if (!(o.frameMs > 0) || !(o.frameSamples > 0) || o.capacity < 4) throw new TypeError('invalid jitter buffer options');
     if (o.minTargetFrames < 1 || o.maxTargetFrames < o.minTargetFrames || o.fixedTargetFrames < 1) throw new TypeError('invalid target bounds');

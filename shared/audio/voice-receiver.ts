@@ -28,11 +28,14 @@ export class RemoteSpeaker {
     this.frame = new Float32Array(frameSamples);
   }
 
-  /** Produces this tick's frame into `this.frame`. */
+  /** Local time of the last datagram from this speaker. */
+  lastHeardMs = 0;
+
+  /** Produces this tick's frame into `this.frame`. Until the decoder exists, packets wait in the buffer. */
   render(): DecisionKind {
-    const d = this.jitter.pull();
     const dec = this.decoder;
-    if (d.kind === 'silence' || dec === null) {
+    const d = dec === null ? null : this.jitter.pull();
+    if (d === null || d.kind === 'silence' || dec === null) {
       this.frame.fill(0);
       this.last = 'silence';
       this.lastSequence = -1;
@@ -59,6 +62,9 @@ export class VoiceReceiver {
   readonly #acc: Float32Array;
   /** Datagrams that did not parse (they never should, past the relay). */
   malformed = 0;
+  /** Decoders that could not be created (the speaker stays silent). */
+  decoderFailures = 0;
+  #closed = false;
 
   constructor(options: Partial<VoiceReceiverOptions> = {}) {
     this.options = { frameSamples: 960, jitter: {}, ...options };
@@ -78,16 +84,36 @@ export class VoiceReceiver {
       this.speakers.set(h.token, s);
       const speaker = s;
       // Decoder creation is async only until libopus is loaded; packets wait in the jitter buffer meanwhile.
-      void VoiceDecoder.create(this.options.frameSamples).then((d) => {
-        speaker.decoder = d;
-      });
+      VoiceDecoder.create(this.options.frameSamples).then(
+        (d) => {
+          if (this.#closed || this.speakers.get(speaker.token) !== speaker) d.free();
+          else speaker.decoder = d;
+        },
+        () => {
+          this.decoderFailures++;
+        },
+      );
     }
+    s.lastHeardMs = nowMs;
     s.jitter.insert(h.sequence, h.timestamp, bytes.subarray(h.payloadOffset), nowMs);
   }
 
   setVolume(token: number, volume: number): void {
     const s = this.speakers.get(token);
     if (s) s.volume = clampVolume(volume);
+  }
+
+  /** Forgets speakers silent for `idleMs` (frees their decoders); call now and then, not per frame. */
+  evictIdle(nowMs: number, idleMs = 10_000): number {
+    let n = 0;
+    for (const [token, s] of this.speakers) {
+      if (!s.jitter.playing && nowMs - s.lastHeardMs > idleMs) {
+        s.decoder?.free();
+        this.speakers.delete(token);
+        n++;
+      }
+    }
+    return n;
   }
 
   /** One playout tick: every speaker renders a frame; the mix goes into `out`. */
@@ -101,6 +127,7 @@ export class VoiceReceiver {
   }
 
   close(): void {
+    this.#closed = true;
     for (const s of this.speakers.values()) s.decoder?.free();
     this.speakers.clear();
   }

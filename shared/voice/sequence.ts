@@ -10,11 +10,6 @@ export function nextSequence(seq: number): number {
   return seq + 1;
 }
 
-/** True when `seq` comes strictly after `reference`. */
-export function isSequenceNewer(seq: number, reference: number): boolean {
-  return seq > reference;
-}
-
 /** `ts + samples` on the u32 timestamp circle. */
 export function advanceTimestamp(ts: number, samples: number): number {
   return (ts + samples) >>> 0;
