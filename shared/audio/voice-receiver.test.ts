@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { VoiceReceiver } from './voice-receiver.ts';
+import { VoiceEncoder } from './opus-codec.ts';
+import { tone } from './synth.ts';
+import { encodeVoiceDatagram } from '../voice/voice-header.ts';
+
+async function waitDecoders(r: VoiceReceiver): Promise<void> {
+  for (let i = 0; i < 200 && [...r.speakers.values()].some((s) => s.decoder === null); i++) await new Promise((res) => setTimeout(res, 5));
+}
+
+test('two speakers are decoded, scaled by their volume and mixed; a muted one is left out', async () => {
+  const enc = await VoiceEncoder.create({ bitrate: 32000, frameSamples: 960 });
+  const src = tone(0.4, 440, 0.3);
+  const packets = Array.from({ length: 20 }, (_, i) => enc.encode(src.subarray(i * 960, (i + 1) * 960)));
+  enc.free();
+  const r = new VoiceReceiver({ jitter: { mode: 'fixed' } });
+  const out = new Float32Array(960);
+  const level = (): number => Math.sqrt(out.reduce((a, x) => a + x * x, 0) / out.length);
+  const levels: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    r.push(encodeVoiceDatagram({ token: 1, sequence: i, timestamp: i * 960 }, packets[i]!), i * 20);
+    r.push(encodeVoiceDatagram({ token: 2, sequence: i, timestamp: i * 960 }, packets[i]!), i * 20);
+    if (i === 0) await waitDecoders(r);
+    if (i === 8) r.setVolume(2, 0.5);
+    if (i === 14) r.speakers.get(2)!.muted = true;
+    r.tick(out);
+    levels.push(level());
+  }
+  // Frames 4–7: both at full volume (2×); 10–13: one at 1, one at 0.5 (1.5×); 16–19: only speaker 1 (1×).
+  const both = levels[6]!;
+  const oneAndHalf = levels[12]!;
+  const one = levels[18]!;
+  assert.ok(Math.abs(oneAndHalf / both - 0.75) < 0.05, `volume 0.5 on one of two: ${(oneAndHalf / both).toFixed(3)}`);
+  assert.ok(Math.abs(one / both - 0.5) < 0.05, `muting one of two: ${(one / both).toFixed(3)}`);
+  r.close();
+});
+
+test('a speaker silent for longer than the idle time is forgotten and its decoder freed', async () => {
+  const r = new VoiceReceiver();
+  r.push(encodeVoiceDatagram({ token: 7, sequence: 0, timestamp: 0 }, new Uint8Array([0xf8, 0xff, 0xfe])), 0);
+  await waitDecoders(r);
+  const out = new Float32Array(960);
+  for (let k = 0; k < 10; k++) r.tick(out); // plays the frame, then the spurt ends
+  assert.equal(r.evictIdle(5_000), 0, 'not yet idle long enough');
+  assert.equal(r.evictIdle(20_000), 1);
+  assert.equal(r.speakers.size, 0);
+  r.close();
+});
+
+test('frame duration follows the frame size (10, 40, 60 ms channels)', () => {
+  const r = new VoiceReceiver({ frameSamples: 480 });
+  r.push(encodeVoiceDatagram({ token: 3, sequence: 0, timestamp: 0 }, new Uint8Array([0xf8])), 0);
+  assert.equal(r.speakers.get(3)!.jitter.options.frameMs, 10);
+  r.close();
+});
