@@ -2,7 +2,8 @@
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { ReceiveStats, wallClockTimestamp } from '../server/bots/bot-stats.ts';
-import { encodeVoiceDatagram } from '../shared/voice/voice-header.ts';
+import { createVoiceHeader, encodeVoiceDatagram, readVoiceHeader } from '../shared/voice/voice-header.ts';
+import { FRAME_MS, runFrameSchedule } from '../server/bots/frame-schedule.ts';
 
 export interface FloorLoad {
   port: number;
@@ -18,7 +19,8 @@ export interface FloorLoad {
 export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats; sent: number; cpuMicros: number; wallMs: number }> {
   const absNow = () => performance.timeOrigin + performance.now();
   const perBot: ReceiveStats[] = [];
-  const bots: { sock: dgram.Socket; token: number; talk: boolean; offset: number; frame: number }[] = [];
+  const header = createVoiceHeader();
+  const bots: { sock: dgram.Socket; token: number; talk: boolean }[] = [];
   let token = 1000;
   for (let c = 0; c < o.channels; c++) {
     for (let i = 0; i < o.botsPerChannel; i++) {
@@ -32,32 +34,17 @@ export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats;
       await registered;
       const mine = new ReceiveStats(o.measureFromMs);
       perBot.push(mine);
-      sock.on('message', (d) => mine.record(d.readUInt32BE(0), d.readUInt32BE(8), d.readUInt32BE(12), absNow()));
-      bots.push({ sock, token: t, talk: i < o.talkersPerChannel, offset: (bots.length * 7) % 20, frame: 0 });
+      sock.on('message', (d) => {
+        if (readVoiceHeader(d, header) === null) mine.record(header.token, header.sequence, header.timestamp, absNow());
+      });
+      bots.push({ sock, token: t, talk: i < o.talkersPerChannel });
     }
   }
   const talkers = bots.filter((b) => b.talk);
-  const frames = Math.floor(o.durationMs / 20);
   const start = absNow() + 200;
   const cpu0 = process.cpuUsage();
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const step = (): void => {
-      const now = absNow();
-      let nextDue = Infinity;
-      for (const b of talkers) {
-        while (b.frame < frames && start + b.offset + b.frame * 20 <= now) {
-          const due = start + b.offset + b.frame * 20;
-          b.sock.send(encodeVoiceDatagram({ token: b.token, sequence: b.frame, timestamp: wallClockTimestamp(due) }, o.packets[b.frame % o.packets.length]!), o.port, '127.0.0.1');
-          b.frame++;
-          sent++;
-        }
-        if (b.frame < frames) nextDue = Math.min(nextDue, start + b.offset + b.frame * 20);
-      }
-      if (nextDue === Infinity) return resolve();
-      setTimeout(step, Math.max(0, nextDue - absNow()));
-    };
-    setTimeout(step, 200);
+  const sent = await runFrameSchedule(talkers, start, Math.floor(o.durationMs / FRAME_MS), absNow, (b, n, dueMs) => {
+    b.sock.send(encodeVoiceDatagram({ token: b.token, sequence: n, timestamp: wallClockTimestamp(dueMs) }, o.packets[n % o.packets.length]!), o.port, '127.0.0.1');
   });
   await new Promise((r) => setTimeout(r, 1000));
   const cpu = process.cpuUsage(cpu0);

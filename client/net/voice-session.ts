@@ -14,9 +14,9 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from '../../shared/control/protocol.ts';
-import { FRAME_SAMPLES, SAMPLE_RATE, VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL, VOICE_HEADER_BYTES } from '../../shared/voice/constants.ts';
+import { FRAME_SAMPLES, SAMPLE_RATE, VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import { advanceTimestamp, nextSequence, timestampDelta } from '../../shared/voice/sequence.ts';
-import { encodeVoiceDatagram } from '../../shared/voice/voice-header.ts';
+import { createVoiceHeader, encodeVoiceDatagram, readVoiceHeader } from '../../shared/voice/voice-header.ts';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
 import { assertNever } from '../../shared/util/result.ts';
 import { Roster } from './roster.ts';
@@ -61,6 +61,7 @@ const RESUME_BACKOFF_MS = [100, 250, 500, 1000, 2000];
 
 export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   readonly roster = new Roster();
+  readonly #header = createVoiceHeader();
   readonly #platform: VoiceSessionPlatform;
   readonly #options: Required<VoiceSessionOptions>;
   #state: VoiceSessionState = 'connecting';
@@ -108,10 +109,6 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   }
   get voiceOpen(): boolean {
     return this.#dc?.readyState === 'open';
-  }
-  /** Bytes queued on the voice lane (a sender drops frames rather than queue much). */
-  get voiceBufferedAmount(): number {
-    return this.#dc?.bufferedAmount ?? 0;
   }
 
   // ---- life cycle ---------------------------------------------------------------
@@ -448,13 +445,10 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
 
   #onDatagram(bytes: Uint8Array): void {
     // Our own header-only ping, echoed by the relay: the timestamp field carries our send time.
-    if (bytes.length === VOICE_HEADER_BYTES && this.#token !== 0) {
-      const token = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
-      if (token === this.#token) {
-        const sent = ((bytes[12]! << 24) | (bytes[13]! << 16) | (bytes[14]! << 8) | bytes[15]!) >>> 0;
-        this.safeEmit('udp-rtt', ((Math.floor(this.#platform.now()) >>> 0) - sent) >>> 0);
-        return;
-      }
+    const h = this.#header;
+    if (readVoiceHeader(bytes, h) === null && h.kind === 'ping' && h.token === this.#token) {
+      this.safeEmit('udp-rtt', ((Math.floor(this.#platform.now()) >>> 0) - h.timestamp) >>> 0);
+      return;
     }
     this.safeEmit('datagram', bytes);
   }

@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { controlUrl, createNodeVoiceSession } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 import { ReceiveStats, wallClockTimestamp } from './bot-stats.ts';
+import { FRAME_MS, runFrameSchedule } from './frame-schedule.ts';
+import { createVoiceHeader, readVoiceHeader } from '../../shared/voice/voice-header.ts';
 import { VoiceReceiver } from '../../shared/audio/voice-receiver.ts';
 import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
 import type { BotSpec, FromBots, ToBots } from './bot-protocol.ts';
@@ -18,6 +20,7 @@ const send = (m: FromBots): void => {
 };
 
 const absNow = (): number => performance.timeOrigin + performance.now();
+const header = createVoiceHeader();
 
 let sessions: VoiceSession[] = [];
 let specs: BotSpec[] = [];
@@ -45,11 +48,7 @@ async function start(url: string, bots: BotSpec[], frames: number[][], decode: b
     if (receiver) receivers.push(receiver);
     s.on('datagram', (d) => {
       receiver?.push(d, performance.now());
-      // token, sequence (low word is enough within a run), timestamp.
-      const token = ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
-      const seq = ((d[8]! << 24) | (d[9]! << 16) | (d[10]! << 8) | d[11]!) >>> 0;
-      const ts = ((d[12]! << 24) | (d[13]! << 16) | (d[14]! << 8) | d[15]!) >>> 0;
-      stats.record(token, seq, ts, absNow());
+      if (readVoiceHeader(d, header) === null) stats.record(header.token, header.sequence, header.timestamp, absNow());
     });
     sessions.push(s);
   }
@@ -90,31 +89,9 @@ async function go(startAtMs: number, durationMs: number, warmupMs: number): Prom
   for (const st of perBot) st.setMeasureFrom(measureFromMs);
   const cpu0 = process.cpuUsage();
   const wall0 = absNow();
-  const talkers = sessions.map((s, i) => ({ s, talk: specs[i]!.talk, offset: (i * 7) % 20, frame: 0 })).filter((t) => t.talk);
-  const frames = Math.floor(durationMs / 20);
-  let sent = 0;
-  // One loop for all talkers: each frame goes out at startAt + offset + 20 ms × n, whatever the timer does.
-  await new Promise<void>((resolve) => {
-    const step = (): void => {
-      const now = absNow();
-      let nextDue = Infinity;
-      let remaining = 0;
-      for (const t of talkers) {
-        while (t.frame < frames && startAtMs + t.offset + t.frame * 20 <= now) {
-          const due = startAtMs + t.offset + t.frame * 20;
-          t.s.sendVoice(packets[t.frame % packets.length]!, { timestamp: wallClockTimestamp(due) });
-          t.frame++;
-          sent++;
-        }
-        if (t.frame < frames) {
-          remaining++;
-          nextDue = Math.min(nextDue, startAtMs + t.offset + t.frame * 20);
-        }
-      }
-      if (remaining === 0) return resolve();
-      setTimeout(step, Math.max(0, nextDue - absNow()));
-    };
-    setTimeout(step, Math.max(0, startAtMs - absNow()));
+  const talkers = sessions.filter((_, i) => specs[i]!.talk);
+  const sent = await runFrameSchedule(talkers, startAtMs, Math.floor(durationMs / FRAME_MS), absNow, (s, n, dueMs) => {
+    s.sendVoice(packets[n % packets.length]!, { timestamp: wallClockTimestamp(dueMs) });
   });
   await new Promise((r) => setTimeout(r, 1000)); // let the last frames arrive
   const cpu = process.cpuUsage(cpu0);

@@ -76,8 +76,8 @@ class RelayMember {
   selfDeaf = false;
   sink: VoiceSink | null = null;
   replay = new ReplayWindow();
-  packets: TokenBucket;
-  bytes: TokenBucket;
+  packets!: TokenBucket;
+  bytes!: TokenBucket;
   pings: TokenBucket;
   queueFloorBytes = 0;
   // Pace of this sender: arrival time and header timestamp of the reference packet (see #lateness).
@@ -92,11 +92,16 @@ class RelayMember {
 
   constructor(token: number, state: MemberState, nowMs: number) {
     this.token = token;
-    const limits = senderLimitsFor(state.config);
-    this.packets = new TokenBucket(limits.packetsPerSecond, limits.packetBurst, nowMs);
-    this.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, nowMs);
+    this.applyChannelLimits(state.config, nowMs);
     this.pings = new TokenBucket(PING_RATE_PER_SECOND, PING_BURST, nowMs);
     this.windowStart = nowMs;
+  }
+
+  /** The sender allowance of a (new) channel, starting full. */
+  applyChannelLimits(config: ChannelConfig, nowMs: number): void {
+    const limits = senderLimitsFor(config);
+    this.packets = new TokenBucket(limits.packetsPerSecond, limits.packetBurst, nowMs);
+    this.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, nowMs);
   }
 }
 
@@ -123,9 +128,7 @@ export class VoiceRelay {
       m = new RelayMember(token, state, nowMs);
       this.#members.set(token, m);
     } else if (m.channelId !== state.channelId) {
-      const limits = senderLimitsFor(state.config);
-      m.packets = new TokenBucket(limits.packetsPerSecond, limits.packetBurst, nowMs);
-      m.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, nowMs);
+      m.applyChannelLimits(state.config, nowMs);
     }
     if (m.channelId !== state.channelId) {
       if (m.channelId !== 0) this.#leaveChannel(m);

@@ -45,8 +45,6 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
   readonly #onDatagram: (bytes: Uint8Array) => void;
   readonly #onTextFrame: () => void;
   #closed = false;
-  /** Sends that werift refused (channel not open, association gone). */
-  sendErrors = 0;
 
   /**
    * @param onDatagram called with every binary message from the client (hot path).
@@ -115,15 +113,12 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
   }
 
   send(bytes: Uint8Array): void {
-    if (!this.isOpen) {
-      this.sendErrors++;
-      return;
-    }
+    if (!this.isOpen) return; // the relay only holds open sinks; this covers the instant of teardown
     try {
       this.#dc.send(bytes as Buffer);
     } catch {
-      // werift throws synchronously only for an oversize message or a torn-down association.
-      this.sendErrors++;
+      // werift throws synchronously only for an oversize message or a torn-down association:
+      // the datagram is lost for this receiver, as on the wire.
     }
   }
 
@@ -137,9 +132,5 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
     this.#closed = true;
     this.#pc.close().catch((error: unknown) => log.warn('peer close failed', { error }));
     this.safeEmit('closed');
-  }
-
-  get closed(): boolean {
-    return this.#closed;
   }
 }
