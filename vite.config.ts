@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 
 /** Headers that make the page crossOriginIsolated (SharedArrayBuffer for the audio ring). */
 const isolation = {
@@ -11,15 +12,62 @@ const isolation = {
 // lane and API to a server started with `npm run serve` (VOICE_PORT, default 8080).
 const backend = `http://127.0.0.1:${process.env['VOICE_PORT'] ?? '8080'}`;
 
+/** Page background and chrome colour, as in client/src/page.css. */
+const PAGE_BACKGROUND = '#14161a';
+
+/**
+ * Installable PWA with an offline shell (client/pwa/). Workbox precaches the
+ * built shell and answers navigations with index.html; nothing is cached at
+ * runtime, so /health, /api and /control always reach the server. The page
+ * registers the worker itself (client/pwa/register.ts): the CSP forbids the
+ * plugin's inline script. Precached responses keep the server's COOP/COEP/CSP
+ * headers, so a page served by the worker is still crossOriginIsolated.
+ */
+const pwa = VitePWA({
+  injectRegister: false,
+  // New versions take over at once (skipWaiting + clientsClaim); register.ts does not reload a page that may be in a call.
+  registerType: 'autoUpdate',
+  // The glob below already takes every icon; the plugin adds manifest.webmanifest itself.
+  includeManifestIcons: false,
+  manifest: {
+    name: 'voice-app',
+    short_name: 'voice-app',
+    description: 'Self-hosted voice chat in the browser.',
+    id: '/',
+    start_url: '/',
+    scope: '/',
+    display: 'standalone',
+    theme_color: PAGE_BACKGROUND,
+    background_color: PAGE_BACKGROUND,
+    icons: [
+      { src: '/pwa-192x192.png', sizes: '192x192', type: 'image/png' },
+      { src: '/pwa-512x512.png', sizes: '512x512', type: 'image/png' },
+      { src: '/maskable-icon-512x512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+    ],
+  },
+  workbox: {
+    globPatterns: ['**/*.{html,js,css,wasm,svg,png}'],
+    // The Opus codec chunk carries its WebAssembly inline (~0.5 MB); leave headroom over Workbox's 2 MiB default.
+    maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+    navigateFallback: 'index.html',
+    navigateFallbackDenylist: [/^\/(api|health|control|admin)(\/|$)/],
+    cleanupOutdatedCaches: true,
+    runtimeCaching: [],
+  },
+});
+
 export default defineConfig({
   root: 'client',
   publicDir: 'public',
+  // Worklets and the DSP worker are bundled as ES modules (the Opus module uses import.meta and a dynamic import).
+  worker: { format: 'es' },
   build: {
     outDir: '../dist/client',
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
   },
+  plugins: [pwa],
   server: {
     headers: isolation,
     proxy: {

@@ -1,0 +1,227 @@
+/**
+ * The DSP worker's real-time core, kept free of messages and timers so Node
+ * tests drive it frame by frame: capture ring → 960-sample frames (the
+ * channel's frame size) → capture plugins (in place) → level + transmit gate →
+ * Opus → `send`; datagrams in → per-speaker jitter buffer and decoder
+ * (shared/audio/voice-receiver.ts) → per-user volume → mix → playback ring.
+ *
+ * Time is an argument. Buffers are made when the channel's frame size changes,
+ * never per frame; what still allocates per frame is libopus-wasm's result
+ * arrays (copied into our buffers at once) and the encoded packet that must be
+ * handed to the network.
+ */
+import type { ChannelConfig } from '../../../shared/control/protocol.ts';
+import { SAMPLE_RATE } from '../../../shared/voice/constants.ts';
+import { VoiceEncoder } from '../../../shared/audio/opus-codec.ts';
+import { VoiceReceiver } from '../../../shared/audio/voice-receiver.ts';
+import type { JitterBufferOptions } from '../../../shared/audio/jitter-buffer.ts';
+import { clampVolume } from '../../../shared/audio/mixer.ts';
+import type { SpscRing } from './spsc-ring.ts';
+import { TransmitGate, frameLevelDb, SILENCE_DB } from './transmit-gate.ts';
+
+/**
+ * The seam for audio plugins (noise gates, suppressors, compressors): each runs
+ * on every captured frame, in place, after framing and before the level meter,
+ * the gate and the encoder. It must not allocate or block.
+ */
+export interface CapturePlugin {
+  process(frame: Float32Array, sampleRate: number): void;
+}
+
+export interface DspCoreOptions {
+  capture: SpscRing;
+  playback: SpscRing;
+  /** Called synchronously with each encoded frame and its capture-clock timestamp (samples). */
+  send(opus: Uint8Array, timestamp: number): void;
+  /** Called when a channel's encoder could not be created (the frames are not sent). */
+  onError?(message: string): void;
+}
+
+const MAX_FRAME = 2880;
+/** A speaker counts as talking for this long after their last played frame. */
+const SPEAKING_HOLD_MS = 200;
+
+export class DspCore {
+  readonly gate = new TransmitGate();
+  readonly plugins: CapturePlugin[] = [];
+  /** Level of the last captured frame (after plugins), dBFS. */
+  inputDb = SILENCE_DB;
+  /** Level of the last mixed frame, dBFS. */
+  outputDb = SILENCE_DB;
+  /** The last frame went out. */
+  transmitting = false;
+  deaf = false;
+  framesSent = 0;
+  framesPlayed = 0;
+
+  readonly #opt: DspCoreOptions;
+  readonly #inBuf = new Float32Array(MAX_FRAME);
+  readonly #outBuf = new Float32Array(MAX_FRAME);
+  #inFrame: Float32Array;
+  #outFrame: Float32Array;
+  #frameSamples = 960;
+  #encoder: VoiceEncoder | null = null;
+  #encoderGeneration = 0;
+  #receiver: VoiceReceiver;
+  #jitter: Partial<JitterBufferOptions> = { mode: 'adaptive' };
+  #volumes = new Map<number, number>();
+  #mutes = new Set<number>();
+  /** Last time each speaker played a frame (ms); read by `speaking`. */
+  #heardAt = new Map<number, number>();
+  #closed = false;
+
+  constructor(options: DspCoreOptions) {
+    this.#opt = options;
+    this.#inFrame = this.#inBuf.subarray(0, 960);
+    this.#outFrame = this.#outBuf.subarray(0, 960);
+    this.#receiver = this.#newReceiver();
+  }
+
+  get frameSamples(): number {
+    return this.#frameSamples;
+  }
+
+  get encoderReady(): boolean {
+    return this.#encoder !== null;
+  }
+
+  /** The channel we are in: its bitrate and frame size. Resolves when the encoder is ready. */
+  async setChannel(config: ChannelConfig): Promise<void> {
+    const generation = ++this.#encoderGeneration;
+    this.#encoder?.free();
+    this.#encoder = null;
+    if (config.frameSamples !== this.#frameSamples) {
+      this.#frameSamples = config.frameSamples;
+      this.#inFrame = this.#inBuf.subarray(0, config.frameSamples);
+      this.#outFrame = this.#outBuf.subarray(0, config.frameSamples);
+      this.#replaceReceiver();
+    }
+    this.gate.setFrameMs((config.frameSamples * 1000) / SAMPLE_RATE);
+    this.gate.reset();
+    try {
+      const enc = await VoiceEncoder.create(config);
+      if (this.#closed || generation !== this.#encoderGeneration) enc.free();
+      else this.#encoder = enc;
+    } catch (error) {
+      if (generation === this.#encoderGeneration) this.#opt.onError?.(`the Opus encoder could not start: ${(error as Error).message}`);
+    }
+  }
+
+  setPlayout(mode: 'fixed' | 'adaptive'): void {
+    if (this.#jitter.mode === mode) return;
+    this.#jitter = { mode };
+    this.#replaceReceiver();
+  }
+
+  setUserVolume(token: number, volume: number): void {
+    this.#volumes.set(token, clampVolume(volume));
+    this.#receiver.setVolume(token, volume);
+  }
+
+  setUserMuted(token: number, muted: boolean): void {
+    if (muted) this.#mutes.add(token);
+    else this.#mutes.delete(token);
+    const s = this.#receiver.speakers.get(token);
+    if (s) s.muted = muted;
+  }
+
+  /** One datagram from the relay (header + Opus). */
+  receive(bytes: Uint8Array, nowMs: number): void {
+    const r = this.#receiver;
+    const before = r.speakers.size;
+    r.push(bytes, nowMs);
+    if (r.speakers.size !== before) this.#applyUserSettings();
+  }
+
+  /** Encodes and sends every whole frame waiting in the capture ring. Returns frames handled. */
+  pumpCapture(): number {
+    const ring = this.#opt.capture;
+    const n = this.#frameSamples;
+    const frame = this.#inFrame;
+    let frames = 0;
+    while (ring.available() >= n) {
+      const timestamp = ring.readCounter;
+      ring.pop(frame, n);
+      for (const p of this.plugins) p.process(frame, SAMPLE_RATE);
+      const db = frameLevelDb(frame, n);
+      this.inputDb = db;
+      const go = this.gate.decide(db);
+      const enc = this.#encoder;
+      this.transmitting = go && enc !== null;
+      if (go && enc !== null) {
+        this.#opt.send(enc.encode(frame), timestamp);
+        this.framesSent++;
+      }
+      frames++;
+    }
+    return frames;
+  }
+
+  /**
+   * Mixes frames into the playback ring while it holds less than `lowWater`
+   * samples (the output worklet rings the bell when it gets there). One frame
+   * per call in steady state. Returns frames produced.
+   */
+  pumpPlayback(nowMs: number, lowWater: number): number {
+    const ring = this.#opt.playback;
+    const n = this.#frameSamples;
+    const out = this.#outFrame;
+    let frames = 0;
+    while (ring.available() < lowWater && ring.free() >= n) {
+      this.#receiver.tick(out);
+      for (const s of this.#receiver.speakers.values()) {
+        if (s.last !== 'silence') this.#heardAt.set(s.token, nowMs);
+      }
+      if (this.deaf) out.fill(0);
+      this.outputDb = frameLevelDb(out, n);
+      ring.push(out, n);
+      this.framesPlayed++;
+      frames++;
+    }
+    return frames;
+  }
+
+  /** Tokens heard within the last 200 ms and not locally muted (allocates; call at UI rate). */
+  speaking(nowMs: number): number[] {
+    const out: number[] = [];
+    for (const [token, at] of this.#heardAt) {
+      if (nowMs - at > SPEAKING_HOLD_MS) continue;
+      if (!this.#mutes.has(token) && !this.deaf) out.push(token);
+    }
+    return out;
+  }
+
+  /** Housekeeping at ~1 Hz: forget speakers silent for 10 s. */
+  evictIdle(nowMs: number): void {
+    this.#receiver.evictIdle(nowMs);
+    for (const [token, at] of this.#heardAt) if (nowMs - at > 10_000) this.#heardAt.delete(token);
+  }
+
+  /** Jitter-buffer depth per speaker (frames), for the stats view. */
+  jitterDepths(): { token: number; depth: number; target: number }[] {
+    return [...this.#receiver.speakers.values()].map((s) => ({ token: s.token, depth: s.jitter.depthFrames, target: s.jitter.targetFrames }));
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#encoder?.free();
+    this.#encoder = null;
+    this.#receiver.close();
+  }
+
+  #newReceiver(): VoiceReceiver {
+    return new VoiceReceiver({ frameSamples: this.#frameSamples, jitter: { ...this.#jitter, frameSamples: this.#frameSamples, frameMs: (this.#frameSamples * 1000) / SAMPLE_RATE } });
+  }
+
+  #replaceReceiver(): void {
+    this.#receiver.close();
+    this.#receiver = this.#newReceiver();
+  }
+
+  #applyUserSettings(): void {
+    for (const s of this.#receiver.speakers.values()) {
+      s.volume = this.#volumes.get(s.token) ?? 1;
+      s.muted = this.#mutes.has(s.token);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Messages between the main thread (client/audio/audio-engine.ts) and the DSP
+ * worker (dsp-worker.ts): a discriminated union each way, switched on
+ * exhaustively. Audio itself never travels in messages — it moves through the
+ * SharedArrayBuffer rings; only encoded packets and datagrams do.
+ */
+import type { ChannelConfig } from '../../../shared/control/protocol.ts';
+import type { LevelReport } from '../engine-api.ts';
+import type { GateSettings } from './transmit-gate.ts';
+
+export type ToWorker =
+  | {
+      type: 'init';
+      capture: SharedArrayBuffer;
+      playback: SharedArrayBuffer;
+      bell: SharedArrayBuffer;
+      /** Playback ring low-water mark in samples. */
+      lowWater: number;
+      gate: GateSettings;
+      playout: 'fixed' | 'adaptive';
+    }
+  | { type: 'channel'; config: ChannelConfig }
+  | { type: 'gate'; gate: GateSettings }
+  | { type: 'ptt'; down: boolean }
+  | { type: 'self-mute'; muted: boolean }
+  | { type: 'deaf'; deaf: boolean }
+  | { type: 'user'; token: number; volume: number; muted: boolean }
+  | { type: 'playout'; mode: 'fixed' | 'adaptive' }
+  /** A datagram from the relay; `bytes` is transferred. */
+  | { type: 'datagram'; bytes: ArrayBuffer }
+  | { type: 'close' };
+
+export interface DspStats {
+  framesSent: number;
+  framesPlayed: number;
+  /** Samples the capture worklet could not queue (the worker fell behind). */
+  captureOverruns: number;
+  /** Samples the output worklet had to fill with silence. */
+  playbackUnderruns: number;
+  jitter: { token: number; depth: number; target: number }[];
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  /** One encoded frame to send; `opus` is transferred. */
+  | { type: 'frame'; opus: ArrayBuffer; timestamp: number }
+  | { type: 'report'; report: LevelReport; stats: DspStats }
+  | { type: 'error'; message: string };
