@@ -34,8 +34,6 @@ import playbackWorkletUrl from './rt/playback.worklet.ts?worker&url';
 
 /** 8192 samples = 170 ms: far more than either side ever holds. */
 const RING_SAMPLES = 8192;
-/** The output worklet asks for the next frame when less than this remains (3 quanta = 8 ms). */
-const PLAYBACK_LOW_WATER = 384;
 /** Samples the analyser keeps (the output tap tests and diagnostics read). */
 const TAP_SAMPLES = 32768;
 
@@ -109,7 +107,7 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
         numberOfInputs: 0,
         numberOfOutputs: 1,
         outputChannelCount: [1],
-        processorOptions: { ring: playback.buffer, bell, lowWater: PLAYBACK_LOW_WATER } satisfies PlaybackProcessorOptions,
+        processorOptions: { ring: playback.buffer, bell } satisfies PlaybackProcessorOptions,
       });
       const analyser = new AnalyserNode(ctx, { fftSize: TAP_SAMPLES });
       playbackNode.connect(analyser).connect(ctx.destination);
@@ -138,7 +136,7 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
         capture: capture.buffer,
         playback: playback.buffer,
         bell,
-        lowWater: PLAYBACK_LOW_WATER,
+        deviceBufferSamples: Math.round(ctx.baseLatency * SAMPLE_RATE),
         gate: this.#gate(),
         playout: this.#settings.playout,
       });

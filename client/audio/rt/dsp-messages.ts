@@ -14,8 +14,8 @@ export type ToWorker =
       capture: SharedArrayBuffer;
       playback: SharedArrayBuffer;
       bell: SharedArrayBuffer;
-      /** Playback ring low-water mark in samples. */
-      lowWater: number;
+      /** Samples the output device pulls at once (AudioContext.baseLatency × rate); sets the playback ring's low-water floor. */
+      deviceBufferSamples: number;
       gate: GateSettings;
       playout: 'fixed' | 'adaptive';
     }
@@ -37,6 +37,8 @@ export interface DspStats {
   captureOverruns: number;
   /** Samples the output worklet had to fill with silence. */
   playbackUnderruns: number;
+  /** The playback ring's current low-water mark, samples. */
+  playbackLowWater: number;
   jitter: { token: number; depth: number; target: number }[];
 }
 

@@ -8,6 +8,7 @@
 import { assertNever } from '../../../shared/util/result.ts';
 import { DspCore } from './dsp-core.ts';
 import type { FromWorker, ToWorker } from './dsp-messages.ts';
+import { LowWater } from './low-water.ts';
 import { RingSlot, SpscRing } from './spsc-ring.ts';
 
 interface WorkerScope {
@@ -26,7 +27,7 @@ let core: DspCore | null = null;
 let capture: SpscRing | null = null;
 let playback: SpscRing | null = null;
 let bell: Int32Array | null = null;
-let lowWater = 384;
+let lowWater: LowWater | null = null;
 let closed = false;
 
 function post(message: FromWorker, transfer?: Transferable[]): void {
@@ -42,11 +43,13 @@ function send(opus: Uint8Array, timestamp: number): void {
 async function run(): Promise<void> {
   let lastReport = 0;
   let lastEvict = 0;
-  while (!closed && core && bell && capture && playback) {
+  while (!closed && core && bell && capture && playback && lowWater) {
     const seen = Atomics.load(bell, 0);
     const now = performance.now();
+    const mark = lowWater.observe(Atomics.load(playback.header, RingSlot.underruns), now);
+    Atomics.store(playback.header, RingSlot.lowWater, mark);
     core.pumpCapture();
-    core.pumpPlayback(now, lowWater);
+    core.pumpPlayback(now, mark);
     if (now - lastReport >= REPORT_EVERY_MS) {
       lastReport = now;
       post({
@@ -63,6 +66,7 @@ async function run(): Promise<void> {
           framesPlayed: core.framesPlayed,
           captureOverruns: Atomics.load(capture.header, RingSlot.overruns),
           playbackUnderruns: Atomics.load(playback.header, RingSlot.underruns),
+          playbackLowWater: mark,
           jitter: core.jitterDepths(),
         },
       });
@@ -83,7 +87,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       capture = new SpscRing(m.capture);
       playback = new SpscRing(m.playback);
       bell = new Int32Array(m.bell);
-      lowWater = m.lowWater;
+      lowWater = new LowWater({ deviceBufferSamples: m.deviceBufferSamples, nowMs: performance.now() });
+      Atomics.store(playback.header, RingSlot.lowWater, lowWater.mark);
       core = new DspCore({ capture, playback, send, onError: (message) => post({ type: 'error', message }) });
       core.gate.configure(m.gate);
       core.setPlayout(m.playout);

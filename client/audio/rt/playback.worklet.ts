@@ -1,8 +1,9 @@
 /**
  * Playback: copies 128 samples per quantum from the playback ring to the
  * output, fills what is missing with silence (counted as underrun), and rings
- * the DSP worker's doorbell when the ring falls below its low-water mark so
- * the next mixed frame arrives in time. No allocation, no messages.
+ * the DSP worker's doorbell when the ring falls below its low-water mark (set
+ * by the worker in the ring's header) so the next mixed frame arrives in time.
+ * No allocation, no messages.
  */
 import { RingSlot, SpscRing } from './spsc-ring.ts';
 import { ring, scope } from './worklet-scope.ts';
@@ -10,14 +11,11 @@ import { ring, scope } from './worklet-scope.ts';
 export interface PlaybackProcessorOptions {
   ring: SharedArrayBuffer;
   bell: SharedArrayBuffer;
-  /** Ring the bell when fewer samples than this remain. */
-  lowWater: number;
 }
 
 class PlaybackProcessor extends scope.AudioWorkletProcessor {
   readonly #ring: SpscRing;
   readonly #bell: Int32Array;
-  readonly #lowWater: number;
   #started = false;
 
   constructor(options: { processorOptions?: unknown }) {
@@ -25,7 +23,6 @@ class PlaybackProcessor extends scope.AudioWorkletProcessor {
     const o = options.processorOptions as PlaybackProcessorOptions;
     this.#ring = new SpscRing(o.ring);
     this.#bell = new Int32Array(o.bell);
-    this.#lowWater = o.lowWater;
   }
 
   process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
@@ -45,7 +42,7 @@ class PlaybackProcessor extends scope.AudioWorkletProcessor {
       this.#started = true;
     }
     for (let c = 1; c < out.length; c++) out[c]!.set(first);
-    if (r.available() < this.#lowWater) ring(this.#bell);
+    if (r.available() < Atomics.load(r.header, RingSlot.lowWater)) ring(this.#bell);
     return true;
   }
 }

@@ -26,6 +26,8 @@ export const RingSlot = {
   clockFrame: 4,
   /** Ring counter (write for capture, read for playback) at that quantum. */
   clockCounter: 5,
+  /** Playback: the consumer rings the bell below this many samples (the worker adapts it). */
+  lowWater: 6,
 } as const;
 
 const HEADER_SLOTS = 16;
