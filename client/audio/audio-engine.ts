@@ -25,6 +25,7 @@ import {
   type LevelReport,
 } from './engine-api.ts';
 import type { DspStats, FromWorker, ToWorker } from './rt/dsp-messages.ts';
+import type { CaptureMark, PlayMark } from './rt/latency-probe.ts';
 import type { CaptureProcessorOptions } from './rt/capture.worklet.ts';
 import type { PlaybackProcessorOptions } from './rt/playback.worklet.ts';
 import { SpscRing } from './rt/spsc-ring.ts';
@@ -57,6 +58,7 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
   #channel: ChannelConfig | null = null;
   #users = new Map<number, { volume: number; muted: boolean }>();
   #stats: DspStats | null = null;
+  #probeWaiters: ((m: { captures: CaptureMark[]; plays: PlayMark[] }) => void)[] = [];
   #last: LevelReport | null = null;
 
   constructor(settings: Partial<AudioSettings> = {}) {
@@ -158,7 +160,7 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
     this.#session = session;
     const offDatagram = session.on('datagram', (bytes) => {
       const copy = bytes.slice();
-      this.#post({ type: 'datagram', bytes: copy.buffer }, [copy.buffer]);
+      this.#post({ type: 'datagram', bytes: copy.buffer, at: performance.timeOrigin + performance.now() }, [copy.buffer]);
     });
     const offMessage = session.on('message', (m: ServerMessage) => {
       if (m.type === 'welcome' || m.type === 'resumed' || m.type === 'joined') this.#syncChannel();
@@ -224,6 +226,30 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
     return out;
   }
 
+  /** bench:latency: start watching for impulses on both sides (see rt/latency-probe.ts). */
+  startLatencyProbe(threshold = 0.25): void {
+    this.#post({ type: 'probe-start', threshold });
+  }
+
+  /** bench:latency: the marks so far, with each play mark's context frame mapped to the shared clock (ms). */
+  async readLatencyProbe(): Promise<{ captures: CaptureMark[]; plays: (PlayMark & { audibleAt: number })[] }> {
+    const marks = await new Promise<{ captures: CaptureMark[]; plays: PlayMark[] }>((resolve) => {
+      this.#probeWaiters.push(resolve);
+      this.#post({ type: 'probe-read' });
+    });
+    const ctx = this.#ctx;
+    if (!ctx) return { captures: marks.captures, plays: [] };
+    // getOutputTimestamp: the context time being heard now, and when (this page's performance clock).
+    const ts = ctx.getOutputTimestamp();
+    const heardFrame = (ts.contextTime ?? 0) * ctx.sampleRate;
+    const heardAt = performance.timeOrigin + (ts.performanceTime ?? 0);
+    const plays = marks.plays.map((p) => {
+      const delta = ((p.contextFrame - heardFrame) | 0) / ctx.sampleRate; // frames are low 32 bits; deltas are small
+      return { ...p, audibleAt: heardAt + delta * 1000 };
+    });
+    return { captures: marks.captures, plays };
+  }
+
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#setState('closed');
@@ -264,6 +290,9 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
         this.safeEmit('level', report);
         break;
       }
+      case 'probe-marks':
+        for (const w of this.#probeWaiters.splice(0)) w(m);
+        break;
       case 'error':
         this.#problem('audio-failed', m.message);
         break;

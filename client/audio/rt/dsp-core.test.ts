@@ -156,3 +156,30 @@ test('playback keeps the ring near its low-water mark and plays silence when nob
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
+
+test('the latency probe marks each impulse on both sides, pairs them by timestamp, and its stage times run in order', async () => {
+  const { LatencyProbe } = await import('./latency-probe.ts');
+  const [a, b] = [await side(), await side()];
+  let clock = 0;
+  a.core.probe = new LatencyProbe(() => clock);
+  b.core.probe = new LatencyProbe(() => clock);
+  a.core.gate.configure({ mode: 'ptt', thresholdDb: 0, hangoverMs: 0 });
+  a.core.gate.pttDown = true;
+  // A 5 ms 1 kHz burst every 200 ms, starting mid-frame.
+  const audio = new Float32Array(48_000);
+  for (let start = 500; start + 240 < audio.length; start += 9600) {
+    for (let i = 0; i < 240; i++) audio[start + i] = 0.8 * Math.sin((2 * Math.PI * 1000 * i) / 48_000);
+  }
+  await run(a, b, audio, (f) => (clock = f * 20));
+  const caps = a.core.probe.captures;
+  const plays = b.core.probe.plays;
+  assert.equal(caps.length, 5);
+  assert.deepEqual(caps.map((c) => c.timestamp + c.offset), [503, 10_103, 19_703, 29_303, 38_903], 'the first sample over the 0.25 threshold');
+  assert.equal(plays.length, 5, 'every impulse is found in B\'s mix');
+  for (const [i, p] of plays.entries()) {
+    const c = caps[i]!;
+    const shift = p.timestamp + p.offset - (c.timestamp + c.offset);
+    assert.ok(shift >= 0 && shift < 960, `impulse ${i} lands ${shift} samples later (Opus look-ahead)`);
+    assert.ok(c.graphAt <= c.framedAt && c.framedAt <= c.encodedAt && c.encodedAt <= p.receivedAt && p.receivedAt <= p.decodeAt && p.decodeAt <= p.decodedAt);
+  }
+});

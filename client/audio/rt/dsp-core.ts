@@ -16,7 +16,9 @@ import { VoiceEncoder } from '../../../shared/audio/opus-codec.ts';
 import { VoiceReceiver } from '../../../shared/audio/voice-receiver.ts';
 import type { JitterBufferOptions } from '../../../shared/audio/jitter-buffer.ts';
 import { clampVolume } from '../../../shared/audio/mixer.ts';
-import type { SpscRing } from './spsc-ring.ts';
+import { createVoiceHeader, readVoiceHeader } from '../../../shared/voice/voice-header.ts';
+import type { LatencyProbe } from './latency-probe.ts';
+import { RingSlot, type SpscRing } from './spsc-ring.ts';
 import { TransmitGate, frameLevelDb, SILENCE_DB } from './transmit-gate.ts';
 
 /**
@@ -53,6 +55,8 @@ export class DspCore {
   deaf = false;
   framesSent = 0;
   framesPlayed = 0;
+  /** Benchmark instrumentation (bench:latency); null otherwise. */
+  probe: LatencyProbe | null = null;
 
   readonly #opt: DspCoreOptions;
   readonly #inBuf = new Float32Array(MAX_FRAME);
@@ -69,6 +73,7 @@ export class DspCore {
   /** Last time each speaker played a frame (ms); read by `speaking`. */
   #heardAt = new Map<number, number>();
   #closed = false;
+  readonly #header = createVoiceHeader();
 
   constructor(options: DspCoreOptions) {
     this.#opt = options;
@@ -125,8 +130,10 @@ export class DspCore {
     if (s) s.muted = muted;
   }
 
-  /** One datagram from the relay (header + Opus). */
-  receive(bytes: Uint8Array, nowMs: number): void {
+  /** One datagram from the relay (header + Opus); `arrivedAt` is when the page got it (probe clock). */
+  receive(bytes: Uint8Array, nowMs: number, arrivedAt = nowMs): void {
+    const p = this.probe;
+    if (p !== null && readVoiceHeader(bytes, this.#header) === null) p.onReceived(this.#header.sequence, this.#header.timestamp, arrivedAt);
     const r = this.#receiver;
     const before = r.speakers.size;
     r.push(bytes, nowMs);
@@ -148,10 +155,13 @@ export class DspCore {
       const go = this.gate.decide(db);
       const enc = this.#encoder;
       this.transmitting = go && enc !== null;
+      const p = this.probe;
+      if (p !== null) p.onCaptured(frame, n, timestamp, ring.writeCounter, p.now());
       if (go && enc !== null) {
         this.#opt.send(enc.encode(frame), timestamp);
         this.framesSent++;
       }
+      if (p !== null) p.onEncoded(go && enc !== null);
       frames++;
     }
     return frames;
@@ -168,11 +178,22 @@ export class DspCore {
     const out = this.#outFrame;
     let frames = 0;
     while (ring.available() < lowWater && ring.free() >= n) {
+      const p = this.probe;
+      const decodeAt = p === null ? 0 : p.now();
       this.#receiver.tick(out);
+      let sequence = -1;
       for (const s of this.#receiver.speakers.values()) {
-        if (s.last !== 'silence') this.#heardAt.set(s.token, nowMs);
+        if (s.last === 'silence') continue;
+        this.#heardAt.set(s.token, nowMs);
+        sequence = s.lastSequence;
       }
       if (this.deaf) out.fill(0);
+      if (p !== null) {
+        // The first sample of this frame plays `write - read` samples after the quantum the worklet last started.
+        const h = ring.header;
+        const frame0 = Atomics.load(h, RingSlot.clockFrame) + ((ring.writeCounter - Atomics.load(h, RingSlot.clockCounter)) >>> 0);
+        p.onMixed(out, n, sequence, decodeAt, frame0 >>> 0);
+      }
       this.outputDb = frameLevelDb(out, n);
       ring.push(out, n);
       this.framesPlayed++;

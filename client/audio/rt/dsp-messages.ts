@@ -6,6 +6,7 @@
  */
 import type { ChannelConfig } from '../../../shared/control/protocol.ts';
 import type { LevelReport } from '../engine-api.ts';
+import type { CaptureMark, PlayMark } from './latency-probe.ts';
 import type { GateSettings } from './transmit-gate.ts';
 
 export type ToWorker =
@@ -26,8 +27,11 @@ export type ToWorker =
   | { type: 'deaf'; deaf: boolean }
   | { type: 'user'; token: number; volume: number; muted: boolean }
   | { type: 'playout'; mode: 'fixed' | 'adaptive' }
-  /** A datagram from the relay; `bytes` is transferred. */
-  | { type: 'datagram'; bytes: ArrayBuffer }
+  /** A datagram from the relay; `bytes` is transferred; `at` = arrival on the main thread (timeOrigin + now, ms). */
+  | { type: 'datagram'; bytes: ArrayBuffer; at: number }
+  /** bench:latency: start watching for impulses (marks cleared), or hand over what was seen. */
+  | { type: 'probe-start'; threshold: number }
+  | { type: 'probe-read' }
   | { type: 'close' };
 
 export interface DspStats {
@@ -47,4 +51,5 @@ export type FromWorker =
   /** One encoded frame to send; `opus` is transferred. */
   | { type: 'frame'; opus: ArrayBuffer; timestamp: number }
   | { type: 'report'; report: LevelReport; stats: DspStats }
+  | { type: 'probe-marks'; captures: CaptureMark[]; plays: PlayMark[] }
   | { type: 'error'; message: string };

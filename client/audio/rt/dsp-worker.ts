@@ -8,6 +8,7 @@
 import { assertNever } from '../../../shared/util/result.ts';
 import { DspCore } from './dsp-core.ts';
 import type { FromWorker, ToWorker } from './dsp-messages.ts';
+import { LatencyProbe } from './latency-probe.ts';
 import { LowWater } from './low-water.ts';
 import { RingSlot, SpscRing } from './spsc-ring.ts';
 
@@ -119,7 +120,13 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       core?.setPlayout(m.mode);
       break;
     case 'datagram':
-      core?.receive(new Uint8Array(m.bytes), performance.now());
+      core?.receive(new Uint8Array(m.bytes), performance.now(), m.at);
+      break;
+    case 'probe-start':
+      if (core) core.probe = new LatencyProbe(() => performance.timeOrigin + performance.now(), m.threshold);
+      break;
+    case 'probe-read':
+      post({ type: 'probe-marks', captures: core?.probe?.captures ?? [], plays: core?.probe?.plays ?? [] });
       break;
     case 'close':
       closed = true;
