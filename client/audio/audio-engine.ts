@@ -250,6 +250,11 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
     return { captures: marks.captures, plays };
   }
 
+  /** `outputTap` as a plain array (what crosses into a test harness). */
+  outputTapArray(): number[] {
+    return Array.from(this.outputTap());
+  }
+
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#setState('closed');

@@ -1,0 +1,77 @@
+/**
+ * Drives the real app the way a person does (labels, buttons, keys), plus a
+ * few reads of the running engine through the `<voice-app>` element for what a
+ * person would hear: the output signal and the engine's counters.
+ */
+import type { Page } from 'playwright-core';
+import type { AudioSettings } from '../../client/audio/engine-api.ts';
+
+/** Chromium flags: grant the microphone and feed it from `wav` (looped); let audio start without a gesture. */
+export function fakeMicArgs(wav: string): string[] {
+  return [
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${wav}`,
+    '--autoplay-policy=no-user-gesture-required',
+  ];
+}
+
+/** Stores audio settings for the page's origin before the app reads them (as the settings panel would). */
+export async function seedSettings(page: Page, url: string, settings: Partial<AudioSettings>): Promise<void> {
+  await page.goto(url);
+  await page.evaluate((s) => {
+    const key = 'voice-app.audio-settings';
+    const old = JSON.parse(localStorage.getItem(key) ?? '{}') as object;
+    localStorage.setItem(key, JSON.stringify({ ...old, ...s }));
+  }, settings);
+  await page.reload();
+}
+
+/** Fills the connect form and waits until the voice lane is open and the engine runs. */
+export async function connectPage(page: Page, url: string, nickname: string): Promise<void> {
+  if (!page.url().startsWith(url)) await page.goto(url);
+  await page.getByLabel('Nickname').fill(nickname);
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.locator('[data-voice="open"]').waitFor({ timeout: 20_000 });
+  await page.locator('[data-engine-state="running"]').waitFor({ timeout: 20_000 });
+}
+
+/** Calls a method of the page's AudioEngine and returns its (structured-cloneable) result. */
+export async function engineCall(page: Page, method: string, ...args: unknown[]): Promise<unknown> {
+  return page.evaluate(
+    async ([m, a]) => {
+      const app = document.querySelector('voice-app') as unknown as { engine: Record<string, (...x: unknown[]) => unknown> | null };
+      if (!app.engine) throw new Error('no engine');
+      return await app.engine[m as string]!(...(a as unknown[]));
+    },
+    [method, args] as const,
+  );
+}
+
+/** The last ~0.68 s the page played. */
+export async function outputTap(page: Page): Promise<Float32Array> {
+  const samples = (await engineCall(page, 'outputTapArray')) as number[];
+  return Float32Array.from(samples);
+}
+
+export function rms(x: Float32Array): number {
+  let s = 0;
+  for (const v of x) s += v * v;
+  return x.length === 0 ? 0 : Math.sqrt(s / x.length);
+}
+
+/** Power at `hz` relative to the total (Goertzel), 0–1: how much of the signal is that tone. */
+export function toneShare(x: Float32Array, hz: number, sampleRate = 48_000): number {
+  const w = (2 * Math.PI * hz) / sampleRate;
+  const c = 2 * Math.cos(w);
+  let s1 = 0;
+  let s2 = 0;
+  for (const v of x) {
+    const s0 = v + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  const power = (s1 * s1 + s2 * s2 - c * s1 * s2) / ((x.length * x.length) / 4);
+  const total = rms(x) ** 2 * 2;
+  return total === 0 ? 0 : Math.min(1, power / total);
+}
