@@ -1,0 +1,204 @@
+/**
+ * Voice between two real Chromium pages through the real server, proven from
+ * what each page plays (its output signal), not from counters alone. A's
+ * microphone is a steady 440 Hz tone; B's is 660 Hz that stops every 1.5 s
+ * (voice activation must stop sending in the gaps). Both fake microphones are
+ * WAV files written here, not committed.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { startTestServer, sleep, waitFor, type TestServer } from '../integration/harness.ts';
+import { launchChromium, type Browser } from './chromium.ts';
+import { connectPage, fakeMicArgs, outputTap, rms, seedSettings, toneShare } from './app-driver.ts';
+import { encodeWav } from '../../shared/audio/wav.ts';
+import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-header.ts';
+import type { VoiceSession } from '../../client/net/voice-session.ts';
+
+const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const SR = 48_000;
+let t: TestServer;
+let dir: string;
+let A: Browser;
+let B: Browser;
+let pa: Page;
+let pb: Page;
+let listener: VoiceSession;
+/** Arrival times (ms) of datagrams the Node listener got, per sender token. */
+const heard = new Map<number, number[]>();
+
+function tone(seconds: number, hz: number, on: (t: number) => boolean = () => true): Float32Array {
+  return Float32Array.from({ length: seconds * SR }, (_, i) => (on(i / SR) ? 0.3 * Math.sin((2 * Math.PI * hz * i) / SR) : 0));
+}
+
+function tokenOf(nickname: string): number {
+  const s = [...t.server.sessions.sessions()].find((x) => x.nickname === nickname);
+  assert.ok(s, `the server has ${nickname}`);
+  return s.token;
+}
+
+function datagramsFrom(token: number, sinceMs: number): number {
+  return (heard.get(token) ?? []).filter((at) => at >= sinceMs).length;
+}
+
+/** Polls a page's output until `check` passes (the output tap holds the last ~0.68 s). */
+async function untilOutput(page: Page, what: string, check: (x: Float32Array) => boolean, ms = 8000): Promise<Float32Array> {
+  const deadline = Date.now() + ms;
+  let last: Float32Array = new Float32Array(0);
+  while (Date.now() < deadline) {
+    last = await outputTap(page);
+    if (check(last)) return last;
+    await sleep(250);
+  }
+  assert.fail(`${what}: not seen in ${ms} ms (rms ${rms(last).toFixed(4)}, 440 Hz share ${toneShare(last, 440).toFixed(2)}, 660 Hz share ${toneShare(last, 660).toFixed(2)})`);
+}
+
+/** Mean output level over a few taps spaced past the tap length, so they do not overlap. */
+async function meanLevel(page: Page, taps = 4): Promise<number> {
+  let sum = 0;
+  for (let i = 0; i < taps; i++) {
+    sum += rms(await outputTap(page));
+    await sleep(700);
+  }
+  return sum / taps;
+}
+
+before(async () => {
+  t = await startTestServer();
+  dir = await mkdtemp(path.join(tmpdir(), 'voice-app-audio-'));
+  await writeFile(path.join(dir, 'a.wav'), encodeWav(tone(10, 440), SR));
+  // 1.5 s of 660 Hz, 1.5 s of digital silence, looped by Chromium.
+  await writeFile(path.join(dir, 'b.wav'), encodeWav(tone(3, 660, (s) => s < 1.5), SR));
+  await t.server.channels.setPassword(t.server.db, 2, 'hunter2');
+  A = await launchChromium(fakeMicArgs(path.join(dir, 'a.wav')));
+  B = await launchChromium(fakeMicArgs(path.join(dir, 'b.wav')));
+  pa = await A.context.newPage();
+  pb = await B.context.newPage();
+  const plain = { echoCancellation: false, noiseSuppression: false, autoGainControl: false, mode: 'vad' as const, vadThresholdDb: -50, vadHangoverMs: 300 };
+  await seedSettings(pa, t.server.url, plain);
+  await seedSettings(pb, t.server.url, plain);
+  listener = await t.client('listener');
+  const h = createVoiceHeader();
+  listener.on('datagram', (d) => {
+    if (readVoiceHeader(d, h) !== null || h.kind !== 'voice') return;
+    const list = heard.get(h.token) ?? [];
+    list.push(Date.now());
+    heard.set(h.token, list);
+  });
+  await connectPage(pa, t.server.url, 'ada');
+  await connectPage(pb, t.server.url, 'ben');
+});
+
+after(async () => {
+  await A?.close();
+  await B?.close();
+  await t?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('two pages in one channel hear each other: B plays A\'s 440 Hz tone, A plays B\'s 660 Hz', async () => {
+  assert.equal(await pa.evaluate(() => crossOriginIsolated), true);
+  const atB = await untilOutput(pb, 'A\'s tone at B', (x) => toneShare(x, 440) > 0.8 && rms(x) > 0.05);
+  assert.ok(toneShare(atB, 660) < 0.05, 'B does not hear itself');
+  await untilOutput(pa, 'B\'s tone at A', (x) => toneShare(x, 660) > 0.8 && rms(x) > 0.05);
+  await pb.locator('[data-user="ada"][data-speaking="true"]').waitFor({ timeout: 5000 });
+  await mkdir(results, { recursive: true });
+  await pb.screenshot({ path: path.join(results, 'audio-main-view.png') });
+});
+
+test('voice activation: B\'s silent stretches send no datagrams', async () => {
+  const ben = tokenOf('ben');
+  const from = Date.now();
+  await sleep(6500);
+  const times = (heard.get(ben) ?? []).filter((at) => at >= from);
+  const gaps: number[] = [];
+  for (let i = 1; i < times.length; i++) gaps.push(times[i]! - times[i - 1]!);
+  const long = gaps.filter((g) => g > 900);
+  assert.ok(long.length >= 1, `a silent stretch shows as a gap (longest ${Math.max(0, ...gaps)} ms)`);
+  // 1.5 s on + 0.3 s hang-over per 3 s: well under the 325 frames of continuous sending.
+  assert.ok(times.length > 60 && times.length < 260, `${times.length} datagrams in 6.5 s`);
+});
+
+test('per-user volume 50 % on B halves A in B\'s output; local mute silences A; deafen silences everyone', async () => {
+  const full = await meanLevel(pb);
+  assert.ok(full > 0.05, `A is heard at B (rms ${full.toFixed(3)})`);
+  await pb.locator('[data-user="ada"]').click();
+  await pb.getByLabel('Volume for ada').fill('50');
+  await sleep(400);
+  const half = await meanLevel(pb);
+  assert.ok(Math.abs(half / full - 0.5) <= 0.05, `50 % volume: ${(half / full).toFixed(3)} of the level`);
+  await pb.getByLabel('Volume for ada').fill('100');
+  await pb.getByLabel('Mute ada').check();
+  await untilOutput(pb, 'A locally muted at B', (x) => rms(x) < 0.002);
+  await pb.getByLabel('Mute ada').uncheck();
+  await untilOutput(pb, 'A back at B', (x) => toneShare(x, 440) > 0.8);
+  await pb.getByRole('button', { name: 'Deafen', exact: true }).click();
+  await untilOutput(pb, 'B deafened', (x) => rms(x) < 0.002);
+  await pb.getByRole('button', { name: 'Undeafen', exact: true }).click();
+  await untilOutput(pb, 'B undeafened hears A', (x) => toneShare(x, 440) > 0.8);
+  await pb.keyboard.press('Escape');
+});
+
+test('push-to-talk: key up, the server forwards nothing from A; key down, B hears A', async () => {
+  const ada = tokenOf('ada');
+  await pa.getByLabel('Push-to-talk').check();
+  await pa.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await sleep(500);
+  const from = Date.now();
+  await sleep(1500);
+  assert.equal(datagramsFrom(ada, from), 0, 'key up: nothing from A');
+  await untilOutput(pb, 'silence at B while A\'s key is up', (x) => rms(x) < 0.002);
+  await pa.keyboard.down('Space');
+  const down = Date.now();
+  await untilOutput(pb, 'A at B with the key down', (x) => toneShare(x, 440) > 0.8);
+  await sleep(500);
+  assert.ok(datagramsFrom(ada, down) >= 20, `key down: ${datagramsFrom(ada, down)} datagrams from A`);
+  await pa.keyboard.up('Space');
+  await sleep(300);
+  const up = Date.now();
+  await sleep(1000);
+  assert.equal(datagramsFrom(ada, up), 0, 'key up again: nothing');
+  await pa.getByLabel('Voice activation').check();
+});
+
+test('different channels do not hear each other', async () => {
+  await pb.getByRole('button', { name: /Music/ }).first().click();
+  await pb.getByRole('heading', { name: 'Music' }).waitFor({ timeout: 5000 });
+  await untilOutput(pb, 'B in Music hears nothing of A in Lobby', (x) => rms(x) < 0.002);
+  await sleep(1000);
+  assert.ok(rms(await outputTap(pb)) < 0.002);
+  await pb.getByRole('button', { name: /Lobby/ }).first().click();
+  await untilOutput(pb, 'B back in Lobby hears A', (x) => toneShare(x, 440) > 0.8);
+});
+
+test('a locked channel asks for its password; a wrong one is refused with the reason, the right one lets in', async () => {
+  await pb.getByRole('button', { name: /Gaming/ }).first().click();
+  const dialog = pb.getByRole('dialog');
+  await dialog.getByLabel(/password/i).fill('wrong');
+  await dialog.getByRole('button', { name: /join/i }).click();
+  await pb.getByText(/wrong password/i).first().waitFor({ timeout: 5000 });
+  await pb.getByRole('button', { name: /Gaming/ }).first().click();
+  await pb.getByRole('dialog').getByLabel(/password/i).fill('hunter2');
+  await pb.getByRole('dialog').getByRole('button', { name: /join/i }).click();
+  await pb.getByRole('heading', { name: 'Gaming' }).waitFor({ timeout: 5000 });
+  await waitFor(() => [...t.server.sessions.sessions()].find((s) => s.nickname === 'ben')?.channelId === 2, 5000, 'ben in Gaming');
+  await pb.getByRole('button', { name: /Lobby/ }).first().click();
+  await pb.getByRole('heading', { name: 'Lobby' }).waitFor({ timeout: 5000 });
+});
+
+test('the server drops A\'s control lane: A shows reconnecting, resumes in the same channel, B hears A again', async () => {
+  const ada = tokenOf('ada');
+  const channel = [...t.server.sessions.sessions()].find((s) => s.nickname === 'ada')!.channelId;
+  t.server.control.connectionOf(ada)!.terminate();
+  await pa.getByText('Reconnecting…').waitFor({ timeout: 5000 });
+  await pa.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: 15_000 });
+  assert.equal(tokenOf('ada'), ada, 'same session');
+  assert.equal([...t.server.sessions.sessions()].find((s) => s.nickname === 'ada')!.channelId, channel, 'same channel');
+  const after = Date.now();
+  await untilOutput(pb, 'A at B after the resume', (x) => toneShare(x, 440) > 0.8, 15_000);
+  assert.ok(datagramsFrom(ada, after) > 0);
+});
