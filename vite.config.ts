@@ -17,16 +17,20 @@ const PAGE_BACKGROUND = '#14161a';
 
 /**
  * Installable PWA with an offline shell (client/pwa/). Workbox precaches the
- * built shell and answers navigations with index.html; nothing is cached at
+ * built shell. Page loads go to the server first and fall back to the
+ * precached index.html only when it cannot be reached: a cache-first shell
+ * would open the previous build after every deploy, and chunks that page
+ * loads later (the DSP worker) could by then be gone from the server and from
+ * the updated precache alike. Nothing is cached at
  * runtime, so /health, /api and /control always reach the server. The page
  * registers the worker itself (client/pwa/register.ts): the CSP forbids the
  * plugin's inline script. Precached responses keep the server's COOP/COEP/CSP
- * headers, so a page served by the worker is still crossOriginIsolated.
+ * headers, so a page served from the cache is still crossOriginIsolated.
  */
 const pwa = VitePWA({
   injectRegister: false,
-  // New versions take over at once (skipWaiting + clientsClaim); register.ts does not reload a page that may be in a call.
-  registerType: 'autoUpdate',
+  // A new worker waits until no window runs the old build, so an open page (perhaps in a call) keeps every chunk it may still load.
+  registerType: 'prompt',
   // The glob below already takes every icon; the plugin adds manifest.webmanifest itself.
   includeManifestIcons: false,
   manifest: {
@@ -49,10 +53,18 @@ const pwa = VitePWA({
     globPatterns: ['**/*.{html,js,css,wasm,svg,png}'],
     // The Opus codec chunk carries its WebAssembly inline (~0.5 MB); leave headroom over Workbox's 2 MiB default.
     maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
-    navigateFallback: 'index.html',
-    navigateFallbackDenylist: [/^\/(api|health|control|admin)(\/|$)/],
+    navigateFallback: null,
+    // Otherwise the precache route answers "/" with its index.html before the network-first route below sees it.
+    directoryIndex: null,
     cleanupOutdatedCaches: true,
-    runtimeCaching: [],
+    // Workbox serialises this matcher into sw.js: it must stand alone.
+    runtimeCaching: [
+      {
+        urlPattern: ({ request, url }) => request.mode === 'navigate' && !/^\/(api|health|control|admin)(\/|$)/.test(url.pathname),
+        handler: 'NetworkOnly',
+        options: { precacheFallback: { fallbackURL: 'index.html' } },
+      },
+    ],
   },
 });
 

@@ -123,8 +123,9 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     ctx.status = 200;
     ctx.type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
     ctx.length = size;
-    // Hashed asset names can be cached for good; index.html and the service worker never.
-    // Vite's content-hashed build output (assets/name-HASH.ext) can be cached for good; the rest never.
+    // Vite's content-hashed build output (assets/name-HASH.ext) can be cached for good; the rest never:
+    // index.html, the web manifest, and the service worker with its runtime (sw.js, workbox-HASH.js at the
+    // root), which browsers must revalidate so that a new build reaches installed apps.
     const hashed = path.dirname(file) === path.join(root, 'assets') && /-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/.test(file);
     ctx.set('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
   });
