@@ -9,9 +9,50 @@ export function createBrowserVoiceSession(options: VoiceSessionOptions): VoiceSe
   });
 }
 
+export interface ServerAddress {
+  /** Host name or IP address (IPv6 with or without brackets). */
+  host: string;
+  port: number;
+}
+
+/**
+ * The control-lane URL of a server. The scheme follows the page: an https page
+ * may only open wss:// (mixed content), and an http page serves plain ws://.
+ */
+export function controlUrl(address: ServerAddress, page: Pick<URL, 'protocol'> = location): string {
+  const host = address.host.includes(':') && !address.host.startsWith('[') ? `[${address.host}]` : address.host;
+  const scheme = page.protocol === 'https:' ? 'wss:' : 'ws:';
+  return new URL(`${scheme}//${host}:${address.port}/control`).toString();
+}
+
+/** The address of the server that served this page. */
+export function pageAddress(page: Pick<URL, 'protocol' | 'hostname' | 'port'> = location): ServerAddress {
+  const port = page.port ? Number(page.port) : page.protocol === 'https:' ? 443 : 80;
+  return { host: page.hostname.replace(/^\[|\]$/g, ''), port };
+}
+
 /** The control-lane URL of the server that served this page. */
 export function pageControlUrl(): string {
-  const u = new URL('/control', location.href);
-  u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-  return u.toString();
+  return controlUrl(pageAddress());
+}
+
+/**
+ * Reads what a person types into the address field: a bare host, host:port,
+ * [v6]:port, or a pasted URL. A port in the text wins over `port`. Returns null
+ * when it is not a usable host.
+ */
+export function parseServerAddress(text: string, port: number): ServerAddress | null {
+  let t = text.trim();
+  if (!t) return null;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) t = `http://${t}`;
+  let u: URL;
+  try {
+    u = new URL(t);
+  } catch {
+    return null;
+  }
+  if (u.username || u.password || !u.hostname) return null;
+  const p = u.port ? Number(u.port) : port;
+  if (!Number.isInteger(p) || p < 1 || p > 65535) return null;
+  return { host: u.hostname.replace(/^\[|\]$/g, ''), port: p };
 }

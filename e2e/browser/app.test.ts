@@ -2,7 +2,9 @@
  * The built client in real Chromium against a real server: the page is
  * crossOriginIsolated, the same VoiceSession code connects over the browser's
  * own WebSocket and RTCPeerConnection, the voice lane to werift opens and
- * echoes pings, presence and chat flow both ways with a Node client.
+ * echoes pings, presence and chat flow both ways with a Node client; the
+ * user menu remembers per-person volume and mute, self mute/deafen reach the
+ * others, and a dropped control lane shows the reconnecting banner and resumes.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,6 +62,37 @@ test('connect from Chromium: isolated page, voice lane open, presence and chat w
   // Screenshot of the main view, for people to look at.
   await mkdir(results, { recursive: true });
   await page.screenshot({ path: path.join(results, 'main-view.png') });
+
+  // The user menu: volume and local mute for node-nia, remembered by nickname.
+  await page.locator('[data-user="node-nia"]').click();
+  await page.getByLabel('Volume for node-nia').fill('50');
+  await page.getByLabel('Mute node-nia').check();
+  await page.locator('[data-user="node-nia"]', { hasText: 'silenced for you' }).waitFor({ timeout: 5000 });
+  const prefs = await page.evaluate(() => JSON.parse(localStorage.getItem('voice-app.user-prefs') ?? '{}') as unknown);
+  assert.deepEqual(prefs, { 'node-nia': { volume: 50, muted: true } });
+  await page.screenshot({ path: path.join(results, 'user-menu.png') });
+  await page.keyboard.press('Escape');
+  await page.getByLabel('Volume for node-nia').waitFor({ state: 'hidden', timeout: 5000 });
+
+  // Self mute and deafen reach the others; deafen implies mute, undeafen restores the mute from before.
+  const selfState = () => node.roster.users.get(bea.token);
+  await page.getByRole('button', { name: 'Mute', exact: true }).click();
+  await waitFor(() => selfState()?.selfMute === true && !selfState()?.selfDeaf, 5000, 'node sees the browser muted');
+  await page.getByRole('button', { name: 'Deafen', exact: true }).click();
+  await waitFor(() => selfState()?.selfDeaf === true && selfState()?.selfMute === true, 5000, 'node sees the browser deafened');
+  await page.getByRole('button', { name: 'Undeafen', exact: true }).click();
+  await waitFor(() => selfState()?.selfDeaf === false && selfState()?.selfMute === true, 5000, 'undeafen keeps the earlier mute');
+  await page.getByRole('button', { name: 'Unmute', exact: true }).click();
+  await waitFor(() => selfState()?.selfMute === false, 5000, 'node sees the browser unmuted');
+
+  // The control lane drops: a reconnecting banner, then the same session in the same channel.
+  t.server.control.connectionOf(bea.token)!.terminate();
+  await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ timeout: 5000 });
+  await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'hidden', timeout: 15_000 });
+  await page.getByRole('status').filter({ hasText: 'connected' }).waitFor({ timeout: 5000 });
+  await page.locator('[data-voice="open"]').waitFor({ timeout: 15_000 });
+  assert.equal([...t.server.sessions.sessions()].find((s) => s.nickname === 'browser-bea')?.token, bea.token, 'same session after the resume');
+  await page.getByRole('heading', { name: 'Lobby' }).waitFor({ timeout: 5000 });
 
   // Moving channels from the browser: the Node client sees it.
   await page.getByRole('button', { name: /Music/ }).click();

@@ -1,0 +1,154 @@
+/**
+ * <channel-tree>: the server's channels nested by parent and ordered by
+ * position, with the people in each. A dot lights while someone is heard
+ * (LevelReport.speaking) or while this user transmits; mute and deafen
+ * icons come from the roster. Follows the session's messages and the
+ * engine's level reports itself, re-rendering only when something shown
+ * changes.
+ *
+ * Test hooks: each person is `li[data-user="<nickname>"][data-speaking="true|false"]`
+ * under `.users`; channels are buttons named by the channel name.
+ *
+ * Events: `voice-channel-activate` { channelId }, `voice-user-select` { user, anchor }.
+ */
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import type { ChannelInfo, ServerMessage, UserInfo } from '../../../shared/control/protocol.ts';
+import type { AudioEngine } from '../../audio/audio-engine.ts';
+import type { LevelReport } from '../../audio/engine-api.ts';
+import type { VoiceSession } from '../../net/voice-session.ts';
+import { EmitterSubscription } from '../controllers/emitter-subscription.ts';
+import { channelIcon, headphonesOffIcon, lockIcon, micOffIcon, speakerOffIcon } from '../shared/icons.ts';
+import { isLocked } from '../shared/channels.ts';
+import { styles } from './channel-tree.styles.ts';
+
+export class ChannelTree extends LitElement {
+  static override styles = styles;
+  static override properties = {
+    session: { attribute: false },
+    engine: { attribute: false },
+    localMuted: { attribute: false },
+  };
+
+  declare session: VoiceSession | null;
+  declare engine: AudioEngine | null;
+  /** Tokens this user muted locally. */
+  declare localMuted: ReadonlySet<number>;
+  /** Who is heard now; the own token while transmitting. */
+  #speaking: ReadonlySet<number> = new Set();
+
+  readonly #sessionSub = new EmitterSubscription<VoiceSession>(this, (s) => [s.on('message', (m) => this.#onMessage(m))]);
+  readonly #engineSub = new EmitterSubscription<AudioEngine>(this, (e) => [e.on('level', (r) => this.#onLevel(r))]);
+
+  constructor() {
+    super();
+    this.session = null;
+    this.engine = null;
+    this.localMuted = new Set();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('session')) this.#sessionSub.follow(this.session);
+    if (changed.has('engine')) {
+      this.#engineSub.follow(this.engine);
+      if (!this.engine) this.#speaking = new Set();
+    }
+  }
+
+  #onMessage(m: ServerMessage): void {
+    switch (m.type) {
+      case 'welcome':
+      case 'resumed':
+      case 'joined':
+      case 'user-joined':
+      case 'user-left':
+      case 'user-moved':
+      case 'user-state':
+        this.requestUpdate();
+        break;
+      default:
+        break;
+    }
+  }
+
+  #onLevel(report: LevelReport): void {
+    const me = this.session?.sessionToken ?? 0;
+    const now = new Set(report.speaking);
+    if (report.transmitting && me !== 0) now.add(me);
+    if (!sameSet(now, this.#speaking)) {
+      this.#speaking = now;
+      this.requestUpdate();
+    }
+  }
+
+  #emit<T>(type: string, detail: T): void {
+    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+  }
+
+  #children(parentId: number | null): ChannelInfo[] {
+    const all = [...(this.session?.roster.channels.values() ?? [])];
+    return all.filter((c) => c.parentId === parentId).sort((a, b) => a.position - b.position || a.name.localeCompare(b.name) || a.id - b.id);
+  }
+
+  #channels(parentId: number | null): TemplateResult | typeof nothing {
+    const children = this.#children(parentId);
+    if (children.length === 0) return nothing;
+    return html`<ul class="tree">
+      ${children.map((c) => this.#channel(c))}
+    </ul>`;
+  }
+
+  #channel(c: ChannelInfo): TemplateResult {
+    const s = this.session!;
+    const here = s.channelId === c.id;
+    const locked = isLocked(c);
+    const users = s.roster.usersIn(c.id).sort((a, b) => a.nickname.localeCompare(b.nickname));
+    const facts = [`${Math.round(c.config.bitrate / 1000)} kbps`, locked ? 'password protected' : '', here ? 'you are here' : ''].filter(Boolean).join(' · ');
+    return html`<li>
+      <button class="channel ${here ? 'here' : ''}" aria-current=${here ? 'true' : 'false'} title=${facts} @click=${() => this.#emit('voice-channel-activate', { channelId: c.id })}>
+        ${channelIcon}<span class="name">${c.name}</span>${locked ? html`<span class="lock" aria-hidden="true">${lockIcon}</span>` : nothing}
+        ${users.length > 0 ? html`<span class="count" aria-hidden="true">${users.length}</span>` : nothing}
+      </button>
+      ${users.length > 0 ? html`<ul class="users">${users.map((u) => this.#user(u))}</ul>` : nothing}
+      ${this.#channels(c.id)}
+    </li>`;
+  }
+
+  #user(u: UserInfo): TemplateResult {
+    const me = u.sessionToken === this.session?.sessionToken;
+    const speaking = this.#speaking.has(u.sessionToken);
+    const silenced = this.localMuted.has(u.sessionToken);
+    const body = html`<span class="talk" aria-hidden="true"></span><span class="nick">${u.nickname}</span>${me ? html`<span class="you">(you)</span>` : nothing}
+      <span class="flags">
+        ${u.selfDeaf
+          ? html`<span title="Sound off (deafened)">${headphonesOffIcon}<span class="visually-hidden">sound off</span></span>`
+          : u.selfMute
+            ? html`<span title="Microphone off">${micOffIcon}<span class="visually-hidden">microphone off</span></span>`
+            : nothing}
+        ${silenced ? html`<span title="Silenced for you">${speakerOffIcon}<span class="visually-hidden">silenced for you</span></span>` : nothing}
+      </span>`;
+    return html`<li data-user=${u.nickname} data-speaking=${speaking ? 'true' : 'false'} class=${me ? 'me' : ''}>
+      ${me
+        ? html`<span class="user">${body}</span>`
+        : html`<button class="user" aria-haspopup="dialog" title="Volume and mute for ${u.nickname}" @click=${(e: Event) => this.#emit('voice-user-select', { user: u, anchor: (e.currentTarget as HTMLElement).getBoundingClientRect() })}>${body}</button>`}
+    </li>`;
+  }
+
+  override render(): TemplateResult | typeof nothing {
+    if (!this.session) return nothing;
+    return this.#channels(null);
+  }
+}
+
+function sameSet(a: ReadonlySet<number>, b: ReadonlySet<number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const v of a) if (!b.has(v)) return false;
+  return true;
+}
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'voice-channel-activate': CustomEvent<{ channelId: number }>;
+    /** `anchor`: where the person's row is, for the menu to open next to it. */
+    'voice-user-select': CustomEvent<{ user: UserInfo; anchor: DOMRect }>;
+  }
+}

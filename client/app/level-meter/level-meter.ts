@@ -1,0 +1,11 @@
+import { LevelMeter } from './level-meter.component.ts';
+
+export { LevelMeter };
+
+customElements.define('level-meter', LevelMeter);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'level-meter': LevelMeter;
+  }
+}

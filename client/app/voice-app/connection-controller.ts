@@ -1,0 +1,329 @@
+/**
+ * The app's one connection: the VoiceSession, the AudioEngine attached to it,
+ * and what the UI shows about them (phase, lane figures, alerts, the password
+ * prompt, self mute/deaf, who is muted locally). A reactive controller: every
+ * change asks the host to render. Components below read the session and
+ * engine it hands out and subscribe to their own live data (levels, chat,
+ * roster).
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ServerMessage, UserInfo } from '../../../shared/control/protocol.ts';
+import { assertNever } from '../../../shared/util/result.ts';
+import { AudioEngine } from '../../audio/audio-engine.ts';
+import type { AudioSettings, EngineState } from '../../audio/engine-api.ts';
+import type { VoiceSession, VoiceSessionState } from '../../net/voice-session.ts';
+import { loadAudioSettings, saveAudioSettings } from '../storage/settings-store.ts';
+import { loadUserPrefs, saveUserPrefs, type UserPrefs } from '../storage/user-prefs-store.ts';
+import { dial, type ConnectRequest } from './dial.ts';
+import { isLocked } from '../shared/channels.ts';
+import { capitalise, channelLabel, describeEngineProblem, describeJoinDenied } from './messages.ts';
+import { PlaybackPrefs } from './playback-prefs.ts';
+import { SelfVoice } from './self-voice.ts';
+
+export type Phase = 'idle' | 'connecting' | 'connected' | 'reconnecting';
+
+export interface AppAlert {
+  id: number;
+  text: string;
+}
+
+export interface PasswordPrompt {
+  channelId: number;
+  /** Why the last attempt failed; '' before the first. */
+  error: string;
+}
+
+/** How often the lanes' round-trip times are measured while connected. */
+const RTT_PERIOD_MS = 2000;
+
+export class ConnectionController implements ReactiveController {
+  readonly #host: ReactiveControllerHost;
+  phase: Phase = 'idle';
+  session: VoiceSession | null = null;
+  engine: AudioEngine | null = null;
+  engineState: EngineState = 'idle';
+  settings: AudioSettings = loadAudioSettings();
+  serverName = '';
+  /** Why the last attempt failed or the session ended, for the connect view. */
+  connectProblem = '';
+  voiceOpen = false;
+  udpRtt: number | null = null;
+  tcpRtt: number | null = null;
+  readonly self = new SelfVoice();
+  pttDown = false;
+  alerts: AppAlert[] = [];
+  passwordPrompt: PasswordPrompt | null = null;
+  readonly #prefs = new PlaybackPrefs();
+  #off: (() => void)[] = [];
+  #detach: (() => void) | null = null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #alertId = 0;
+
+  /** Session tokens of the people this user muted locally. */
+  get localMuted(): ReadonlySet<number> {
+    return this.#prefs.localMuted;
+  }
+
+  constructor(host: ReactiveControllerHost) {
+    this.#host = host;
+    host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this.disconnect();
+  }
+
+  /**
+   * Call from the user's click: the engine starts before anything is awaited,
+   * so the browser lets the AudioContext run and asks for the microphone.
+   */
+  connect(request: ConnectRequest): void {
+    if (this.phase !== 'idle') return;
+    this.alerts = [];
+    this.connectProblem = '';
+    const engine = new AudioEngine(this.settings);
+    this.engine = engine;
+    this.#off.push(
+      engine.on('state', (state) => {
+        if (this.engine !== engine) return;
+        this.#set(() => (this.engineState = state));
+        this.#attachWhenReady();
+      }),
+      engine.on('problem', (problem) => {
+        if (this.engine === engine) this.#alert(describeEngineProblem(problem));
+      }),
+    );
+    engine.start().catch(
+      // A start failure has already come as a 'problem' event, which the alert shows; chat still works.
+      (error: unknown) => console.warn('[app] the audio engine did not start:', error),
+    );
+    void this.#open(request);
+  }
+
+  /** Leaves the server and stops audio. */
+  disconnect(): void {
+    this.#teardown('');
+  }
+
+  async #open(request: ConnectRequest): Promise<void> {
+    this.#set(() => (this.phase = 'connecting'));
+    const { session, connect } = dial(request);
+    this.session = session;
+    this.#off.push(
+      session.on('state', (state) => this.#onState(state)),
+      session.on('message', (m) => this.#onMessage(session, m)),
+      session.on('voice-open', () => {
+        session.pingVoice();
+        this.#set(() => (this.voiceOpen = true));
+      }),
+      session.on('udp-rtt', (ms) => this.#set(() => (this.udpRtt = ms))),
+      session.on('tcp-rtt', (ms) => this.#set(() => (this.tcpRtt = Math.round(ms)))),
+      session.on('problem', (text) => {
+        // While connecting, the outcome of connect() says what went wrong.
+        if (this.phase !== 'connecting') this.#alert(text);
+      }),
+      session.on('closed', (reason) => {
+        if (this.phase !== 'connecting') this.#teardown(`Disconnected: ${reason}.`);
+      }),
+    );
+    try {
+      await connect();
+    } catch (error) {
+      if (this.session === session) this.#teardown((error as Error).message);
+      return;
+    }
+    if (this.session !== session) return;
+    this.#attachWhenReady();
+    if (this.self.muted || this.self.deafened) session.setSelf(this.self.muted, this.self.deafened);
+    this.#timer = setInterval(() => {
+      this.voiceOpen = session.voiceOpen;
+      if (session.voiceOpen) session.pingVoice();
+      session.pingControl();
+      this.#host.requestUpdate();
+    }, RTT_PERIOD_MS);
+    session.pingControl();
+  }
+
+  #teardown(problem: string): void {
+    const session = this.session;
+    const engine = this.engine;
+    if (!session && !engine) return;
+    this.session = null;
+    this.engine = null;
+    for (const off of this.#off.splice(0)) off();
+    this.#detach?.();
+    this.#detach = null;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    session?.close();
+    if (engine) {
+      this.engineState = 'closed';
+      engine.close().catch((error: unknown) => console.error('[app] closing the audio engine failed:', error));
+    }
+    this.phase = 'idle';
+    this.connectProblem = problem;
+    this.serverName = '';
+    this.voiceOpen = false;
+    this.udpRtt = null;
+    this.tcpRtt = null;
+    this.pttDown = false;
+    this.passwordPrompt = null;
+    this.#prefs.clear();
+    this.#host.requestUpdate();
+  }
+
+  #onState(state: VoiceSessionState): void {
+    switch (state) {
+      case 'connecting':
+      case 'connected':
+      case 'reconnecting':
+        this.#set(() => {
+          this.phase = state;
+          if (state !== 'connected') this.voiceOpen = false;
+        });
+        break;
+      case 'closed':
+        // The 'closed' event (with its reason) or connect()'s rejection ends the connection.
+        break;
+      default:
+        assertNever(state, 'session state');
+    }
+  }
+
+  #onMessage(session: VoiceSession, m: ServerMessage): void {
+    switch (m.type) {
+      case 'welcome':
+        this.serverName = m.serverName;
+        this.#prefs.applyAll(session, this.#attachedEngine());
+        break;
+      case 'resumed':
+        this.#prefs.applyAll(session, this.#attachedEngine());
+        break;
+      case 'user-joined':
+        this.#prefs.apply(this.#attachedEngine(), m.user, loadUserPrefs(m.user.nickname));
+        break;
+      case 'joined':
+        if (this.passwordPrompt?.channelId === m.channelId) this.passwordPrompt = null;
+        break;
+      case 'join-denied': {
+        // While the password prompt is up for that channel, every refusal shows in it.
+        const prompting = this.passwordPrompt?.channelId === m.channelId;
+        if (m.reason === 'wrong-password') this.passwordPrompt = { channelId: m.channelId, error: 'Wrong password — try again.' };
+        else if (m.reason === 'password-required' || prompting) this.passwordPrompt = { channelId: m.channelId, error: prompting ? capitalise(m.message) : '' };
+        else this.#alert(describeJoinDenied(channelLabel(session, m.channelId), m.message));
+        break;
+      }
+      default:
+        break;
+    }
+    this.#host.requestUpdate();
+  }
+
+  // ---- what the UI asks for -------------------------------------------------------
+
+  /** A click on a channel: locked ones ask for their password first. */
+  requestJoin(channelId: number): void {
+    const session = this.session;
+    if (!session || channelId === session.channelId) return;
+    const channel = session.roster.channels.get(channelId);
+    if (channel && isLocked(channel)) this.#set(() => (this.passwordPrompt = { channelId, error: '' }));
+    else this.#join(session, channelId);
+  }
+
+  submitPassword(channelId: number, password: string): void {
+    if (this.session) this.#join(this.session, channelId, password);
+  }
+
+  cancelPassword(): void {
+    this.#set(() => (this.passwordPrompt = null));
+  }
+
+  #join(session: VoiceSession, channelId: number, password?: string): void {
+    session.joinChannel(channelId, password).catch((error: Error) => {
+      // A refusal arrives as a join-denied message, which #onMessage shows; this is the log line.
+      console.info(`[app] ${error.message}`);
+    });
+  }
+
+  sendChat(text: string): void {
+    this.session?.sendChat(text);
+  }
+
+  toggleMute(): void {
+    this.self.toggleMute();
+    this.#pushSelf();
+  }
+
+  toggleDeaf(): void {
+    this.self.toggleDeaf();
+    this.#pushSelf();
+  }
+
+  setPushToTalk(down: boolean): void {
+    this.engine?.setPushToTalk(down);
+    this.#set(() => (this.pttDown = down));
+  }
+
+  updateSettings(partial: Partial<AudioSettings>): void {
+    this.settings = { ...this.settings, ...partial };
+    saveAudioSettings(this.settings);
+    this.engine?.update(partial).catch((error: Error) => this.#alert(`The audio settings could not be applied: ${error.message}`));
+    this.#host.requestUpdate();
+  }
+
+  setUserPrefs(user: UserInfo, prefs: UserPrefs): void {
+    saveUserPrefs(user.nickname, prefs);
+    this.#prefs.apply(this.#attachedEngine(), user, prefs);
+    this.#host.requestUpdate();
+  }
+
+  dismissAlert(id: number): void {
+    this.#set(() => (this.alerts = this.alerts.filter((a) => a.id !== id)));
+  }
+
+  // ---- internals --------------------------------------------------------------------
+
+  #pushSelf(): void {
+    const { muted, deafened } = this.self;
+    this.session?.setSelf(muted, deafened);
+    this.#attachedEngine()?.setSelfMute(muted);
+    this.#attachedEngine()?.setDeaf(deafened);
+    this.#host.requestUpdate();
+  }
+
+  /** The engine once attached; until then what it should know waits for #replayToEngine. */
+  #attachedEngine(): AudioEngine | null {
+    return this.#detach ? this.engine : null;
+  }
+
+  /**
+   * Attaches once both ends are ready: the session welcomed, the engine running
+   * (its worker exists from then on, so nothing sent to it is lost). Running
+   * comes before the microphone prompt is answered, so playback does not wait
+   * for it.
+   */
+  #attachWhenReady(): void {
+    const { session, engine } = this;
+    if (!session || !engine || this.#detach || engine.state !== 'running' || session.sessionToken === 0) return;
+    this.#detach = engine.attach(session);
+    this.#replayToEngine(engine);
+  }
+
+  /** Once the engine runs, it gets what was decided before it could take it. */
+  #replayToEngine(engine: AudioEngine): void {
+    engine.setSelfMute(this.self.muted);
+    engine.setDeaf(this.self.deafened);
+    engine.setPushToTalk(this.pttDown);
+    if (this.session) this.#prefs.applyAll(this.session, engine);
+  }
+
+  #alert(text: string): void {
+    if (this.alerts.some((a) => a.text === text)) return;
+    this.#set(() => (this.alerts = [...this.alerts, { id: ++this.#alertId, text }]));
+  }
+
+  #set(change: () => void): void {
+    change();
+    this.#host.requestUpdate();
+  }
+}

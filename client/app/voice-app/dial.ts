@@ -1,0 +1,61 @@
+/**
+ * One connection attempt: a VoiceSession to the requested server, and a
+ * `connect()` that resolves on the server's welcome or rejects with an Error
+ * whose message is meant for people (unreachable, blocked by the page's
+ * policy, another protocol version, refused). Subscribe to the session before
+ * calling `connect()`: the welcome comes through its events.
+ */
+import { controlUrl, createBrowserVoiceSession, type ServerAddress } from '../../browser/browser-voice-session.ts';
+import type { VoiceSession } from '../../net/voice-session.ts';
+import { describeBlocked, describeConnectFailure, describeTimeout } from './messages.ts';
+
+/** How long a connection attempt may go unanswered before it counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 15_000;
+
+export interface ConnectRequest extends ServerAddress {
+  nickname: string;
+  /** Kept with bookmarks; the hello has no password field yet, so it is not sent. */
+  password: string;
+}
+
+export interface Dial {
+  session: VoiceSession;
+  connect(): Promise<void>;
+}
+
+export function dial(request: ConnectRequest): Dial {
+  const url = controlUrl(request);
+  const where = `${request.host}:${request.port}`;
+  const session = createBrowserVoiceSession({ url, nickname: request.nickname.trim() });
+  return {
+    session,
+    async connect() {
+      let versionMismatch: string | null = null;
+      let failure: string | null = null;
+      const offMessage = session.on('message', (m) => {
+        if (m.type === 'error' && m.code === 'protocol-version') versionMismatch = m.message;
+      });
+      // Two failures the socket never reports with a close: a page policy that blocks the
+      // address (Chromium fires only 'error'), and a host that swallows packets (minutes of silence).
+      const giveUp = (text: string): void => {
+        failure ??= text;
+        session.close(text);
+      };
+      const timer = setTimeout(() => giveUp(describeTimeout(where, CONNECT_TIMEOUT_MS)), CONNECT_TIMEOUT_MS);
+      const origin = new URL(url).origin;
+      const onViolation = (e: SecurityPolicyViolationEvent): void => {
+        if (e.blockedURI.startsWith(origin)) giveUp(describeBlocked(request));
+      };
+      document.addEventListener('securitypolicyviolation', onViolation);
+      try {
+        await session.connect();
+      } catch (error) {
+        throw new Error(failure ?? describeConnectFailure(error as Error, versionMismatch, where), { cause: error });
+      } finally {
+        clearTimeout(timer);
+        document.removeEventListener('securitypolicyviolation', onViolation);
+        offMessage();
+      }
+    },
+  };
+}

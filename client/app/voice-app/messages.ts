@@ -1,0 +1,59 @@
+/** What the app says when something goes wrong, in one place. */
+import { assertNever } from '../../../shared/util/result.ts';
+import type { EngineProblem } from '../../audio/engine-api.ts';
+import type { VoiceSession } from '../../net/voice-session.ts';
+import type { ServerAddress } from '../../browser/browser-voice-session.ts';
+
+/** VoiceSession's reason when the socket closed before the server's welcome. */
+const UNREACHABLE = 'the server could not be reached';
+
+export function describeConnectFailure(error: Error, versionMismatch: string | null, where: string): string {
+  const reason = error.message;
+  if (versionMismatch !== null) {
+    return `This server speaks a different protocol version (${versionMismatch}). Reload the page to get the latest client, or connect to a server of the same version.`;
+  }
+  if (reason === UNREACHABLE) {
+    return `Server unreachable: nothing answered at ${where}. Check the address and port, and that the server is running.`;
+  }
+  // The browser itself refused to open the socket (a bad address, or a page policy).
+  if (error.name === 'SecurityError' || error.name === 'SyntaxError') return `Could not connect to ${where}: ${reason}`;
+  return `The server refused the connection: ${reason}.`;
+}
+
+export function describeTimeout(where: string, ms: number): string {
+  return `Server unreachable: no answer from ${where} within ${Math.round(ms / 1000)} s. Check the address and port, and that the server is running.`;
+}
+
+/** The page's Content-Security-Policy lets it talk only to the server that served it. */
+export function describeBlocked(address: ServerAddress): string {
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  const page = `${location.protocol}//${host}:${address.port}/`;
+  return `Server unreachable from this page: it may only connect to the server it was loaded from. Open ${page} to use that server.`;
+}
+
+export function describeEngineProblem(problem: EngineProblem): string {
+  switch (problem.kind) {
+    case 'mic-denied':
+      return "Microphone access was denied — you can listen, but others can't hear you. Allow the microphone in the browser's site settings and reconnect.";
+    case 'mic-absent':
+      return "No microphone found — you can listen, but others can't hear you. Connect one (or pick another in Audio settings) and reconnect.";
+    case 'mic-failed':
+    case 'output-failed':
+    case 'audio-failed':
+      return capitalise(problem.message);
+    default:
+      return assertNever(problem.kind, 'engine problem');
+  }
+}
+
+export function describeJoinDenied(channel: string, message: string): string {
+  return `Can't join ${channel}: ${message}`;
+}
+
+export function channelLabel(session: VoiceSession, channelId: number): string {
+  return session.roster.channels.get(channelId)?.name ?? `channel ${channelId}`;
+}
+
+export function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
