@@ -26,6 +26,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly db: Database;
+  /** The channel tree; `channels.setPassword(db, id, password)` locks a channel live. */
+  readonly channels: ChannelDirectory;
   readonly relay: VoiceRelay;
   readonly sessions: SessionManager;
   readonly control: ControlServer;
@@ -118,6 +120,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url,
     port,
     db,
+    channels,
     relay,
     sessions,
     control: controlServer,

@@ -10,7 +10,9 @@ import {
   CloseCode,
   MAX_CHAT_LENGTH,
   PROTOCOL_VERSION,
+  type ChannelInfo,
   type ClientMessageOf,
+  type JoinDeniedReason,
   type LeaveReason,
   type ServerMessage,
 } from '../../shared/control/protocol.ts';
@@ -19,9 +21,13 @@ import type { VoiceRelay } from '../relay/voice-relay.ts';
 import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
 import { filterOfferCandidates } from '../rtc/remote-candidates.ts';
 import { createLogger } from '../util/log.ts';
+import { BusyError } from '../util/errors.ts';
 import { Session, type ControlLink } from './session.ts';
 
 const log = createLogger('sessions');
+
+/** Joins a session may have waiting behind a password check before more are refused (the chatty rate limit allows 5 at once). */
+const MAX_QUEUED_JOINS = 8;
 
 export interface SessionManagerOptions {
   serverName: string;
@@ -144,6 +150,7 @@ export class SessionManager {
   end(session: Session, reason: LeaveReason): void {
     if (session.ended) return;
     session.ended = true;
+    session.joinQueue.length = 0;
     if (session.graceTimer) clearTimeout(session.graceTimer);
     session.graceTimer = null;
     this.#sessions.delete(session.token);
@@ -159,26 +166,121 @@ export class SessionManager {
 
   // ---- session requests -----------------------------------------------------
 
+  /**
+   * join: move to a channel. A locked channel's password is checked off the
+   * event loop (Argon2); joins sent meanwhile queue behind it, so they are
+   * answered in order and each session checks one password at a time. What
+   * was checked before the wait is checked again after it.
+   */
   join(session: Session, message: ClientMessageOf<'join'>): void {
+    if (session.ended) return;
+    if (!session.joinPending) {
+      this.#join(session, message);
+      return;
+    }
+    if (session.joinQueue.length >= MAX_QUEUED_JOINS) {
+      // Dropped like a join over the chatty limit: an answer now would overtake the queued joins' answers.
+      session.link?.send({ type: 'error', code: 'rate-limited', message: 'too many joins waiting; this one was dropped', ref: 'join' });
+      return;
+    }
+    session.joinQueue.push(message);
+  }
+
+  #join(session: Session, message: ClientMessageOf<'join'>): void {
     const channel = this.#channels.get(message.channelId);
-    const link = session.link;
-    if (!link) return;
     if (!channel) {
-      link.send({ type: 'join-denied', channelId: message.channelId, reason: 'no-such-channel', message: 'that channel does not exist' });
+      this.#denyJoin(session, message.channelId, 'no-such-channel', 'that channel does not exist');
       return;
     }
     if (session.channelId === channel.id) {
-      link.send({ type: 'joined', channelId: channel.id });
+      session.link?.send({ type: 'joined', channelId: channel.id });
       return;
     }
-    if (channel.maxUsers > 0 && this.#countIn(channel.id) >= channel.maxUsers) {
-      link.send({ type: 'join-denied', channelId: channel.id, reason: 'channel-full', message: `${channel.name} is full (${channel.maxUsers} users)` });
+    if (this.#isFull(channel)) {
+      this.#denyJoin(session, channel.id, 'channel-full', `${channel.name} is full (${channel.maxUsers} users)`);
       return;
     }
+    if (!channel.locked) {
+      this.#move(session, channel);
+      return;
+    }
+    if (message.password === undefined || message.password === '') {
+      this.#denyJoin(session, channel.id, 'password-required', `${channel.name} is locked: enter its password`);
+      return;
+    }
+    const waitMs = session.passwordFailures.waitMs(performance.now());
+    if (waitMs > 0) {
+      this.#denyJoin(session, channel.id, 'rate-limited', `too many wrong passwords: wait ${Math.ceil(waitMs / 1000)} s before trying again`);
+      return;
+    }
+    session.joinPending = true;
+    void this.#joinLocked(session, channel.id, message.password);
+  }
+
+  /** The asynchronous half of a join to a locked channel; settles the session's join queue whatever happens. */
+  async #joinLocked(session: Session, channelId: number, password: string): Promise<void> {
+    try {
+      let ok: boolean;
+      try {
+        ok = await this.#channels.checkPassword(channelId, password);
+      } catch (error) {
+        if (!(error instanceof BusyError)) throw error;
+        if (!session.ended) this.#denyJoin(session, channelId, 'rate-limited', 'the server is busy checking passwords; try again in a moment');
+        return;
+      }
+      if (session.ended) return;
+      const channel = this.#channels.get(channelId);
+      if (!channel) {
+        this.#denyJoin(session, channelId, 'no-such-channel', 'that channel does not exist');
+        return;
+      }
+      if (!ok) {
+        session.passwordFailures.fail(performance.now());
+        log.info('wrong channel password', { token: session.token, channelId });
+        this.#denyJoin(session, channelId, 'wrong-password', `wrong password for ${channel.name}`);
+        return;
+      }
+      // The check took a while: apply what #join checked to the world as it is now.
+      if (session.channelId === channel.id) session.link?.send({ type: 'joined', channelId: channel.id });
+      else if (this.#isFull(channel)) this.#denyJoin(session, channel.id, 'channel-full', `${channel.name} is full (${channel.maxUsers} users)`);
+      else this.#move(session, channel);
+    } catch (error) {
+      log.error('join failed', { token: session.token, channelId, error });
+      session.link?.send({ type: 'error', code: 'internal', message: 'the server failed to handle this message; it was not applied', ref: 'join' });
+    } finally {
+      session.joinPending = false;
+      this.#drainJoins(session);
+    }
+  }
+
+  /** Handles the joins that waited behind a password check, until one starts another check. */
+  #drainJoins(session: Session): void {
+    while (!session.joinPending && !session.ended) {
+      const next = session.joinQueue.shift();
+      if (!next) return;
+      try {
+        this.#join(session, next);
+      } catch (error) {
+        // As ControlConnection does for a handler that throws: this message is lost, not the queue.
+        log.error('join failed', { token: session.token, channelId: next.channelId, error });
+        session.link?.send({ type: 'error', code: 'internal', message: 'the server failed to handle this message; it was not applied', ref: 'join' });
+      }
+    }
+  }
+
+  #move(session: Session, channel: ChannelInfo): void {
     session.channelId = channel.id;
     this.#pushMember(session);
-    link.send({ type: 'joined', channelId: channel.id });
+    session.link?.send({ type: 'joined', channelId: channel.id });
     this.#broadcast({ type: 'user-moved', sessionToken: session.token, channelId: channel.id }, session);
+  }
+
+  #denyJoin(session: Session, channelId: number, reason: JoinDeniedReason, message: string): void {
+    session.link?.send({ type: 'join-denied', channelId, reason, message });
+  }
+
+  #isFull(channel: ChannelInfo): boolean {
+    return channel.maxUsers > 0 && this.#countIn(channel.id) >= channel.maxUsers;
   }
 
   chat(session: Session, message: ClientMessageOf<'chat'>): void {

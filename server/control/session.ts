@@ -3,8 +3,9 @@
  * resume grace runs out. It outlives its control socket (resume) and its peer
  * connection (renegotiation). Owned by SessionManager; see docs/architecture.md.
  */
-import type { ServerMessage, UserInfo } from '../../shared/control/protocol.ts';
+import type { ClientMessageOf, ServerMessage, UserInfo } from '../../shared/control/protocol.ts';
 import type { VoicePeer } from '../rtc/voice-peer.ts';
+import { AttemptThrottle } from '../auth/attempt-throttle.ts';
 
 /** What the session layer needs from a control connection. */
 export interface ControlLink {
@@ -28,6 +29,16 @@ export class Session {
   peer: VoicePeer | null = null;
   /** Bumped on every offer so a slow answer for an older offer is discarded. */
   offerGeneration = 0;
+  /**
+   * A join's password is being checked (asynchronously). Joins that arrive
+   * meanwhile wait in `joinQueue` and are handled in order afterwards, so
+   * every join gets one answer, in the order sent, and a session checks one
+   * password at a time.
+   */
+  joinPending = false;
+  readonly joinQueue: ClientMessageOf<'join'>[] = [];
+  /** Wrong channel passwords lately (any channel). */
+  readonly passwordFailures = new AttemptThrottle();
   graceTimer: NodeJS.Timeout | null = null;
   ended = false;
 

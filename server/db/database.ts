@@ -16,9 +16,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Where the database of a data directory lives. */
+export function databaseFile(dataDir: string): string {
+  return path.join(dataDir, 'voice-app.sqlite');
+}
+
 export function openDatabase(dataDir: string): Database {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, 'voice-app.sqlite');
+  const file = databaseFile(dataDir);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');

@@ -10,6 +10,8 @@ export interface ChannelsTable {
   frame_samples: Generated<number>;
   max_users: Generated<number>;
   created_at: Generated<number>;
+  /** Argon2id PHC string; null for an open channel. Never leaves the server. */
+  password_hash: string | null;
 }
 
 export interface ServerMetaTable {

@@ -9,3 +9,8 @@ export class ConfigError extends Error {
 export class MigrationError extends Error {
   override name = 'MigrationError';
 }
+
+/** A bounded queue is full; the work was not started. The caller answers "try again later". */
+export class BusyError extends Error {
+  override name = 'BusyError';
+}

@@ -13,6 +13,8 @@ export const MAX_CONTROL_MESSAGE_BYTES = 64 * 1024;
 export const MAX_NICKNAME_LENGTH = 32;
 export const MAX_CHAT_LENGTH = 2000;
 export const MAX_SDP_LENGTH = 32 * 1024;
+/** Longest channel password a `join` may carry (and the server accepts when setting one). */
+export const MAX_PASSWORD_LENGTH = 128;
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const token = z.number().int().min(1).max(0xffff_ffff);
@@ -40,6 +42,11 @@ export const channelInfoSchema = z.object({
   /** 0 means no limit. */
   maxUsers: z.number().int().min(0),
   config: channelConfigSchema,
+  /**
+   * The channel has a password: `join` must carry it. The server always sends
+   * it; absent (from a server older than the field) means false.
+   */
+  locked: z.boolean().optional(),
 });
 export type ChannelInfo = z.infer<typeof channelInfoSchema>;
 
@@ -69,7 +76,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     sessionToken: token,
     resumeSecret: z.string().min(1).max(128),
   }),
-  z.object({ type: z.literal('join'), channelId, password: z.string().max(128).optional() }),
+  z.object({ type: z.literal('join'), channelId, password: z.string().max(MAX_PASSWORD_LENGTH).optional() }),
   z.object({ type: z.literal('chat'), text: z.string().trim().min(1).max(MAX_CHAT_LENGTH) }),
   z.object({ type: z.literal('set-self'), selfMute: z.boolean(), selfDeaf: z.boolean() }),
   z.object({ type: z.literal('rtc-offer'), sdp: z.string().min(1).max(MAX_SDP_LENGTH) }),
@@ -81,7 +88,13 @@ export type ClientMessageType = ClientMessage['type'];
 
 // ---- server → client -------------------------------------------------------
 
-export const joinDeniedReasonSchema = z.enum(['no-such-channel', 'channel-full']);
+export const joinDeniedReasonSchema = z.enum([
+  'no-such-channel',
+  'channel-full',
+  'password-required', // the channel is locked and the join carried no password
+  'wrong-password',
+  'rate-limited', // too many wrong passwords lately, or the server is busy checking others; try again later
+]);
 export type JoinDeniedReason = z.infer<typeof joinDeniedReasonSchema>;
 
 export const leaveReasonSchema = z.enum([

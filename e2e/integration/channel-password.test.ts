@@ -1,0 +1,366 @@
+/**
+ * Channel passwords against a real server: the `locked` flag in the channel
+ * list, `password-required` / `wrong-password` / `joined`, joins answered in
+ * order across a password check, a session that quits mid-check, the
+ * per-session throttle, the hash never on the wire, a data directory from
+ * before migration 0003 upgrading in place, and the owner's CLI.
+ */
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import SQLite from 'better-sqlite3';
+import { joinChannel, sleep, startTestServer, waitFor, withTimeout, type TestServer } from './harness.ts';
+import { controlUrl } from '../../client/node/node-voice-session.ts';
+import { PROTOCOL_VERSION, parseServerMessage, type ServerMessage, type ServerMessageOf } from '../../shared/control/protocol.ts';
+import { loadConfig } from '../../server/config.ts';
+import { startServer } from '../../server/app.ts';
+import { openDatabase } from '../../server/db/database.ts';
+import { migrateToLatestOrThrow } from '../../server/db/migrate.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const GAMING = 2;
+const MUSIC = 3;
+const PASSWORD = 'open sesame';
+
+const temps: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(path.join(tmpdir(), 'voice-app-pw-'));
+  temps.push(d);
+  return d;
+}
+after(async () => {
+  for (const d of temps) await rm(d, { recursive: true, force: true });
+});
+
+/** A bare control-lane client that keeps every frame it receives, raw and parsed. */
+interface RawClient {
+  ws: WebSocket;
+  token: number;
+  frames: string[];
+  messages: ServerMessage[];
+  /** Resolves with the next message (from now on) that `match` accepts. */
+  next<T extends ServerMessage['type']>(type: T, match?: (m: ServerMessageOf<T>) => boolean): Promise<ServerMessageOf<T>>;
+  join(channelId: number, password?: string): void;
+}
+
+const open: RawClient[] = [];
+
+async function rawClient(url: string, nickname: string): Promise<RawClient> {
+  const ws = new WebSocket(controlUrl(url));
+  const frames: string[] = [];
+  const messages: ServerMessage[] = [];
+  const waiters: Array<(m: ServerMessage) => boolean> = [];
+  ws.on('message', (d) => {
+    const text = String(d);
+    frames.push(text);
+    const m = parseServerMessage(text);
+    if (!m.ok) return;
+    messages.push(m.value);
+    for (let i = 0; i < waiters.length; i++) {
+      if (waiters[i]!(m.value)) waiters.splice(i--, 1);
+    }
+  });
+  ws.on('error', () => {});
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const c: RawClient = {
+    ws,
+    token: 0,
+    frames,
+    messages,
+    next(type, match) {
+      return withTimeout(
+        new Promise((resolve) => {
+          waiters.push((m) => {
+            if (m.type !== type || (match && !match(m as never))) return false;
+            resolve(m as never);
+            return true;
+          });
+        }),
+        5000,
+        `${nickname}: ${type}`,
+      );
+    },
+    join(channelId, password) {
+      ws.send(JSON.stringify(password === undefined ? { type: 'join', channelId } : { type: 'join', channelId, password }));
+    },
+  };
+  const welcome = c.next('welcome');
+  ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, nickname }));
+  c.token = (await welcome).sessionToken;
+  open.push(c);
+  return c;
+}
+
+/** The join answers (joined / join-denied) a client got, in order, as compact strings. */
+function answers(c: RawClient): string[] {
+  return c.messages.flatMap((m) => {
+    if (m.type === 'joined') return [`joined ${m.channelId}`];
+    if (m.type === 'join-denied') return [`denied ${m.channelId} ${m.reason}`];
+    return [];
+  });
+}
+
+describe('a running server with Gaming locked', () => {
+  let t: TestServer;
+  let hash = '';
+  before(async () => {
+    t = await startTestServer();
+    const info = await t.server.channels.setPassword(t.server.db, GAMING, PASSWORD);
+    assert.equal(info.locked, true);
+    hash = (t.server.db.sqlite.prepare('SELECT password_hash FROM channels WHERE id = ?').get(GAMING) as { password_hash: string }).password_hash;
+    assert.match(hash, /^\$argon2id\$v=19\$m=65536,t=3,p=1\$/);
+  });
+  after(async () => {
+    for (const c of open.splice(0)) c.ws.terminate();
+    await t.close();
+  });
+
+  test('the channel list says which channels are locked', async () => {
+    const c = await rawClient(t.server.url, 'lister');
+    const w = c.messages.find((m) => m.type === 'welcome');
+    assert.ok(w?.type === 'welcome');
+    assert.deepEqual(w.channels.map((ch) => [ch.name, ch.locked]).sort(), [['AFK', false], ['Gaming', true], ['Lobby', false], ['Music', false]]);
+    // The reference client keeps the flag in its roster.
+    const s = await t.client('roster-reader', { waitVoice: false });
+    assert.equal(s.roster.channels.get(GAMING)?.locked, true);
+    assert.equal(s.roster.channels.get(MUSIC)?.locked, false);
+  });
+
+  test('no password → password-required; wrong → wrong-password; right → joined, and the others see the move', async () => {
+    const watcher = await rawClient(t.server.url, 'watcher');
+    const c = await rawClient(t.server.url, 'guest');
+    c.join(GAMING);
+    const required = await c.next('join-denied');
+    assert.equal(required.reason, 'password-required');
+    assert.equal(required.message, 'Gaming is locked: enter its password');
+    c.join(GAMING, 'open sesame!');
+    const wrong = await c.next('join-denied');
+    assert.equal(wrong.reason, 'wrong-password');
+    assert.equal(wrong.message, 'wrong password for Gaming');
+    assert.equal(t.server.sessions.get(c.token)?.channelId, 1, 'still in the Lobby');
+    const moved = watcher.next('user-moved', (m) => m.sessionToken === c.token);
+    c.join(GAMING, PASSWORD);
+    assert.deepEqual(await c.next('joined'), { type: 'joined', channelId: GAMING });
+    assert.equal((await moved).channelId, GAMING);
+    assert.equal(t.server.sessions.get(c.token)?.channelId, GAMING);
+    // Already there: answered without a password, nobody told.
+    c.join(GAMING);
+    assert.deepEqual(await c.next('joined'), { type: 'joined', channelId: GAMING });
+    assert.deepEqual(answers(c), ['denied 2 password-required', 'denied 2 wrong-password', 'joined 2', 'joined 2']);
+    await sleep(100);
+    assert.equal(watcher.messages.filter((m) => m.type === 'user-moved' && m.sessionToken === c.token).length, 1);
+  });
+
+  test('the reference client joins with a password and reports the reason when refused', async () => {
+    const s = await t.client('ref-client', { waitVoice: false });
+    await assert.rejects(joinChannel(s, GAMING), /denied: password-required: Gaming is locked/);
+    await assert.rejects(withTimeout(s.joinChannel(GAMING, 'nope'), 5000, 'wrong join'), /denied: wrong-password/);
+    await withTimeout(s.joinChannel(GAMING, PASSWORD), 5000, 'join with the password');
+    assert.equal(s.channelId, GAMING);
+  });
+
+  test('joins sent during a password check are answered in the order sent', async () => {
+    const watcher = await rawClient(t.server.url, 'order-watcher');
+    const c = await rawClient(t.server.url, 'impatient');
+    c.join(GAMING, 'wrong');
+    c.join(GAMING, PASSWORD);
+    c.join(MUSIC);
+    c.join(GAMING, PASSWORD);
+    await waitFor(() => answers(c).length === 4, 5000, 'four answers');
+    assert.deepEqual(answers(c), ['denied 2 wrong-password', 'joined 2', 'joined 3', 'joined 2']);
+    assert.equal(t.server.sessions.get(c.token)?.channelId, GAMING);
+    await waitFor(() => watcher.messages.filter((m) => m.type === 'user-moved' && m.sessionToken === c.token).length === 3, 2000, 'moves');
+    assert.deepEqual(
+      watcher.messages.flatMap((m) => (m.type === 'user-moved' && m.sessionToken === c.token ? [m.channelId] : [])),
+      [GAMING, MUSIC, GAMING],
+      'the others saw the same moves in the same order',
+    );
+  });
+
+  test('a session that quits while its password is checked is not moved', async () => {
+    const watcher = await rawClient(t.server.url, 'quit-watcher');
+    const c = await rawClient(t.server.url, 'quitter');
+    const left = watcher.next('user-left', (m) => m.sessionToken === c.token);
+    c.join(GAMING, PASSWORD);
+    c.join(MUSIC); // queued behind the check; must not run either
+    c.ws.close(1000);
+    assert.equal((await left).reason, 'quit');
+    await sleep(600); // well past the check
+    assert.equal(t.server.sessions.get(c.token), undefined);
+    assert.ok(!watcher.messages.some((m) => m.type === 'user-moved' && m.sessionToken === c.token), 'no move after the leave');
+    assert.equal(t.server.relay.hasMember(c.token), false, 'and the relay has forgotten it');
+    assert.ok(!t.server.relay.channelTokens(GAMING).includes(c.token));
+  });
+
+  test('after 5 wrong passwords the session must wait, even with the right one', async () => {
+    const c = await rawClient(t.server.url, 'guesser');
+    const started = Date.now();
+    for (let i = 0; i < 5; i++) {
+      c.join(GAMING, `guess ${i}`);
+      assert.equal((await c.next('join-denied')).reason, 'wrong-password');
+    }
+    // Five joins spent the chatty burst (5, then 1/s); wait for a token so the server sees the sixth.
+    await sleep(Math.max(0, 1100 - (Date.now() - started)));
+    c.join(GAMING, PASSWORD);
+    const throttled = await c.next('join-denied');
+    assert.equal(throttled.reason, 'rate-limited');
+    assert.match(throttled.message, /^too many wrong passwords: wait \d+ s before trying again$/);
+    assert.equal(t.server.sessions.get(c.token)?.channelId, 1);
+    // Other sessions are not affected.
+    const other = await rawClient(t.server.url, 'bystander');
+    other.join(GAMING, PASSWORD);
+    assert.equal((await other.next('joined')).channelId, GAMING);
+  });
+
+  test('a burst of password checks from many sessions is refused beyond the queue, not queued without bound', async () => {
+    const clients = await Promise.all(Array.from({ length: 40 }, (_, i) => rawClient(t.server.url, `burst-${i}`)));
+    for (const c of clients) c.join(GAMING, 'wrong');
+    await waitFor(() => clients.every((c) => answers(c).length === 1), 20_000, 'every burst join answered');
+    const reasons = clients.map((c) => answers(c)[0]);
+    const busy = reasons.filter((r) => r === 'denied 2 rate-limited').length;
+    assert.ok(busy >= 1, `some were refused as busy: ${reasons.join(', ')}`);
+    assert.equal(busy + reasons.filter((r) => r === 'denied 2 wrong-password').length, 40);
+    const refused = clients.find((c) => answers(c)[0] === 'denied 2 rate-limited')!;
+    assert.match((refused.messages.find((m) => m.type === 'join-denied') as ServerMessageOf<'join-denied'>).message, /busy/);
+    for (const c of clients) c.ws.close(1000);
+  });
+
+  test('the hash never reaches a client', () => {
+    const frames = open.flatMap((c) => c.frames);
+    assert.ok(frames.length > 100, `${frames.length} frames checked`);
+    const salt = hash.split('$')[4]!;
+    for (const f of frames) {
+      assert.ok(!f.includes('argon2') && !f.includes(salt) && !f.includes('password_hash') && !f.includes(PASSWORD), f.slice(0, 200));
+    }
+  });
+});
+
+test('a data dir made before 0003 upgrades in place, keeps its data, and a password survives a restart', async () => {
+  const dataDir = await tempDir();
+  const oldMigrations = await tempDir();
+  await cp(path.join(root, 'migrations', '0001_channels.sql'), path.join(oldMigrations, '0001_channels.sql'));
+  await cp(path.join(root, 'migrations', '0002_seed_channels.sql'), path.join(oldMigrations, '0002_seed_channels.sql'));
+  const old = openDatabase(dataDir);
+  await migrateToLatestOrThrow(old, oldMigrations);
+  old.sqlite.prepare("UPDATE channels SET name = 'Games', max_users = 7 WHERE id = 2").run();
+  await old.close();
+
+  const config = loadConfig({ VOICE_HOST: '127.0.0.1', VOICE_PORT: '0', VOICE_DATA_DIR: dataDir, VOICE_LOG_LEVEL: 'error' });
+  const first = await startServer(config);
+  try {
+    const applied = (first.db.sqlite.prepare('SELECT name FROM kysely_migration ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+    assert.deepEqual(applied, ['0001_channels', '0002_seed_channels', '0003_channel_passwords']);
+    const games = first.channels.get(GAMING);
+    assert.deepEqual([games?.name, games?.maxUsers, games?.locked], ['Games', 7, false], 'existing rows kept, open');
+    assert.ok(first.channels.list().every((c) => c.locked === false));
+    await first.channels.setPassword(first.db, GAMING, PASSWORD);
+  } finally {
+    await first.close();
+  }
+
+  const second = await startServer(config);
+  try {
+    assert.equal(second.channels.get(GAMING)?.locked, true);
+    const c = await rawClient(second.url, 'after-restart');
+    c.join(GAMING, PASSWORD);
+    assert.equal((await c.next('joined')).channelId, GAMING);
+    c.ws.close(1000);
+    // The column refuses anything but an Argon2id PHC string.
+    assert.throws(() => second.db.sqlite.prepare("UPDATE channels SET password_hash = 'plain' WHERE id = 3").run(), /CHECK constraint failed/);
+  } finally {
+    await second.close();
+  }
+});
+
+describe('npm run channel', () => {
+  const cli = path.join(root, 'server', 'cli', 'channel-cli.ts');
+
+  function runCli(dataDir: string, args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', VOICE_DATA_DIR: dataDir },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end(stdin);
+    return withTimeout(new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr }))), 15_000, `channel ${args.join(' ')}`);
+  }
+
+  test('list, password, unlock on a pre-0003 data dir; the server honours what it wrote', async () => {
+    const dataDir = await tempDir();
+    const oldMigrations = await tempDir();
+    for (const f of ['0001_channels.sql', '0002_seed_channels.sql']) await cp(path.join(root, 'migrations', f), path.join(oldMigrations, f));
+    const old = openDatabase(dataDir);
+    await migrateToLatestOrThrow(old, oldMigrations);
+    await old.close();
+
+    const list = await runCli(dataDir, ['list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.equal(list.stderr, 'migrations applied: 0003_channel_passwords\n');
+    assert.deepEqual(list.stdout.split('\n').filter(Boolean).map((l) => l.trim()), ['1  Lobby', '2    Gaming', '3    Music', '4    AFK']);
+
+    const lock = await runCli(dataDir, ['password', '2', 'hunter 2']);
+    assert.equal(lock.code, 0, lock.stderr);
+    assert.equal(lock.stdout, 'Gaming (2) is now locked; a running server applies this when it restarts\n');
+    assert.equal(lock.stderr, '');
+    const fromStdin = await runCli(dataDir, ['password', '3', '-'], 'piped secret\n');
+    assert.equal(fromStdin.code, 0, fromStdin.stderr);
+    assert.match((await runCli(dataDir, ['list'])).stdout, /Gaming {2}\[locked\]\n.*Music {2}\[locked\]\n/);
+
+    const server = await startServer(loadConfig({ VOICE_HOST: '127.0.0.1', VOICE_PORT: '0', VOICE_DATA_DIR: dataDir, VOICE_LOG_LEVEL: 'error' }));
+    try {
+      const c = await rawClient(server.url, 'cli-check');
+      c.join(GAMING, 'hunter 2');
+      assert.equal((await c.next('joined')).channelId, GAMING);
+      c.join(MUSIC, 'piped secret');
+      assert.equal((await c.next('joined')).channelId, MUSIC, 'the trailing newline from stdin is not part of the password');
+      c.ws.close(1000);
+    } finally {
+      await server.close();
+    }
+
+    const unlock = await runCli(dataDir, ['unlock', '2']);
+    assert.equal(unlock.code, 0, unlock.stderr);
+    assert.equal(unlock.stdout, 'Gaming (2) is now open; a running server applies this when it restarts\n');
+    const db = new SQLite(path.join(dataDir, 'voice-app.sqlite'), { readonly: true });
+    assert.deepEqual(db.prepare('SELECT id FROM channels WHERE password_hash IS NOT NULL').all(), [{ id: 3 }]);
+    db.close();
+  });
+
+  test('bad ids, bad usage and a missing database fail with one clear line', async () => {
+    const dataDir = await tempDir();
+    const made = openDatabase(dataDir);
+    await migrateToLatestOrThrow(made, path.join(root, 'migrations'));
+    await made.close();
+
+    const unknown = await runCli(dataDir, ['password', '99', 'x']);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, 'channel: no channel with id 99 (see: npm run channel -- list)\n');
+    const notNumber = await runCli(dataDir, ['unlock', 'gaming']);
+    assert.equal(notNumber.code, 1);
+    assert.equal(notNumber.stderr, 'channel: channel id must be a whole number ≥ 1, got "gaming"\n');
+    const tooLong = await runCli(dataDir, ['password', '2', 'x'.repeat(129)]);
+    assert.equal(tooLong.code, 1);
+    assert.equal(tooLong.stderr, 'channel: a password is 1–128 characters, got 129\n');
+    const usage = await runCli(dataDir, ['lock', '2']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /^channel: unknown command "lock"\nusage: npm run channel -- list\n/);
+
+    const nowhere = path.join(await tempDir(), 'typo');
+    const missing = await runCli(nowhere, ['password', '2', 'x']);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, `channel: no database in ${nowhere} (start the server once, or set VOICE_DATA_DIR)\n`);
+    assert.equal(existsSync(nowhere), false, 'and created nothing there');
+  });
+});
