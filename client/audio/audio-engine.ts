@@ -58,6 +58,8 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
   #channel: ChannelConfig | null = null;
   #users = new Map<number, { volume: number; muted: boolean }>();
   #stats: DspStats | null = null;
+  /** Messages posted before the worker said `ready` (settings, channel): sent in order once it has. */
+  #pending: [ToWorker, Transferable[]][] | null = [];
   #probeWaiters: ((m: { captures: CaptureMark[]; plays: PlayMark[] }) => void)[] = [];
   #last: LevelReport | null = null;
 
@@ -133,7 +135,7 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
         };
         worker.onerror = (e) => reject(new Error(e.message || 'the DSP worker failed to load'));
       });
-      this.#post({
+      worker.postMessage({
         type: 'init',
         capture: capture.buffer,
         playback: playback.buffer,
@@ -141,8 +143,10 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
         deviceBufferSamples: Math.round(ctx.baseLatency * SAMPLE_RATE),
         gate: this.#gate(),
         playout: this.#settings.playout,
-      });
+      } satisfies ToWorker);
       await ready;
+      for (const [m, t] of this.#pending ?? []) worker.postMessage(m, t);
+      this.#pending = null;
       worker.onerror = (e) => this.#problem('audio-failed', `the audio worker stopped: ${e.message}`);
       await resumed;
       if (this.#settings.outputDeviceId) await this.#applySink();
@@ -259,8 +263,10 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
     if (this.#state === 'closed') return;
     this.#setState('closed');
     this.#closeMic();
-    this.#post({ type: 'close' });
+    if (this.#pending === null) this.#post({ type: 'close' });
+    else this.#worker?.terminate(); // never got ready: nothing to close gracefully
     this.#worker = null;
+    this.#pending = null;
     this.#captureNode?.disconnect();
     this.#playbackNode?.disconnect();
     this.#analyser?.disconnect();
@@ -272,7 +278,8 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
   // ---- internals --------------------------------------------------------------
 
   #post(message: ToWorker, transfer: Transferable[] = []): void {
-    this.#worker?.postMessage(message, transfer);
+    if (this.#pending === null) this.#worker?.postMessage(message, transfer);
+    else if (message.type !== 'datagram') this.#pending.push([message, transfer]);
   }
 
   #gate(): GateSettings {

@@ -57,14 +57,15 @@ async function untilOutput(page: Page, what: string, check: (x: Float32Array) =>
   assert.fail(`${what}: not seen in ${ms} ms (rms ${rms(last).toFixed(4)}, 440 Hz share ${toneShare(last, 440).toFixed(2)}, 660 Hz share ${toneShare(last, 660).toFixed(2)})`);
 }
 
-/** Mean output level over a few taps spaced past the tap length, so they do not overlap. */
-async function meanLevel(page: Page, taps = 4): Promise<number> {
-  let sum = 0;
+/** Median output level over taps spaced past the tap length (so they do not overlap). */
+async function meanLevel(page: Page, taps = 5): Promise<number> {
+  const levels: number[] = [];
   for (let i = 0; i < taps; i++) {
-    sum += rms(await outputTap(page));
+    levels.push(rms(await outputTap(page)));
     await sleep(700);
   }
-  return sum / taps;
+  if (process.env['VOICE_TEST_DEBUG']) process.stderr.write(`levels ${levels.map((l) => l.toFixed(4)).join(' ')}\n`);
+  return levels.sort((a, b) => a - b)[Math.floor(taps / 2)]!;
 }
 
 before(async () => {

@@ -16,7 +16,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
     "worker-src 'self'",
-    "connect-src 'self'",
+    // Bookmarks may name another voice-app server: its control lane is a WebSocket from this page.
+    // Only ws:/wss: are opened up; fetch/XHR to other origins stay blocked.
+    "connect-src 'self' ws: wss:",
     "img-src 'self' data:",
     "style-src 'self'",
     "object-src 'none'",
