@@ -24,11 +24,14 @@ export function describeTimeout(where: string, ms: number): string {
   return `Server unreachable: no answer from ${where} within ${Math.round(ms / 1000)} s. Check the address and port, and that the server is running.`;
 }
 
-/** The page's Content-Security-Policy lets it talk only to the server that served it. */
+/**
+ * The page's Content-Security-Policy blocked the control lane. voice-app's own policy allows
+ * WebSockets to any server; a stricter one (set by a reverse proxy, say) may not.
+ */
 export function describeBlocked(address: ServerAddress): string {
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const page = `${location.protocol}//${host}:${address.port}/`;
-  return `Server unreachable from this page: it may only connect to the server it was loaded from. Open ${page} to use that server.`;
+  return `Server unreachable from this page: its security policy blocks connections to other servers. Open ${page} to use that server.`;
 }
 
 export function describeEngineProblem(problem: EngineProblem): string {
