@@ -56,12 +56,10 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
   #stream: MediaStream | null = null;
   #session: VoiceSession | null = null;
   #channel: ChannelConfig | null = null;
-  #users = new Map<number, { volume: number; muted: boolean }>();
   #stats: DspStats | null = null;
   /** Messages posted before the worker said `ready` (settings, channel): sent in order once it has. */
   #pending: [ToWorker, Transferable[]][] | null = [];
   #probeWaiters: ((m: { captures: CaptureMark[]; plays: PlayMark[] }) => void)[] = [];
-  #last: LevelReport | null = null;
 
   constructor(settings: Partial<AudioSettings> = {}) {
     super();
@@ -77,13 +75,6 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
   /** Worker counters from the last report (frames sent/played, under/overruns, jitter depths). */
   get stats(): DspStats | null {
     return this.#stats;
-  }
-  get lastLevel(): LevelReport | null {
-    return this.#last;
-  }
-  /** The microphone is open and feeding the capture worklet. */
-  get micOpen(): boolean {
-    return this.#source !== null;
   }
   get audioContext(): AudioContext | null {
     return this.#ctx;
@@ -205,14 +196,10 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
     this.#post({ type: 'deaf', deaf });
   }
   setUserVolume(token: number, volume: number): void {
-    const u = { muted: false, ...this.#users.get(token), volume };
-    this.#users.set(token, u);
-    this.#post({ type: 'user', token, ...u });
+    this.#post({ type: 'user-volume', token, volume });
   }
   setUserMuted(token: number, muted: boolean): void {
-    const u = { volume: 1, ...this.#users.get(token), muted };
-    this.#users.set(token, u);
-    this.#post({ type: 'user', token, ...u });
+    this.#post({ type: 'user-mute', token, muted });
   }
 
   async listDevices(): Promise<AudioDevices> {
@@ -298,7 +285,6 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
         this.#stats = m.stats;
         const voiceUp = this.#session?.voiceOpen ?? false;
         const report = { ...m.report, transmitting: m.report.transmitting && voiceUp };
-        this.#last = report;
         this.safeEmit('level', report);
         break;
       }

@@ -31,11 +31,6 @@ export function pageAddress(page: Pick<URL, 'protocol' | 'hostname' | 'port'> = 
   return { host: page.hostname.replace(/^\[|\]$/g, ''), port };
 }
 
-/** The control-lane URL of the server that served this page. */
-export function pageControlUrl(): string {
-  return controlUrl(pageAddress());
-}
-
 /**
  * Reads what a person types into the address field: a bare host, host:port,
  * [v6]:port, or a pasted URL. A port in the text wins over `port`. Returns null

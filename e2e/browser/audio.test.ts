@@ -41,6 +41,12 @@ function tokenOf(nickname: string): number {
   return s.token;
 }
 
+/** Voice datagrams the server has taken in so far (everything but voice-lane pings and keep-alives). */
+function serverVoiceIn(): number {
+  const c = t.server.relay.counters;
+  return c.datagramsIn - c.pingsEchoed - c.keepalives;
+}
+
 function datagramsFrom(token: number, sinceMs: number): number {
   return (heard.get(token) ?? []).filter((at) => at >= sinceMs).length;
 }
@@ -118,7 +124,8 @@ test('voice activation: B\'s silent stretches send no datagrams', async () => {
   const times = (heard.get(ben) ?? []).filter((at) => at >= from);
   const gaps: number[] = [];
   for (let i = 1; i < times.length; i++) gaps.push(times[i]! - times[i - 1]!);
-  const long = gaps.filter((g) => g > 900);
+  // 1.5 s of silence minus the 0.3 s hang-over: a ~1.2 s hole in what the server forwards.
+  const long = gaps.filter((g) => g > 1000);
   assert.ok(long.length >= 1, `a silent stretch shows as a gap (longest ${Math.max(0, ...gaps)} ms)`);
   // 1.5 s on + 0.3 s hang-over per 3 s: well under the 325 frames of continuous sending.
   assert.ok(times.length > 60 && times.length < 260, `${times.length} datagrams in 6.5 s`);
@@ -144,26 +151,36 @@ test('per-user volume 50 % on B halves A in B\'s output; local mute silences A; 
   await pb.keyboard.press('Escape');
 });
 
-test('push-to-talk: key up, the server forwards nothing from A; key down, B hears A', async () => {
+test('push-to-talk: key up, the server receives nothing from A; key down, B hears A', async () => {
   const ada = tokenOf('ada');
+  // B self-mutes so that every voice datagram the server counts from here on is A's.
+  await pb.getByRole('button', { name: 'Mute', exact: true }).click();
+  await waitFor(() => [...t.server.sessions.sessions()].find((s) => s.nickname === 'ben')?.selfMute === true, 5000, 'ben self-muted');
   await pa.getByLabel('Push-to-talk').check();
   await pa.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await sleep(500);
   const from = Date.now();
+  const intake = serverVoiceIn();
   await sleep(1500);
-  assert.equal(datagramsFrom(ada, from), 0, 'key up: nothing from A');
+  assert.equal(serverVoiceIn() - intake, 0, 'key up: the server receives no voice datagram');
+  assert.equal(datagramsFrom(ada, from), 0, 'key up: nothing from A forwarded');
   await untilOutput(pb, 'silence at B while A\'s key is up', (x) => rms(x) < 0.002);
+  const intakeDown = serverVoiceIn();
   await pa.keyboard.down('Space');
   const down = Date.now();
   await untilOutput(pb, 'A at B with the key down', (x) => toneShare(x, 440) > 0.8);
   await sleep(500);
   assert.ok(datagramsFrom(ada, down) >= 20, `key down: ${datagramsFrom(ada, down)} datagrams from A`);
+  assert.ok(serverVoiceIn() - intakeDown >= datagramsFrom(ada, down), 'the server took in at least what it forwarded');
   await pa.keyboard.up('Space');
   await sleep(300);
   const up = Date.now();
+  const intakeUp = serverVoiceIn();
   await sleep(1000);
-  assert.equal(datagramsFrom(ada, up), 0, 'key up again: nothing');
-  await pa.getByLabel('Voice activation').check();
+  assert.equal(serverVoiceIn() - intakeUp, 0, 'key up again: the server receives nothing');
+  assert.equal(datagramsFrom(ada, up), 0, 'key up again: nothing forwarded');
+  await pa.getByRole('radio', { name: 'Voice activation' }).check();
+  await pb.getByRole('button', { name: 'Unmute', exact: true }).click();
 });
 
 test('different channels do not hear each other', async () => {

@@ -23,7 +23,7 @@ test('two speakers are decoded, scaled by their volume and mixed; a muted one is
     r.push(encodeVoiceDatagram({ token: 2, sequence: i, timestamp: i * 960 }, packets[i]!), i * 20);
     if (i === 0) await waitDecoders(r);
     if (i === 8) r.setVolume(2, 0.5);
-    if (i === 14) r.speakers.get(2)!.muted = true;
+    if (i === 14) r.setMuted(2, true);
     r.tick(out);
     levels.push(level());
   }
@@ -52,5 +52,27 @@ test('frame duration follows the frame size (10, 40, 60 ms channels)', () => {
   const r = new VoiceReceiver({ frameSamples: 480 });
   r.push(encodeVoiceDatagram({ token: 3, sequence: 0, timestamp: 0 }, new Uint8Array([0xf8])), 0);
   assert.equal(r.speakers.get(3)!.jitter.options.frameMs, 10);
+  r.close();
+});
+
+test('per-user volume and mute outlive the speaker: a token that comes back after eviction, or after a reconfigure, keeps them', () => {
+  const r = new VoiceReceiver();
+  const packet = (token: number, sequence: number) => encodeVoiceDatagram({ token, sequence, timestamp: sequence * 960 }, new Uint8Array([0xf8]));
+  r.setVolume(5, 0.25); // before the speaker was ever heard
+  r.setMuted(6, true);
+  r.push(packet(5, 0), 0);
+  r.push(packet(6, 0), 0);
+  assert.equal(r.speakers.get(5)!.volume, 0.25);
+  assert.equal(r.speakers.get(6)!.muted, true);
+  assert.deepEqual(r.heardWithin(100, 200), [5], 'the muted one is not shown as heard');
+  assert.deepEqual(r.heardWithin(300, 200), []);
+  assert.equal(r.evictIdle(60_000), 2);
+  r.push(packet(5, 1), 60_000);
+  assert.equal(r.speakers.get(5)!.volume, 0.25, 'kept across eviction');
+  r.reconfigure({ frameSamples: 1920 });
+  assert.equal(r.speakers.size, 0, 'speakers start afresh');
+  r.push(packet(6, 2), 60_020);
+  assert.equal(r.speakers.get(6)!.muted, true, 'kept across a reconfigure');
+  assert.equal(r.speakers.get(6)!.jitter.options.frameMs, 40);
   r.close();
 });

@@ -56,10 +56,12 @@ export interface VoiceReceiverOptions {
 }
 
 export class VoiceReceiver {
-  readonly options: VoiceReceiverOptions;
+  options: VoiceReceiverOptions;
   readonly speakers = new Map<number, RemoteSpeaker>();
   readonly #header = createVoiceHeader();
-  readonly #acc: Float32Array;
+  #acc: Float32Array;
+  /** Per-user volume and local mute, kept by token so they outlive a speaker's eviction. */
+  readonly #prefs = new Map<number, { volume: number; muted: boolean }>();
   /** Datagrams that did not parse (they never should, past the relay). */
   malformed = 0;
   /** Decoders that could not be created (the speaker stays silent). */
@@ -81,6 +83,11 @@ export class VoiceReceiver {
     let s = this.speakers.get(h.token);
     if (!s) {
       s = new RemoteSpeaker(h.token, this.options.frameSamples, this.options.jitter);
+      const prefs = this.#prefs.get(h.token);
+      if (prefs) {
+        s.volume = prefs.volume;
+        s.muted = prefs.muted;
+      }
       this.speakers.set(h.token, s);
       const speaker = s;
       // Decoder creation is async only until libopus is loaded; packets wait in the jitter buffer meanwhile.
@@ -98,9 +105,32 @@ export class VoiceReceiver {
     s.jitter.insert(h.sequence, h.timestamp, bytes.subarray(h.payloadOffset), nowMs);
   }
 
+  /** Per-user volume 0–2; applies now and to this token's later talk spurts. */
   setVolume(token: number, volume: number): void {
+    const v = clampVolume(volume);
+    this.#pref(token).volume = v;
     const s = this.speakers.get(token);
-    if (s) s.volume = clampVolume(volume);
+    if (s) s.volume = v;
+  }
+
+  /** Local mute (decoded, not mixed); applies now and later. */
+  setMuted(token: number, muted: boolean): void {
+    this.#pref(token).muted = muted;
+    const s = this.speakers.get(token);
+    if (s) s.muted = muted;
+  }
+
+  /** Tokens heard (a datagram arrived) within `withinMs` and not locally muted; allocates, call at UI rate. */
+  heardWithin(nowMs: number, withinMs: number): number[] {
+    const out: number[] = [];
+    for (const s of this.speakers.values()) if (!s.muted && nowMs - s.lastHeardMs <= withinMs) out.push(s.token);
+    return out;
+  }
+
+  #pref(token: number): { volume: number; muted: boolean } {
+    let p = this.#prefs.get(token);
+    if (!p) this.#prefs.set(token, (p = { volume: 1, muted: false }));
+    return p;
   }
 
   /** Forgets speakers silent for `idleMs` (frees their decoders); call now and then, not per frame. */
@@ -124,6 +154,17 @@ export class VoiceReceiver {
       if (s.render() !== 'silence' && !s.muted) accumulate(acc, s.frame, s.volume);
     }
     finishMix(acc, out);
+  }
+
+  /**
+   * New frame size or jitter settings: every speaker starts afresh (decoders
+   * freed) under the new options; per-user volume and mute stay.
+   */
+  reconfigure(options: Partial<VoiceReceiverOptions>): void {
+    for (const s of this.speakers.values()) s.decoder?.free();
+    this.speakers.clear();
+    this.options = { ...this.options, ...options };
+    if (this.#acc.length !== this.options.frameSamples) this.#acc = new Float32Array(this.options.frameSamples);
   }
 
   close(): void {

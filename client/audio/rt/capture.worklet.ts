@@ -3,7 +3,7 @@
  * ring and rings the DSP worker's doorbell once a whole frame is waiting.
  * Nothing else — no allocation, no messages, no math beyond the copy.
  */
-import { RingSlot, SpscRing } from './spsc-ring.ts';
+import { SpscRing } from './spsc-ring.ts';
 import { ring, scope } from './worklet-scope.ts';
 
 export interface CaptureProcessorOptions {
@@ -31,8 +31,6 @@ class CaptureProcessor extends scope.AudioWorkletProcessor {
     if (samples === undefined) return true;
     const r = this.#ring;
     r.push(samples, samples.length);
-    Atomics.store(r.header, RingSlot.clockFrame, scope.currentFrame | 0);
-    Atomics.store(r.header, RingSlot.clockCounter, Atomics.load(r.header, RingSlot.write));
     if (r.available() >= this.#notifyAt) ring(this.#bell);
     return true;
   }

@@ -15,7 +15,6 @@ import { SAMPLE_RATE } from '../../../shared/voice/constants.ts';
 import { VoiceEncoder } from '../../../shared/audio/opus-codec.ts';
 import { VoiceReceiver } from '../../../shared/audio/voice-receiver.ts';
 import type { JitterBufferOptions } from '../../../shared/audio/jitter-buffer.ts';
-import { clampVolume } from '../../../shared/audio/mixer.ts';
 import { createVoiceHeader, readVoiceHeader } from '../../../shared/voice/voice-header.ts';
 import type { LatencyProbe } from './latency-probe.ts';
 import { RingSlot, type SpscRing } from './spsc-ring.ts';
@@ -66,12 +65,8 @@ export class DspCore {
   #frameSamples = 960;
   #encoder: VoiceEncoder | null = null;
   #encoderGeneration = 0;
-  #receiver: VoiceReceiver;
+  readonly #receiver: VoiceReceiver;
   #jitter: Partial<JitterBufferOptions> = { mode: 'adaptive' };
-  #volumes = new Map<number, number>();
-  #mutes = new Set<number>();
-  /** Last time each speaker played a frame (ms); read by `speaking`. */
-  #heardAt = new Map<number, number>();
   #closed = false;
   readonly #header = createVoiceHeader();
 
@@ -79,15 +74,7 @@ export class DspCore {
     this.#opt = options;
     this.#inFrame = this.#inBuf.subarray(0, 960);
     this.#outFrame = this.#outBuf.subarray(0, 960);
-    this.#receiver = this.#newReceiver();
-  }
-
-  get frameSamples(): number {
-    return this.#frameSamples;
-  }
-
-  get encoderReady(): boolean {
-    return this.#encoder !== null;
+    this.#receiver = new VoiceReceiver(this.#receiverOptions());
   }
 
   /** The channel we are in: its bitrate and frame size. Resolves when the encoder is ready. */
@@ -99,7 +86,7 @@ export class DspCore {
       this.#frameSamples = config.frameSamples;
       this.#inFrame = this.#inBuf.subarray(0, config.frameSamples);
       this.#outFrame = this.#outBuf.subarray(0, config.frameSamples);
-      this.#replaceReceiver();
+      this.#receiver.reconfigure(this.#receiverOptions());
     }
     this.gate.setFrameMs((config.frameSamples * 1000) / SAMPLE_RATE);
     this.gate.reset();
@@ -115,29 +102,22 @@ export class DspCore {
   setPlayout(mode: 'fixed' | 'adaptive'): void {
     if (this.#jitter.mode === mode) return;
     this.#jitter = { mode };
-    this.#replaceReceiver();
+    this.#receiver.reconfigure(this.#receiverOptions());
   }
 
   setUserVolume(token: number, volume: number): void {
-    this.#volumes.set(token, clampVolume(volume));
     this.#receiver.setVolume(token, volume);
   }
 
   setUserMuted(token: number, muted: boolean): void {
-    if (muted) this.#mutes.add(token);
-    else this.#mutes.delete(token);
-    const s = this.#receiver.speakers.get(token);
-    if (s) s.muted = muted;
+    this.#receiver.setMuted(token, muted);
   }
 
   /** One datagram from the relay (header + Opus); `arrivedAt` is when the page got it (probe clock). */
   receive(bytes: Uint8Array, nowMs: number, arrivedAt = nowMs): void {
     const p = this.probe;
     if (p !== null && readVoiceHeader(bytes, this.#header) === null) p.onReceived(this.#header.sequence, this.#header.timestamp, arrivedAt);
-    const r = this.#receiver;
-    const before = r.speakers.size;
-    r.push(bytes, nowMs);
-    if (r.speakers.size !== before) this.#applyUserSettings();
+    this.#receiver.push(bytes, nowMs);
   }
 
   /** Encodes and sends every whole frame waiting in the capture ring. Returns frames handled. */
@@ -181,14 +161,10 @@ export class DspCore {
       const p = this.probe;
       const decodeAt = p === null ? 0 : p.now();
       this.#receiver.tick(out);
-      let sequence = -1;
-      for (const s of this.#receiver.speakers.values()) {
-        if (s.last === 'silence') continue;
-        this.#heardAt.set(s.token, nowMs);
-        sequence = s.lastSequence;
-      }
       if (this.deaf) out.fill(0);
       if (p !== null) {
+        let sequence = -1; // the benchmark has one speaker: the frame it played
+        for (const s of this.#receiver.speakers.values()) if (s.last !== 'silence') sequence = s.lastSequence;
         // The first sample of this frame plays `write - read` samples after the quantum the worklet last started.
         const h = ring.header;
         const frame0 = Atomics.load(h, RingSlot.clockFrame) + ((ring.writeCounter - Atomics.load(h, RingSlot.clockCounter)) >>> 0);
@@ -202,20 +178,14 @@ export class DspCore {
     return frames;
   }
 
-  /** Tokens heard within the last 200 ms and not locally muted (allocates; call at UI rate). */
+  /** Tokens heard within the last 200 ms and not locally muted; none while deaf (allocates; call at UI rate). */
   speaking(nowMs: number): number[] {
-    const out: number[] = [];
-    for (const [token, at] of this.#heardAt) {
-      if (nowMs - at > SPEAKING_HOLD_MS) continue;
-      if (!this.#mutes.has(token) && !this.deaf) out.push(token);
-    }
-    return out;
+    return this.deaf ? [] : this.#receiver.heardWithin(nowMs, SPEAKING_HOLD_MS);
   }
 
   /** Housekeeping at ~1 Hz: forget speakers silent for 10 s. */
   evictIdle(nowMs: number): void {
     this.#receiver.evictIdle(nowMs);
-    for (const [token, at] of this.#heardAt) if (nowMs - at > 10_000) this.#heardAt.delete(token);
   }
 
   /** Jitter-buffer depth per speaker (frames), for the stats view. */
@@ -230,19 +200,8 @@ export class DspCore {
     this.#receiver.close();
   }
 
-  #newReceiver(): VoiceReceiver {
-    return new VoiceReceiver({ frameSamples: this.#frameSamples, jitter: { ...this.#jitter, frameSamples: this.#frameSamples, frameMs: (this.#frameSamples * 1000) / SAMPLE_RATE } });
-  }
-
-  #replaceReceiver(): void {
-    this.#receiver.close();
-    this.#receiver = this.#newReceiver();
-  }
-
-  #applyUserSettings(): void {
-    for (const s of this.#receiver.speakers.values()) {
-      s.volume = this.#volumes.get(s.token) ?? 1;
-      s.muted = this.#mutes.has(s.token);
-    }
+  #receiverOptions(): { frameSamples: number; jitter: Partial<JitterBufferOptions> } {
+    const n = this.#frameSamples;
+    return { frameSamples: n, jitter: { ...this.#jitter, frameSamples: n, frameMs: (n * 1000) / SAMPLE_RATE } };
   }
 }

@@ -25,7 +25,8 @@ export type ToWorker =
   | { type: 'ptt'; down: boolean }
   | { type: 'self-mute'; muted: boolean }
   | { type: 'deaf'; deaf: boolean }
-  | { type: 'user'; token: number; volume: number; muted: boolean }
+  | { type: 'user-volume'; token: number; volume: number }
+  | { type: 'user-mute'; token: number; muted: boolean }
   | { type: 'playout'; mode: 'fixed' | 'adaptive' }
   /** A datagram from the relay; `bytes` is transferred; `at` = arrival on the main thread (timeOrigin + now, ms). */
   | { type: 'datagram'; bytes: ArrayBuffer; at: number }

@@ -112,8 +112,10 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     case 'deaf':
       if (core) core.deaf = m.deaf;
       break;
-    case 'user':
+    case 'user-volume':
       core?.setUserVolume(m.token, m.volume);
+      break;
+    case 'user-mute':
       core?.setUserMuted(m.token, m.muted);
       break;
     case 'playout':

@@ -7,8 +7,8 @@
  * capacity is a power of two so the index is `counter & mask`.
  *
  * Besides the two counters the header has a few i32 slots for the threads to
- * share small facts without messages: a doorbell the worker waits on, an
- * overrun/underrun count, the audio clock of the last quantum.
+ * share small facts without messages: overrun/underrun counts, the audio
+ * clock of the last quantum played, the playback low-water mark.
  *
  * `push`/`pop`/`available`/`free` allocate nothing and are safe on the audio
  * thread; the constructor and `create` allocate and are not.
@@ -22,9 +22,9 @@ export const RingSlot = {
   overruns: 2,
   /** Consumer-side losses: samples the reader wanted but were not there (playback) — counted by the reader. */
   underruns: 3,
-  /** Low 32 bits of the AudioWorklet `currentFrame` at the last quantum the worklet handled. */
+  /** Playback: low 32 bits of the AudioWorklet `currentFrame` at the last quantum played. */
   clockFrame: 4,
-  /** Ring counter (write for capture, read for playback) at that quantum. */
+  /** Playback: the read counter at that quantum. */
   clockCounter: 5,
   /** Playback: the consumer rings the bell below this many samples (the worker adapts it). */
   lowWater: 6,
@@ -103,24 +103,11 @@ export class SpscRing {
     return n;
   }
 
-  /** Producer: writes `n` zeros (or nothing if they do not fit). */
-  pushSilence(n: number): number {
-    const h = this.header;
-    const w = Atomics.load(h, RingSlot.write) >>> 0;
-    if (this.capacity - ((w - Atomics.load(h, RingSlot.read)) >>> 0) < n) return 0;
-    const start = w & this.#mask;
-    const first = Math.min(n, this.capacity - start);
-    this.#data.fill(0, start, start + first);
-    this.#data.fill(0, 0, n - first);
-    Atomics.store(h, RingSlot.write, (w + n) | 0);
-    return n;
-  }
-
   /**
-   * Consumer: copies up to `n` samples into `dst[offset..)` and returns how many.
+   * Consumer: copies up to `n` samples into `dst` and returns how many.
    * It never blocks; what is missing is the caller's to handle (zeros, usually).
    */
-  pop(dst: Float32Array, n = dst.length, offset = 0): number {
+  pop(dst: Float32Array, n = dst.length): number {
     const h = this.header;
     const r = Atomics.load(h, RingSlot.read) >>> 0;
     const have = (Atomics.load(h, RingSlot.write) - r) >>> 0;
@@ -128,18 +115,8 @@ export class SpscRing {
     const start = r & this.#mask;
     const first = Math.min(m, this.capacity - start);
     const data = this.#data;
-    for (let i = 0; i < first; i++) dst[offset + i] = data[start + i]!;
-    for (let i = first; i < m; i++) dst[offset + i] = data[i - first]!;
-    Atomics.store(h, RingSlot.read, (r + m) | 0);
-    return m;
-  }
-
-  /** Consumer: discards up to `n` samples (catch-up after a stall). */
-  skip(n: number): number {
-    const h = this.header;
-    const r = Atomics.load(h, RingSlot.read) >>> 0;
-    const have = (Atomics.load(h, RingSlot.write) - r) >>> 0;
-    const m = have < n ? have : n;
+    for (let i = 0; i < first; i++) dst[i] = data[start + i]!;
+    for (let i = first; i < m; i++) dst[i] = data[i - first]!;
     Atomics.store(h, RingSlot.read, (r + m) | 0);
     return m;
   }
