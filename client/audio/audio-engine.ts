@@ -390,7 +390,7 @@ function micMessage(kind: EngineProblemKind, e: DOMException): string {
     case 'mic-denied':
       return 'Microphone access was denied — you can listen, but others can\'t hear you. Allow the microphone in the browser\'s site settings and reconnect.';
     case 'mic-absent':
-      return 'No microphone found — connect one, or pick another input in Settings. You can still listen.';
+      return "No microphone found — you can listen, but others can't hear you. Connect one (or pick another in Audio settings) and reconnect.";
     default:
       return `The microphone could not be opened (${e.name}: ${e.message}). You can still listen.`;
   }

@@ -75,3 +75,42 @@ export function toneShare(x: Float32Array, hz: number, sampleRate = 48_000): num
   const total = rms(x) ** 2 * 2;
   return total === 0 ? 0 : Math.min(1, power / total);
 }
+
+/**
+ * Starts watching the app's shadow DOM for `text` (e.g. a banner that may be up
+ * for only a few hundred ms); `seen()` then tells whether it ever appeared.
+ * Open shadow roots below <voice-app> are watched as they are at the start.
+ */
+export async function watchForText(page: Page, text: string): Promise<{ seen(): Promise<boolean> }> {
+  const key = `__watch_${Math.random().toString(36).slice(2)}`;
+  await page.evaluate(
+    ([k, t]) => {
+      const w = window as unknown as Record<string, boolean>;
+      w[k!] = false;
+      const roots: Node[] = [];
+      const collect = (n: Element | ShadowRoot): void => {
+        const root = n instanceof Element ? n.shadowRoot : n;
+        if (root) roots.push(root);
+        for (const c of (root ?? n).querySelectorAll('*')) if (c.shadowRoot) collect(c);
+      };
+      collect(document.querySelector('voice-app')!);
+      const check = (): void => {
+        if (roots.some((r) => (r.textContent ?? '').includes(t!))) w[k!] = true;
+      };
+      const obs = new MutationObserver(check);
+      for (const r of roots) obs.observe(r, { subtree: true, childList: true, characterData: true });
+      check();
+    },
+    [key, text] as const,
+  );
+  return { seen: () => page.evaluate((k) => (window as unknown as Record<string, boolean>)[k] === true, key) };
+}
+
+/** Polls an async check until it holds. */
+export async function waitForAsync(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
+import { waitForAsync, watchForText } from './app-driver.ts';
 
 const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
 let t: TestServer;
@@ -86,8 +87,10 @@ test('connect from Chromium: isolated page, voice lane open, presence and chat w
   await waitFor(() => selfState()?.selfMute === false, 5000, 'node sees the browser unmuted');
 
   // The control lane drops: a reconnecting banner, then the same session in the same channel.
+  const banner = await watchForText(page, 'Reconnecting…');
   t.server.control.connectionOf(bea.token)!.terminate();
-  await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ timeout: 5000 });
+  // The banner may be up for only ~100 ms (the first resume try); the watcher sees it however short.
+  await waitForAsync(() => banner.seen(), 5000, 'the "Reconnecting…" banner');
   await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'hidden', timeout: 15_000 });
   await page.getByRole('status').filter({ hasText: 'connected' }).waitFor({ timeout: 5000 });
   await page.locator('[data-voice="open"]').waitFor({ timeout: 15_000 });

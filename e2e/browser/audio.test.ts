@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startTestServer, sleep, waitFor, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
-import { connectPage, fakeMicArgs, outputTap, rms, seedSettings, toneShare } from './app-driver.ts';
+import { connectPage, fakeMicArgs, outputTap, rms, seedSettings, toneShare, waitForAsync, watchForText } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
 import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-header.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
@@ -211,9 +211,12 @@ test('a locked channel asks for its password; a wrong one is refused with the re
 test('the server drops A\'s control lane: A shows reconnecting, resumes in the same channel, B hears A again', async () => {
   const ada = tokenOf('ada');
   const channel = [...t.server.sessions.sessions()].find((s) => s.nickname === 'ada')!.channelId;
+  const banner = await watchForText(pa, 'Reconnecting…');
   t.server.control.connectionOf(ada)!.terminate();
-  await pa.getByText('Reconnecting…').waitFor({ timeout: 5000 });
-  await pa.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: 15_000 });
+  // The banner may be up for only ~100 ms (the first resume try); the watcher sees it however short.
+  await waitForAsync(() => banner.seen(), 5000, 'A shows "Reconnecting…"');
+  await pa.locator('voice-app[data-session-state="connected"]').waitFor({ timeout: 15_000 });
+  await pa.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: 5000 });
   assert.equal(tokenOf('ada'), ada, 'same session');
   assert.equal([...t.server.sessions.sessions()].find((s) => s.nickname === 'ada')!.channelId, channel, 'same channel');
   const after = Date.now();

@@ -18,7 +18,6 @@ import type { LevelReport } from '../../audio/engine-api.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
 import { EmitterSubscription } from '../controllers/emitter-subscription.ts';
 import { channelIcon, headphonesOffIcon, lockIcon, micOffIcon, speakerOffIcon } from '../shared/icons.ts';
-import { isLocked } from '../shared/channels.ts';
 import { styles } from './channel-tree.styles.ts';
 
 export class ChannelTree extends LitElement {
@@ -100,7 +99,7 @@ export class ChannelTree extends LitElement {
   #channel(c: ChannelInfo): TemplateResult {
     const s = this.session!;
     const here = s.channelId === c.id;
-    const locked = isLocked(c);
+    const locked = c.locked === true;
     const users = s.roster.usersIn(c.id).sort((a, b) => a.nickname.localeCompare(b.nickname));
     const facts = [`${Math.round(c.config.bitrate / 1000)} kbps`, locked ? 'password protected' : '', here ? 'you are here' : ''].filter(Boolean).join(' · ');
     return html`<li>

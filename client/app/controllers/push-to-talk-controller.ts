@@ -17,6 +17,8 @@ export interface PushToTalkOptions {
 export class PushToTalkController implements ReactiveController {
   readonly #options: PushToTalkOptions;
   #down = false;
+  /** The key that went down: its key-up releases, even if the binding changed or went away meanwhile. */
+  #code = '';
 
   constructor(host: ReactiveControllerHost, options: PushToTalkOptions) {
     this.#options = options;
@@ -53,11 +55,12 @@ export class PushToTalkController implements ReactiveController {
     // Space or Enter would also press a focused button.
     e.preventDefault();
     if (e.repeat || this.#down) return;
+    this.#code = e.code;
     this.#set(true);
   };
 
   readonly #onKeyUp = (e: KeyboardEvent): void => {
-    if (e.code !== this.#options.key() || !this.#down) return;
+    if (!this.#down || e.code !== this.#code) return;
     e.preventDefault();
     this.#set(false);
   };

@@ -15,7 +15,6 @@ import type { VoiceSession, VoiceSessionState } from '../../net/voice-session.ts
 import { loadAudioSettings, saveAudioSettings } from '../storage/settings-store.ts';
 import { loadUserPrefs, saveUserPrefs, type UserPrefs } from '../storage/user-prefs-store.ts';
 import { dial, type ConnectRequest } from './dial.ts';
-import { isLocked } from '../shared/channels.ts';
 import { capitalise, channelLabel, describeEngineProblem, describeJoinDenied } from './messages.ts';
 import { PlaybackPrefs } from './playback-prefs.ts';
 import { SelfVoice } from './self-voice.ts';
@@ -87,7 +86,6 @@ export class ConnectionController implements ReactiveController {
       engine.on('state', (state) => {
         if (this.engine !== engine) return;
         this.#set(() => (this.engineState = state));
-        this.#attachWhenReady();
       }),
       engine.on('problem', (problem) => {
         if (this.engine === engine) this.#alert(describeEngineProblem(problem));
@@ -132,13 +130,15 @@ export class ConnectionController implements ReactiveController {
       if (this.session === session) this.#teardown((error as Error).message);
       return;
     }
-    if (this.session !== session) return;
-    this.#attachWhenReady();
-    if (this.self.muted || this.self.deafened) session.setSelf(this.self.muted, this.self.deafened);
+    if (this.session !== session || !this.engine) return;
+    // The engine queues what it is told until its worker runs, so it can be attached and told at once.
+    this.#detach = this.engine.attach(session);
+    this.#pushSelf();
+    this.#prefs.applyAll(session, this.engine);
+    // Control pings are the session's own (every RTT_PERIOD_MS, see dial.ts); voice pings are ours.
     this.#timer = setInterval(() => {
       this.voiceOpen = session.voiceOpen;
       if (session.voiceOpen) session.pingVoice();
-      session.pingControl();
       this.#host.requestUpdate();
     }, RTT_PERIOD_MS);
     session.pingControl();
@@ -194,13 +194,12 @@ export class ConnectionController implements ReactiveController {
     switch (m.type) {
       case 'welcome':
         this.serverName = m.serverName;
-        this.#prefs.applyAll(session, this.#attachedEngine());
         break;
       case 'resumed':
-        this.#prefs.applyAll(session, this.#attachedEngine());
+        this.#prefs.applyAll(session, this.engine);
         break;
       case 'user-joined':
-        this.#prefs.apply(this.#attachedEngine(), m.user, loadUserPrefs(m.user.nickname));
+        this.#prefs.apply(this.engine, m.user, loadUserPrefs(m.user.nickname));
         break;
       case 'joined':
         if (this.passwordPrompt?.channelId === m.channelId) this.passwordPrompt = null;
@@ -226,7 +225,7 @@ export class ConnectionController implements ReactiveController {
     const session = this.session;
     if (!session || channelId === session.channelId) return;
     const channel = session.roster.channels.get(channelId);
-    if (channel && isLocked(channel)) this.#set(() => (this.passwordPrompt = { channelId, error: '' }));
+    if (channel?.locked === true) this.#set(() => (this.passwordPrompt = { channelId, error: '' }));
     else this.#join(session, channelId);
   }
 
@@ -273,7 +272,7 @@ export class ConnectionController implements ReactiveController {
 
   setUserPrefs(user: UserInfo, prefs: UserPrefs): void {
     saveUserPrefs(user.nickname, prefs);
-    this.#prefs.apply(this.#attachedEngine(), user, prefs);
+    this.#prefs.apply(this.engine, user, prefs);
     this.#host.requestUpdate();
   }
 
@@ -286,35 +285,9 @@ export class ConnectionController implements ReactiveController {
   #pushSelf(): void {
     const { muted, deafened } = this.self;
     this.session?.setSelf(muted, deafened);
-    this.#attachedEngine()?.setSelfMute(muted);
-    this.#attachedEngine()?.setDeaf(deafened);
+    this.engine?.setSelfMute(muted);
+    this.engine?.setDeaf(deafened);
     this.#host.requestUpdate();
-  }
-
-  /** The engine once attached; until then what it should know waits for #replayToEngine. */
-  #attachedEngine(): AudioEngine | null {
-    return this.#detach ? this.engine : null;
-  }
-
-  /**
-   * Attaches once both ends are ready: the session welcomed, the engine running
-   * (its worker exists from then on, so nothing sent to it is lost). Running
-   * comes before the microphone prompt is answered, so playback does not wait
-   * for it.
-   */
-  #attachWhenReady(): void {
-    const { session, engine } = this;
-    if (!session || !engine || this.#detach || engine.state !== 'running' || session.sessionToken === 0) return;
-    this.#detach = engine.attach(session);
-    this.#replayToEngine(engine);
-  }
-
-  /** Once the engine runs, it gets what was decided before it could take it. */
-  #replayToEngine(engine: AudioEngine): void {
-    engine.setSelfMute(this.self.muted);
-    engine.setDeaf(this.self.deafened);
-    engine.setPushToTalk(this.pttDown);
-    if (this.session) this.#prefs.applyAll(this.session, engine);
   }
 
   #alert(text: string): void {

@@ -26,7 +26,8 @@ export interface Dial {
 export function dial(request: ConnectRequest): Dial {
   const url = controlUrl(request);
   const where = `${request.host}:${request.port}`;
-  const session = createBrowserVoiceSession({ url, nickname: request.nickname.trim() });
+  // The session pings the control lane itself; every 2 s keeps the TCP RTT in the header fresh.
+  const session = createBrowserVoiceSession({ url, nickname: request.nickname.trim(), pingIntervalMs: 2000 });
   return {
     session,
     async connect() {

@@ -1,5 +1,4 @@
 /** What the app says when something goes wrong, in one place. */
-import { assertNever } from '../../../shared/util/result.ts';
 import type { EngineProblem } from '../../audio/engine-api.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
 import type { ServerAddress } from '../../browser/browser-voice-session.ts';
@@ -34,19 +33,9 @@ export function describeBlocked(address: ServerAddress): string {
   return `Server unreachable from this page: its security policy blocks connections to other servers. Open ${page} to use that server.`;
 }
 
+/** The engine words its problems for people (client/audio/audio-engine.ts); one place for that wording. */
 export function describeEngineProblem(problem: EngineProblem): string {
-  switch (problem.kind) {
-    case 'mic-denied':
-      return "Microphone access was denied — you can listen, but others can't hear you. Allow the microphone in the browser's site settings and reconnect.";
-    case 'mic-absent':
-      return "No microphone found — you can listen, but others can't hear you. Connect one (or pick another in Audio settings) and reconnect.";
-    case 'mic-failed':
-    case 'output-failed':
-    case 'audio-failed':
-      return capitalise(problem.message);
-    default:
-      return assertNever(problem.kind, 'engine problem');
-  }
+  return capitalise(problem.message);
 }
 
 export function describeJoinDenied(channel: string, message: string): string {
