@@ -6,6 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,8 @@ import { withTimeout } from './harness.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const main = path.join(root, 'server', 'main.ts');
+/** The shipped migrations, by name: what a fresh data dir must end up with. */
+const SHIPPED = readdirSync(path.join(root, 'migrations')).filter((f) => f.endsWith('.sql')).sort().map((f) => f.slice(0, -4));
 const temps: string[] = [];
 const children: ChildProcess[] = [];
 after(async () => {
@@ -72,13 +75,14 @@ test('fresh data dir: migrates, seeds, serves; SIGTERM exits 0; restart on the s
   assert.equal(health.headers.get('cross-origin-opener-policy'), 'same-origin');
   assert.equal(health.headers.get('cross-origin-embedder-policy'), 'require-corp');
   assert.match(health.headers.get('content-security-policy') ?? '', /'wasm-unsafe-eval'/);
-  assert.match(first.stderr(), /migrations applied \{"applied":\["0001_channels","0002_seed_channels","0003_channel_passwords"\]\}/);
+  const applied = `migrations applied {"applied":${JSON.stringify(SHIPPED)}}`;
+  assert.ok(first.stderr().includes(applied), `the log says: ${applied}`);
   assert.ok(first.stderr().indexOf('migrations applied') < first.stderr().indexOf('listening'), 'migrations before the port opens');
   first.kill('SIGTERM');
   const done = await withTimeout(first.exit, 10_000, 'exit after SIGTERM');
   assert.equal(done.code, 0, done.stderr);
   assert.match(done.stderr, /\[server\] stopped/);
-  assert.deepEqual(migrationsIn(dataDir), ['0001_channels', '0002_seed_channels', '0003_channel_passwords']);
+  assert.deepEqual(migrationsIn(dataDir), SHIPPED);
 
   const second = startProcess({ VOICE_DATA_DIR: dataDir });
   const port2 = await withTimeout(second.port, 15_000, 'second start listening');
@@ -97,14 +101,14 @@ test('a broken migration stops start-up with one clear line, before any port ope
   const dataDir = await tempDir();
   const migrations = await tempDir();
   await cp(path.join(root, 'migrations'), migrations, { recursive: true });
-  await writeFile(path.join(migrations, '0004_broken.sql'), 'CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n');
+  await writeFile(path.join(migrations, '9999_broken.sql'), 'CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n');
   const run = startProcess({ VOICE_DATA_DIR: dataDir, VOICE_MIGRATIONS_DIR: migrations });
   const { code, stderr } = await withTimeout(run.exit, 15_000, 'exit');
   assert.equal(code, 1);
   const last = stderr.trim().split('\n').at(-1);
-  assert.equal(last, 'voice-app: cannot start: MigrationError: migration 0004_broken.sql failed: no such table: no_such_table');
+  assert.equal(last, 'voice-app: cannot start: MigrationError: migration 9999_broken.sql failed: no such table: no_such_table');
   assert.doesNotMatch(stderr, /listening/);
-  assert.deepEqual(migrationsIn(dataDir), ['0001_channels', '0002_seed_channels', '0003_channel_passwords'], 'the good ones stay applied');
+  assert.deepEqual(migrationsIn(dataDir), SHIPPED, 'the good ones stay applied');
   const db = new SQLite(path.join(dataDir, 'voice-app.sqlite'), { readonly: true });
   const t = db.prepare("SELECT name FROM sqlite_master WHERE name = 'half_done'").get();
   db.close();

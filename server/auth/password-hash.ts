@@ -89,14 +89,9 @@ export class PasswordHasher {
   async verify(phc: string, password: string): Promise<boolean> {
     if (typeof phc !== 'string' || typeof password !== 'string') return false;
     if (password.length > MAX_PASSWORD_LENGTH || !acceptable(phc)) return false;
-    return this.#gate.run(async () => {
-      try {
-        return await verify(phc, password.normalize('NFC'));
-      } catch {
-        // The library refuses what it cannot decode; for a stored hash that means "no match".
-        return false;
-      }
-    });
+    // `acceptable` has vetted the hash, so a throw here is a real failure (memory, say): it goes to
+    // the caller as an error, not to the user as a wrong password.
+    return this.#gate.run(() => verify(phc, password.normalize('NFC')));
   }
 }
 

@@ -208,7 +208,7 @@ export class SessionManager {
       this.#denyJoin(session, channel.id, 'password-required', `${channel.name} is locked: enter its password`);
       return;
     }
-    const waitMs = session.passwordFailures.waitMs(performance.now());
+    const waitMs = session.passwordFailures.msUntil(performance.now());
     if (waitMs > 0) {
       this.#denyJoin(session, channel.id, 'rate-limited', `too many wrong passwords: wait ${Math.ceil(waitMs / 1000)} s before trying again`);
       return;
@@ -229,20 +229,16 @@ export class SessionManager {
         return;
       }
       if (session.ended) return;
-      const channel = this.#channels.get(channelId);
-      if (!channel) {
-        this.#denyJoin(session, channelId, 'no-such-channel', 'that channel does not exist');
-        return;
-      }
+      // Channels are never removed at run time, and this session's joins wait for this one.
+      const channel = this.#channels.get(channelId)!;
       if (!ok) {
-        session.passwordFailures.fail(performance.now());
+        session.passwordFailures.take(performance.now());
         log.info('wrong channel password', { token: session.token, channelId });
         this.#denyJoin(session, channelId, 'wrong-password', `wrong password for ${channel.name}`);
         return;
       }
-      // The check took a while: apply what #join checked to the world as it is now.
-      if (session.channelId === channel.id) session.link?.send({ type: 'joined', channelId: channel.id });
-      else if (this.#isFull(channel)) this.#denyJoin(session, channel.id, 'channel-full', `${channel.name} is full (${channel.maxUsers} users)`);
+      // The check took a while: others may have filled the channel meanwhile.
+      if (this.#isFull(channel)) this.#denyJoin(session, channel.id, 'channel-full', `${channel.name} is full (${channel.maxUsers} users)`);
       else this.#move(session, channel);
     } catch (error) {
       log.error('join failed', { token: session.token, channelId, error });

@@ -5,7 +5,7 @@
  */
 import type { ClientMessageOf, ServerMessage, UserInfo } from '../../shared/control/protocol.ts';
 import type { VoicePeer } from '../rtc/voice-peer.ts';
-import { AttemptThrottle } from '../auth/attempt-throttle.ts';
+import { TokenBucket } from '../../shared/util/token-bucket.ts';
 
 /** What the session layer needs from a control connection. */
 export interface ControlLink {
@@ -38,7 +38,8 @@ export class Session {
   joinPending = false;
   readonly joinQueue: ClientMessageOf<'join'>[] = [];
   /** Wrong channel passwords lately (any channel). */
-  readonly passwordFailures = new AttemptThrottle();
+  /** Wrong channel passwords: 5 at once, then one more every 12 s (Mumble allows 10 in 2 min per address). */
+  readonly passwordFailures = new TokenBucket(5 / 60, 5, performance.now());
   graceTimer: NodeJS.Timeout | null = null;
   ended = false;
 

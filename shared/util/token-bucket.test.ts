@@ -116,3 +116,15 @@ describe('TokenBucket', () => {
     );
   });
 });
+
+test('msUntil says how long until tokens are back, without taking any', () => {
+  const b = new TokenBucket(5 / 60, 5, 0); // 5 at once, then one every 12 s
+  assert.equal(b.msUntil(0), 0);
+  for (let i = 0; i < 5; i++) assert.equal(b.take(0), true);
+  assert.equal(b.msUntil(0), 12_000);
+  assert.equal(b.msUntil(3_000), 9_000);
+  assert.equal(b.msUntil(3_000, 2), 21_000);
+  assert.equal(b.take(11_999), false);
+  assert.equal(b.msUntil(12_000), 0);
+  assert.equal(b.take(12_000), true);
+});
