@@ -30,6 +30,17 @@ export class Roster {
         this.users.set(msg.sessionToken, { ...u, channelId: msg.channelId });
         return true;
       }
+      case 'user-role': {
+        const u = this.users.get(msg.sessionToken);
+        if (!u) return false;
+        this.users.set(msg.sessionToken, { ...u, role: msg.role });
+        return true;
+      }
+      case 'channel-updated':
+        this.channels.set(msg.channel.id, msg.channel);
+        return true;
+      case 'channel-removed':
+        return this.channels.delete(msg.channelId);
       case 'user-state': {
         const u = this.users.get(msg.sessionToken);
         if (!u) return false;

@@ -32,6 +32,10 @@ export interface VoiceSessionOptions {
   /** ws:// or wss:// URL of the control lane (…/control). */
   url: string;
   nickname: string;
+  /** Account password: log in as the registered user `nickname`. Absent: join as a guest. */
+  password?: string;
+  /** Register `nickname` with `password` first (servers may refuse: `access-denied`). */
+  register?: boolean;
   /** Control-lane ping period; two missed pongs count as a dropped lane. */
   pingIntervalMs?: number;
   /** How long to wait for ICE gathering before sending the offer anyway. */
@@ -86,11 +90,12 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   #droppedAt = 0;
   #attempt = 0;
   #welcomeWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  #denial: ServerMessageOf<'access-denied' | 'removed'> | null = null;
 
   constructor(options: VoiceSessionOptions, platform: VoiceSessionPlatform) {
     super();
     this.#platform = platform;
-    this.#options = { pingIntervalMs: 5000, gatherTimeoutMs: 2000, ...options };
+    this.#options = { pingIntervalMs: 5000, gatherTimeoutMs: 2000, password: '', register: false, ...options };
   }
 
   // ---- public state -----------------------------------------------------------
@@ -106,6 +111,10 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   }
   get channelConfig(): ChannelConfig | undefined {
     return this.roster.channels.get(this.#channelId)?.config;
+  }
+  /** Why the server refused the hello or removed this session, once it has (the session is then closed). */
+  get denial(): ServerMessageOf<'access-denied' | 'removed'> | null {
+    return this.#denial;
   }
   get voiceOpen(): boolean {
     return this.#dc?.readyState === 'open';
@@ -238,7 +247,16 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     ws.onopen = () => {
       if (this.#ws !== ws) return;
       if (resume) this.#send({ type: 'resume', protocol: PROTOCOL_VERSION, sessionToken: this.#token, resumeSecret: this.#resumeSecret });
-      else this.#send({ type: 'hello', protocol: PROTOCOL_VERSION, nickname: this.#options.nickname });
+      else {
+        const { nickname, password, register } = this.#options;
+        this.#send({
+          type: 'hello',
+          protocol: PROTOCOL_VERSION,
+          nickname,
+          ...(password === '' ? {} : { password }),
+          ...(register ? { register: true } : {}),
+        });
+      }
     };
     ws.onmessage = (event: MessageEvent) => {
       if (this.#ws !== ws) return;
@@ -261,7 +279,13 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     this.#stopPinging();
     if (this.#state === 'closed') return;
     const final =
-      code === CloseCode.normal || code === CloseCode.goingAway || code === CloseCode.superseded || code === CloseCode.abuse || code === CloseCode.protocolError;
+      code === CloseCode.normal ||
+      code === CloseCode.goingAway ||
+      code === CloseCode.superseded ||
+      code === CloseCode.abuse ||
+      code === CloseCode.protocolError ||
+      code === CloseCode.denied ||
+      code === CloseCode.removed;
     if (this.#token === 0 || final) {
       this.#finish(reason || (this.#token === 0 ? 'the server could not be reached' : `closed by the server (${code})`));
       return;
@@ -347,12 +371,25 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
         }
         this.#emitProblem(`${msg.code}: ${msg.message}`);
         break;
+      case 'access-denied':
+        // The server closes the lane next; the close must not look like a lost lane.
+        this.#denial = msg;
+        this.#finish(msg.message);
+        break;
+      case 'removed':
+        this.#denial = msg;
+        this.#finish(msg.by === null ? msg.message : `${msg.message} (by ${msg.by})`);
+        break;
       case 'join-denied':
       case 'user-joined':
       case 'user-left':
       case 'user-moved':
       case 'user-state':
       case 'chat':
+      case 'chat-history':
+      case 'channel-updated':
+      case 'channel-removed':
+      case 'user-role':
         break;
       default:
         assertNever(msg, 'server message');

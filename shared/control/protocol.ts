@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ALLOWED_FRAME_SAMPLES } from '../voice/constants.ts';
+import { ROLES } from '../auth/roles.ts';
 
 export const PROTOCOL_VERSION = 1;
 /** Largest control frame either side accepts (bytes); bigger frames close the socket with 1009. */
@@ -13,8 +14,12 @@ export const MAX_CONTROL_MESSAGE_BYTES = 64 * 1024;
 export const MAX_NICKNAME_LENGTH = 32;
 export const MAX_CHAT_LENGTH = 2000;
 export const MAX_SDP_LENGTH = 32 * 1024;
-/** Longest channel password a `join` may carry (and the server accepts when setting one). */
+/** Longest password (channel or account) a message may carry, and the longest the server stores. */
 export const MAX_PASSWORD_LENGTH = 128;
+/** Shortest account password `hello` with `register` (and the admin API) accepts. */
+export const MIN_ACCOUNT_PASSWORD_LENGTH = 8;
+
+export const roleSchema = z.enum(ROLES);
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
 const token = z.number().int().min(1).max(0xffff_ffff);
@@ -47,6 +52,8 @@ export const channelInfoSchema = z.object({
    * it; absent (from a server older than the field) means false.
    */
   locked: z.boolean().optional(),
+  /** The least role that may join; absent (older server) means anyone. */
+  requiredRole: roleSchema.optional(),
 });
 export type ChannelInfo = z.infer<typeof channelInfoSchema>;
 
@@ -56,6 +63,10 @@ export const userInfoSchema = z.object({
   channelId,
   selfMute: z.boolean(),
   selfDeaf: z.boolean(),
+  /** The session's role (`guest` unless logged in to an account); the server always sends it. */
+  role: roleSchema.optional(),
+  /** Logged in to a registered account (the nickname is that account's name). */
+  registered: z.boolean().optional(),
 });
 export type UserInfo = z.infer<typeof userInfoSchema>;
 
@@ -69,7 +80,16 @@ const iceCandidate = {
 // ---- client → server -------------------------------------------------------
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('hello'), protocol: z.number().int(), nickname, client: z.string().max(64).optional() }),
+  z.object({
+    type: z.literal('hello'),
+    protocol: z.number().int(),
+    nickname,
+    client: z.string().max(64).optional(),
+    /** Account password: log in as the registered user `nickname` (or register it, with `register`). Absent: a guest. */
+    password: z.string().min(1).max(MAX_PASSWORD_LENGTH).optional(),
+    /** Create the account `nickname` with `password`, then log in. */
+    register: z.boolean().optional(),
+  }),
   z.object({
     type: z.literal('resume'),
     protocol: z.number().int(),
@@ -94,6 +114,7 @@ export const joinDeniedReasonSchema = z.enum([
   'password-required', // the channel is locked and the join carried no password
   'wrong-password',
   'rate-limited', // too many wrong passwords lately, or the server is busy checking others; try again later
+  'insufficient-role', // the channel requires a role this session does not have
 ]);
 export type JoinDeniedReason = z.infer<typeof joinDeniedReasonSchema>;
 
@@ -102,8 +123,28 @@ export const leaveReasonSchema = z.enum([
   'timeout', // lane lost and not resumed within the grace period
   'server-shutdown',
   'abuse', // closed by the server for too many invalid or rate-limited messages
+  'kicked', // removed by a moderator
+  'banned', // removed by a ban
 ]);
 export type LeaveReason = z.infer<typeof leaveReasonSchema>;
+
+/** Why a `hello` was refused (`access-denied`, then the server closes with CloseCode.denied). */
+export const accessDeniedReasonSchema = z.enum([
+  'bad-credentials', // wrong name or password (one message for both, so names cannot be probed)
+  'name-registered', // a guest asked for a registered name: log in with its password
+  'name-taken', // register: the name is already registered
+  'guests-not-allowed', // this server admits registered users only
+  'registration-closed', // this server does not let users register themselves
+  'weak-password', // register: the password is too short
+  'banned', // a ban matches this account or address; `message` has its reason and expiry
+  'rate-limited', // too many failed logins from this address or for this account; `retryAfterMs` says when
+  'busy', // the server is checking too many passwords at once; try again shortly
+]);
+export type AccessDeniedReason = z.infer<typeof accessDeniedReasonSchema>;
+
+/** Why the server removed this session (`removed`, then it closes with CloseCode.removed). */
+export const removedReasonSchema = z.enum(['kicked', 'banned']);
+export type RemovedReason = z.infer<typeof removedReasonSchema>;
 
 export const resumeDeniedReasonSchema = z.enum(['unknown-session', 'bad-secret', 'protocol-version']);
 
@@ -114,6 +155,7 @@ export const errorCodeSchema = z.enum([
   'already-greeted', // a second hello/resume on one socket
   'rate-limited', // too many messages; this one was dropped
   'rtc-failed', // the offer could not be answered
+  'storage', // the message was delivered but could not be stored (chat history); the server's disk may be full
   'internal', // the server failed; the message was not applied
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
@@ -132,6 +174,16 @@ const sessionSnapshot = {
   channels: z.array(channelInfoSchema),
   users: z.array(userInfoSchema),
 };
+
+/** One stored chat message, as `chat-history` carries it (its sender may have left long ago). */
+export const chatHistoryEntrySchema = z.object({
+  id: z.number().int().min(1),
+  nickname: z.string(),
+  text: z.string(),
+  /** Server clock, ms since the Unix epoch. */
+  serverTime: z.number(),
+});
+export type ChatHistoryEntry = z.infer<typeof chatHistoryEntrySchema>;
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
   z.object({
@@ -170,6 +222,30 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rtc-candidate'), ...iceCandidate }),
   z.object({ type: z.literal('pong'), id: u32, clientTime: z.number(), serverTime: z.number() }),
   z.object({ type: z.literal('error'), code: open(errorCodeSchema), message: z.string(), ref: z.string().optional() }),
+  /** hello refused; the server closes the lane with CloseCode.denied right after. Do not retry blindly. */
+  z.object({
+    type: z.literal('access-denied'),
+    reason: open(accessDeniedReasonSchema),
+    message: z.string(),
+    /** For `rate-limited` and `banned` with an expiry: how long until trying again can work. */
+    retryAfterMs: z.number().int().min(0).optional(),
+  }),
+  /** This session was kicked or banned; the server closes the lane with CloseCode.removed right after. */
+  z.object({
+    type: z.literal('removed'),
+    reason: open(removedReasonSchema),
+    message: z.string(),
+    /** Name of the moderator who did it, if any. */
+    by: z.string().nullable(),
+  }),
+  /** A channel was created or changed (name, parent, position, limit, bitrate, lock, required role). */
+  z.object({ type: z.literal('channel-updated'), channel: channelInfoSchema }),
+  /** A channel (and so its subchannels, each announced too) was deleted; its users were moved first. */
+  z.object({ type: z.literal('channel-removed'), channelId }),
+  /** The last stored messages of a channel, oldest first; sent after `welcome` and every `joined`. */
+  z.object({ type: z.literal('chat-history'), channelId, messages: z.array(chatHistoryEntrySchema) }),
+  /** A user's role changed (an admin edited the account). */
+  z.object({ type: z.literal('user-role'), sessionToken: token, role: roleSchema }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ServerMessageType = ServerMessage['type'];
@@ -190,6 +266,10 @@ export const CloseCode = {
   abuse: 4002,
   /** No hello/resume within the handshake timeout. */
   handshakeTimeout: 4003,
+  /** hello refused (`access-denied` says why): bad credentials, banned, guests not allowed… */
+  denied: 4004,
+  /** Kicked or banned (`removed` says why and by whom). */
+  removed: 4005,
 } as const;
 
 export type DecodedFrame<T> = { ok: true; value: T } | { ok: false; reason: string; ref?: string };
