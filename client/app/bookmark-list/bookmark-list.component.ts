@@ -46,7 +46,7 @@ export class BookmarkList extends LitElement {
               <span class="label">${b.label}</span>
               <span class="where">${b.nickname ? html`<span>${b.nickname} @</span> ` : nothing}<span>${b.address}:${b.port}</span></span>
             </span>
-            ${b.password ? html`<span class="pw" title="Password saved">${lockIcon}</span>` : nothing}
+            ${b.password ? html`<span class="pw" title="Account password saved">${lockIcon}</span>` : nothing}
           </button>
           <button class="quiet" aria-label="Edit ${b.label}" @click=${() => this.#emit('bookmark-edit', b)}>Edit</button>
           <button class="quiet danger" aria-label="Delete ${b.label}" @click=${() => this.#emit('bookmark-delete', b)}>Delete</button>

@@ -2,12 +2,15 @@
  * <channel-tree>: the server's channels nested by parent and ordered by
  * position, with the people in each. A dot lights while someone is heard
  * (LevelReport.speaking) or while this user transmits; mute and deafen
- * icons come from the roster. Follows the session's messages and the
- * engine's level reports itself, re-rendering only when something shown
- * changes.
+ * icons come from the roster. Channels show a lock (password) and a badge
+ * for the least role that may join; people a badge for moderator/admin and a
+ * mark when logged in to a registered account. Follows the session's
+ * messages (channels appear, change and go live) and the engine's level
+ * reports itself, re-rendering only when something shown changes.
  *
  * Test hooks: each person is `li[data-user="<nickname>"][data-speaking="true|false"]`
- * under `.users`; channels are buttons named by the channel name.
+ * (`data-role`, `data-registered`) under `.users`; channels are buttons named
+ * by the channel name, `li[data-channel="<name>"]`, with `.role-badge`.
  *
  * Events: `voice-channel-activate` { channelId }, `voice-user-select` { user, anchor }.
  */
@@ -17,7 +20,8 @@ import type { AudioEngine } from '../../audio/audio-engine.ts';
 import type { LevelReport } from '../../audio/engine-api.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
 import { EmitterSubscription } from '../controllers/emitter-subscription.ts';
-import { channelIcon, headphonesOffIcon, lockIcon, micOffIcon, speakerOffIcon } from '../shared/icons.ts';
+import { channelIcon, headphonesOffIcon, lockIcon, micOffIcon, registeredIcon, speakerOffIcon } from '../shared/icons.ts';
+import { channelRoleBadge, userRoleBadge } from '../voice-app/messages.ts';
 import { styles } from './channel-tree.styles.ts';
 
 export class ChannelTree extends LitElement {
@@ -62,6 +66,9 @@ export class ChannelTree extends LitElement {
       case 'user-left':
       case 'user-moved':
       case 'user-state':
+      case 'user-role':
+      case 'channel-updated':
+      case 'channel-removed':
         this.requestUpdate();
         break;
       default:
@@ -101,10 +108,13 @@ export class ChannelTree extends LitElement {
     const here = s.channelId === c.id;
     const locked = c.locked === true;
     const users = s.roster.usersIn(c.id).sort((a, b) => a.nickname.localeCompare(b.nickname));
-    const facts = [`${Math.round(c.config.bitrate / 1000)} kbps`, locked ? 'password protected' : '', here ? 'you are here' : ''].filter(Boolean).join(' · ');
-    return html`<li>
+    const badge = channelRoleBadge(c.requiredRole);
+    const facts = [`${Math.round(c.config.bitrate / 1000)} kbps`, locked ? 'password protected' : '', badge ? `${badge} only` : '', here ? 'you are here' : ''].filter(Boolean).join(' · ');
+    return html`<li data-channel=${c.name}>
       <button class="channel ${here ? 'here' : ''}" aria-current=${here ? 'true' : 'false'} title=${facts} @click=${() => this.#emit('voice-channel-activate', { channelId: c.id })}>
-        ${channelIcon}<span class="name">${c.name}</span>${locked ? html`<span class="lock" aria-hidden="true">${lockIcon}</span>` : nothing}
+        ${channelIcon}<span class="name">${c.name}</span>${badge ? html`<span class="role-badge">${badge}<span class="visually-hidden"> only</span></span>` : nothing}${locked
+          ? html`<span class="lock" aria-hidden="true">${lockIcon}</span>`
+          : nothing}
         ${users.length > 0 ? html`<span class="count" aria-hidden="true">${users.length}</span>` : nothing}
       </button>
       ${users.length > 0 ? html`<ul class="users">${users.map((u) => this.#user(u))}</ul>` : nothing}
@@ -116,7 +126,13 @@ export class ChannelTree extends LitElement {
     const me = u.sessionToken === this.session?.sessionToken;
     const speaking = this.#speaking.has(u.sessionToken);
     const silenced = this.localMuted.has(u.sessionToken);
-    const body = html`<span class="talk" aria-hidden="true"></span><span class="nick">${u.nickname}</span>${me ? html`<span class="you">(you)</span>` : nothing}
+    const role = userRoleBadge(u.role);
+    const registered = u.registered === true;
+    const body = html`<span class="talk" aria-hidden="true"></span><span class="nick">${u.nickname}</span>${registered
+        ? html`<span class="registered" title="Registered user">${registeredIcon}<span class="visually-hidden">registered</span></span>`
+        : nothing}${role ? html`<span class="role-badge" title=${u.role === 'admin' ? 'Administrator' : 'Moderator'}>${role}</span>` : nothing}${me
+        ? html`<span class="you">(you)</span>`
+        : nothing}
       <span class="flags">
         ${u.selfDeaf
           ? html`<span title="Sound off (deafened)">${headphonesOffIcon}<span class="visually-hidden">sound off</span></span>`
@@ -125,7 +141,13 @@ export class ChannelTree extends LitElement {
             : nothing}
         ${silenced ? html`<span title="Silenced for you">${speakerOffIcon}<span class="visually-hidden">silenced for you</span></span>` : nothing}
       </span>`;
-    return html`<li data-user=${u.nickname} data-speaking=${speaking ? 'true' : 'false'} class=${me ? 'me' : ''}>
+    return html`<li
+      data-user=${u.nickname}
+      data-speaking=${speaking ? 'true' : 'false'}
+      data-role=${u.role ?? 'guest'}
+      data-registered=${registered ? 'true' : 'false'}
+      class=${me ? 'me' : ''}
+    >
       ${me
         ? html`<span class="user">${body}</span>`
         : html`<button class="user" aria-haspopup="dialog" title="Volume and mute for ${u.nickname}" @click=${(e: Event) => this.#emit('voice-user-select', { user: u, anchor: (e.currentTarget as HTMLElement).getBoundingClientRect() })}>${body}</button>`}

@@ -44,6 +44,29 @@ export const styles = [
       color: var(--va-warn);
       line-height: 0;
     }
+    .role-badge {
+      flex: none;
+      padding: 0 0.35rem;
+      border-radius: 999px;
+      border: 1px solid #4b5563;
+      color: #c7ced6;
+      font-size: 0.72rem;
+      font-weight: 500;
+      line-height: 1.35;
+    }
+    .user .role-badge {
+      border-color: #3d5f86;
+      color: #a9cdf4;
+    }
+    .registered {
+      flex: none;
+      color: var(--va-accent);
+      line-height: 0;
+    }
+    .registered .icon {
+      width: 0.95em;
+      height: 0.95em;
+    }
     .count {
       color: var(--va-muted);
       font-size: 0.78rem;

@@ -58,6 +58,53 @@ export const styles = [
     .log li.mine b {
       color: #b9e6c9;
     }
+    /* Stored lines from before this user came in: quieter, dated. */
+    .log li.history {
+      color: #aab3bd;
+    }
+    .log li.history b {
+      color: #86a7c7;
+    }
+    .log li.history.mine b {
+      color: #98bfa6;
+    }
+    .log li.divider {
+      display: flex;
+      align-items: center;
+      gap: 0.5rem;
+      color: var(--va-muted);
+      font-size: 0.78rem;
+      padding: 0.35rem 0.35rem 0.15rem;
+    }
+    .log li.divider::before,
+    .log li.divider::after {
+      content: '';
+      flex: 1;
+      border-top: 1px solid var(--va-line);
+    }
+    .log li.divider:hover {
+      background: none;
+    }
+    .notice {
+      margin: 0;
+      display: flex;
+      align-items: center;
+      gap: 0.4rem;
+      padding: 0.2rem 0.2rem 0.2rem 0.6rem;
+      border-radius: 6px;
+      border: 1px solid #5a4a1c;
+      background: #2f2812;
+      color: #f3e2b0;
+      font-size: 0.85rem;
+    }
+    .notice span {
+      flex: 1;
+      min-width: 0;
+    }
+    .notice button {
+      padding: 0.2rem 0.35rem;
+      line-height: 0;
+    }
     .empty {
       color: var(--va-muted);
       margin: 0;

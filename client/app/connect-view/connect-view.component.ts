@@ -1,17 +1,24 @@
 /**
- * <connect-view>: where to connect (address, port, nickname, optional
+ * <connect-view>: where to connect (address, port, nickname, account
  * password) and the saved bookmarks. Connecting dispatches `voice-connect`
  * synchronously inside the click or Enter, so the app can start audio within
  * the user's gesture.
  *
- * The password goes into bookmarks and along with `voice-connect`; the
- * protocol's hello has no password field yet (accounts arrive later), so the
- * app does not send it to the server today.
+ * The password is the account password of a registered nickname (guests leave
+ * it empty); it is kept with bookmarks and sent in the hello. "Register this
+ * name" asks the server to create that account first; it is never kept with a
+ * bookmark (the next connect logs in). Why the last attempt failed or the
+ * session ended (`problem`: refused, kicked, banned…) stays shown until the
+ * next attempt.
+ *
+ * Test hooks: inputs labelled "Nickname", "Password (registered users)",
+ * checkbox "Register this name"; the problem is `.problem` (role alert).
  *
  * Events: `voice-connect` (ConnectRequest), `voice-cancel` (stop connecting).
  */
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { z } from 'zod';
+import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../../../shared/control/protocol.ts';
 import { pageAddress, parseServerAddress } from '../../browser/browser-voice-session.ts';
 import type { ConnectRequest } from '../voice-app/dial.ts';
 import { BookmarkStore, type Bookmark, type BookmarkFields } from '../storage/bookmark-store.ts';
@@ -34,6 +41,7 @@ export class ConnectView extends LitElement {
     port: { state: true },
     nickname: { state: true },
     password: { state: true },
+    register: { state: true },
     label: { state: true },
     editing: { state: true },
     bookmarks: { state: true },
@@ -48,7 +56,10 @@ export class ConnectView extends LitElement {
   declare host: string;
   declare port: string;
   declare nickname: string;
+  /** The account password ('' for a guest). */
   declare password: string;
+  /** Create the account on connect (not kept with bookmarks). */
+  declare register: boolean;
   declare label: string;
   /** The bookmark being edited in the form, if any. */
   declare editing: Bookmark | null;
@@ -68,6 +79,7 @@ export class ConnectView extends LitElement {
     this.port = String(last.port);
     this.nickname = last.nickname;
     this.password = '';
+    this.register = false;
     this.label = '';
     this.editing = null;
     this.bookmarks = [];
@@ -115,22 +127,28 @@ export class ConnectView extends LitElement {
     return { label: this.label.trim() || fallbackLabel, address: address.host, port: address.port, nickname: this.nickname.trim(), password: this.password };
   }
 
-  #connect(fields: BookmarkFields): void {
+  #connect(fields: BookmarkFields, register: boolean): void {
     if (this.busy) return;
     if (!fields.nickname) {
       this.formError = 'Choose a nickname first.';
       this.renderRoot.querySelector<HTMLInputElement>('#nick')?.focus();
       return;
     }
+    if (register && fields.password.length < MIN_ACCOUNT_PASSWORD_LENGTH) {
+      this.formError = `To register “${fields.nickname}”, choose a password of at least ${MIN_ACCOUNT_PASSWORD_LENGTH} characters.`;
+      this.renderRoot.querySelector<HTMLInputElement>('#password')?.focus();
+      return;
+    }
+    this.formError = '';
     writeJson(LAST_KEY, { host: fields.address, port: fields.port, nickname: fields.nickname });
-    const detail: ConnectRequest = { host: fields.address, port: fields.port, nickname: fields.nickname, password: fields.password };
+    const detail: ConnectRequest = { host: fields.address, port: fields.port, nickname: fields.nickname, password: fields.password, register };
     this.dispatchEvent(new CustomEvent<ConnectRequest>('voice-connect', { detail, bubbles: true, composed: true }));
   }
 
   readonly #onSubmit = (e: SubmitEvent): void => {
     e.preventDefault();
     const fields = this.#fields();
-    if (fields) this.#connect(fields);
+    if (fields) this.#connect(fields, this.register);
   };
 
   async #save(): Promise<void> {
@@ -168,7 +186,8 @@ export class ConnectView extends LitElement {
     this.port = String(b.port);
     if (b.nickname) this.nickname = b.nickname;
     this.password = b.password;
-    this.#connect({ ...b, nickname: b.nickname || this.nickname.trim() });
+    this.register = false;
+    this.#connect({ ...b, nickname: b.nickname || this.nickname.trim() }, false);
   };
 
   readonly #onBookmarkEdit = (e: CustomEvent<BookmarkEventDetail>): void => {
@@ -221,8 +240,25 @@ export class ConnectView extends LitElement {
                 <input id="nick" name="nick" autocomplete="nickname" maxlength="32" .value=${this.nickname} @input=${this.#input('nickname')} />
               </div>
               <div class="field">
-                <label for="password">Password <span class="optional">(optional)</span></label>
-                <input id="password" name="password" type="password" autocomplete="current-password" maxlength="128" .value=${this.password} @input=${this.#input('password')} />
+                <label for="password">Password <span class="optional">(registered users)</span></label>
+                <input
+                  id="password"
+                  name="password"
+                  type="password"
+                  autocomplete=${this.register ? 'new-password' : 'current-password'}
+                  maxlength=${MAX_PASSWORD_LENGTH}
+                  aria-describedby="password-hint"
+                  .value=${this.password}
+                  @input=${this.#input('password')}
+                />
+                <p id="password-hint" class="hint">The password of your account on this server. Guests leave it empty.</p>
+                <label class="check">
+                  <input type="checkbox" aria-describedby="register-hint" .checked=${this.register} @change=${(e: Event) => (this.register = (e.target as HTMLInputElement).checked)} />
+                  Register this name
+                </label>
+                <p id="register-hint" class="hint">
+                  Creates an account for this nickname with the password above (at least ${MIN_ACCOUNT_PASSWORD_LENGTH} characters).
+                </p>
               </div>
               <div class="field">
                 <label for="label">Bookmark name <span class="optional">(optional)</span></label>

@@ -71,6 +71,18 @@ export const styles = [
     .optional {
       color: var(--va-muted);
     }
+    label.check {
+      display: flex;
+      align-items: center;
+      gap: 0.5rem;
+      margin-top: 0.35rem;
+      color: var(--va-text);
+      width: fit-content;
+    }
+    label.check input {
+      width: 1rem;
+      height: 1rem;
+    }
     .actions {
       display: flex;
       flex-wrap: wrap;

@@ -20,3 +20,7 @@ export const lockIcon = icon(svg`<rect x="5" y="11" width="14" height="10" rx="2
 export const channelIcon = icon(svg`<path d="M4 9h16M4 15h16M10 3L8 21M16 3l-2 18"/>`);
 export const serverIcon = icon(svg`<rect x="3" y="4" width="18" height="7" rx="2"/><rect x="3" y="13" width="18" height="7" rx="2"/><path d="M7 7.5h.01M7 16.5h.01"/>`);
 export const closeIcon = icon(svg`<path d="M6 6l12 12M18 6L6 18"/>`);
+/** A rosette with a tick: a registered account. */
+export const registeredIcon = icon(
+  svg`<path d="M12 2l2.4 1.8 3-.2.9 2.9 2.5 1.7-1 2.8 1 2.8-2.5 1.7-.9 2.9-3-.2L12 22l-2.4-1.8-3 .2-.9-2.9-2.5-1.7 1-2.8-1-2.8 2.5-1.7.9-2.9 3 .2z"/><path d="M8.5 12l2.3 2.3 4.7-4.6"/>`,
+);

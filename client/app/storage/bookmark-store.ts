@@ -3,9 +3,9 @@
  * validated on the way out, so a record from an older build or written by hand
  * is skipped instead of breaking the list.
  *
- * The password is kept as the user typed it and handed back on connect. The
- * protocol's hello carries no password yet (accounts come later), so today it
- * only travels with the bookmark.
+ * The password is the account password of the bookmark's nickname on that
+ * server ('' for a guest), kept as the user typed it and sent in the hello on
+ * connect. Whether to register is never kept: a bookmark logs in.
  */
 import { z } from 'zod';
 

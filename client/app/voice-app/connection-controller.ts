@@ -1,12 +1,13 @@
 /**
  * The app's one connection: the VoiceSession, the AudioEngine attached to it,
  * and what the UI shows about them (phase, lane figures, alerts, the password
- * prompt, self mute/deaf, who is muted locally). A reactive controller: every
+ * prompt, self mute/deaf, who is muted locally, the chat lines per channel). A reactive controller: every
  * change asks the host to render. Components below read the session and
  * engine it hands out and subscribe to their own live data (levels, chat,
  * roster).
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { roleAtLeast } from '../../../shared/auth/roles.ts';
 import type { ServerMessage, UserInfo } from '../../../shared/control/protocol.ts';
 import { assertNever } from '../../../shared/util/result.ts';
 import { AudioEngine } from '../../audio/audio-engine.ts';
@@ -15,7 +16,8 @@ import type { VoiceSession, VoiceSessionState } from '../../net/voice-session.ts
 import { loadAudioSettings, saveAudioSettings } from '../storage/settings-store.ts';
 import { loadUserPrefs, saveUserPrefs, type UserPrefs } from '../storage/user-prefs-store.ts';
 import { dial, type ConnectRequest } from './dial.ts';
-import { capitalise, channelLabel, describeEngineProblem, describeJoinDenied } from './messages.ts';
+import { ChatLog } from './chat-log.ts';
+import { capitalise, channelLabel, describeEngineProblem, describeJoinDenied, describeSessionEnd, STORAGE_NOTICE } from './messages.ts';
 import { PlaybackPrefs } from './playback-prefs.ts';
 import { SelfVoice } from './self-voice.ts';
 
@@ -34,6 +36,8 @@ export interface PasswordPrompt {
 
 /** How often the lanes' round-trip times are measured while connected. */
 const RTT_PERIOD_MS = 2000;
+/** How long the chat's "not saved" notice stays up. */
+const CHAT_NOTICE_MS = 8000;
 
 export class ConnectionController implements ReactiveController {
   readonly #host: ReactiveControllerHost;
@@ -52,7 +56,13 @@ export class ConnectionController implements ReactiveController {
   pttDown = false;
   alerts: AppAlert[] = [];
   passwordPrompt: PasswordPrompt | null = null;
+  /** Every channel's chat lines this session has seen (history and live). */
+  readonly chat = new ChatLog();
+  /** A quiet note under the chat ('' for none): a message went out but was not stored. */
+  chatNotice = '';
   readonly #prefs = new PlaybackPrefs();
+  #nickname = '';
+  #noticeTimer: ReturnType<typeof setTimeout> | null = null;
   #off: (() => void)[] = [];
   #detach: (() => void) | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -105,6 +115,7 @@ export class ConnectionController implements ReactiveController {
 
   async #open(request: ConnectRequest): Promise<void> {
     this.#set(() => (this.phase = 'connecting'));
+    this.#nickname = request.nickname.trim();
     const { session, connect } = dial(request);
     this.session = session;
     this.#off.push(
@@ -117,11 +128,13 @@ export class ConnectionController implements ReactiveController {
       session.on('udp-rtt', (ms) => this.#set(() => (this.udpRtt = ms))),
       session.on('tcp-rtt', (ms) => this.#set(() => (this.tcpRtt = Math.round(ms)))),
       session.on('problem', (text) => {
-        // While connecting, the outcome of connect() says what went wrong.
-        if (this.phase !== 'connecting') this.#alert(text);
+        // While connecting, the outcome of connect() says what went wrong. A chat that was not
+        // stored is the chat's own quiet notice (#onMessage), not an alert.
+        if (this.phase !== 'connecting' && !isStorageProblem(text)) this.#alert(text);
       }),
       session.on('closed', (reason) => {
-        if (this.phase !== 'connecting') this.#teardown(`Disconnected: ${reason}.`);
+        // A kick or ban stays on the connect view until the user connects again; nothing reconnects.
+        if (this.phase !== 'connecting') this.#teardown(describeSessionEnd(session.denial, this.#nickname, reason));
       }),
     );
     try {
@@ -155,6 +168,8 @@ export class ConnectionController implements ReactiveController {
     this.#detach = null;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    if (this.#noticeTimer) clearTimeout(this.#noticeTimer);
+    this.#noticeTimer = null;
     session?.close();
     if (engine) {
       this.engineState = 'closed';
@@ -168,6 +183,8 @@ export class ConnectionController implements ReactiveController {
     this.tcpRtt = null;
     this.pttDown = false;
     this.passwordPrompt = null;
+    this.chat.clear();
+    this.chatNotice = '';
     this.#prefs.clear();
     this.#host.requestUpdate();
   }
@@ -191,9 +208,22 @@ export class ConnectionController implements ReactiveController {
   }
 
   #onMessage(session: VoiceSession, m: ServerMessage): void {
+    const me = session.roster.users.get(session.sessionToken);
+    this.chat.apply(m, { sessionToken: session.sessionToken, nickname: me?.nickname ?? this.#nickname });
     switch (m.type) {
       case 'welcome':
         this.serverName = m.serverName;
+        break;
+      case 'channel-updated':
+        // A new bitrate or frame size for the channel this user is in: the engine's encoder follows,
+        // through the same sync it does on join (attach reads the session's current channel config).
+        if (m.channel.id === session.channelId && this.engine && this.#detach) {
+          this.#detach();
+          this.#detach = this.engine.attach(session);
+        }
+        break;
+      case 'error':
+        if (m.code === 'storage') this.#showChatNotice(STORAGE_NOTICE);
         break;
       case 'resumed':
         this.#prefs.applyAll(session, this.engine);
@@ -207,7 +237,11 @@ export class ConnectionController implements ReactiveController {
       case 'join-denied': {
         // While the password prompt is up for that channel, every refusal shows in it.
         const prompting = this.passwordPrompt?.channelId === m.channelId;
-        if (m.reason === 'wrong-password') this.passwordPrompt = { channelId: m.channelId, error: 'Wrong password — try again.' };
+        if (m.reason === 'insufficient-role') {
+          // No password helps here: the server's words, and the prompt (if any) goes.
+          if (prompting) this.passwordPrompt = null;
+          this.#alert(describeJoinDenied(channelLabel(session, m.channelId), m.message));
+        } else if (m.reason === 'wrong-password') this.passwordPrompt = { channelId: m.channelId, error: 'Wrong password — try again.' };
         else if (m.reason === 'password-required' || prompting) this.passwordPrompt = { channelId: m.channelId, error: prompting ? capitalise(m.message) : '' };
         else this.#alert(describeJoinDenied(channelLabel(session, m.channelId), m.message));
         break;
@@ -220,12 +254,17 @@ export class ConnectionController implements ReactiveController {
 
   // ---- what the UI asks for -------------------------------------------------------
 
-  /** A click on a channel: locked ones ask for their password first. */
+  /**
+   * A click on a channel: locked ones ask for their password first, unless this user's role is
+   * too low for it anyway (then the server's refusal says so, with no pointless prompt).
+   */
   requestJoin(channelId: number): void {
     const session = this.session;
     if (!session || channelId === session.channelId) return;
     const channel = session.roster.channels.get(channelId);
-    if (channel?.locked === true) this.#set(() => (this.passwordPrompt = { channelId, error: '' }));
+    const role = session.roster.users.get(session.sessionToken)?.role ?? 'guest';
+    const allowed = channel?.requiredRole === undefined || roleAtLeast(role, channel.requiredRole);
+    if (channel?.locked === true && allowed) this.#set(() => (this.passwordPrompt = { channelId, error: '' }));
     else this.#join(session, channelId);
   }
 
@@ -276,6 +315,12 @@ export class ConnectionController implements ReactiveController {
     this.#host.requestUpdate();
   }
 
+  dismissChatNotice(): void {
+    if (this.#noticeTimer) clearTimeout(this.#noticeTimer);
+    this.#noticeTimer = null;
+    this.#set(() => (this.chatNotice = ''));
+  }
+
   dismissAlert(id: number): void {
     this.#set(() => (this.alerts = this.alerts.filter((a) => a.id !== id)));
   }
@@ -290,6 +335,12 @@ export class ConnectionController implements ReactiveController {
     this.#host.requestUpdate();
   }
 
+  #showChatNotice(text: string): void {
+    if (this.#noticeTimer) clearTimeout(this.#noticeTimer);
+    this.chatNotice = text;
+    this.#noticeTimer = setTimeout(() => this.dismissChatNotice(), CHAT_NOTICE_MS);
+  }
+
   #alert(text: string): void {
     if (this.alerts.some((a) => a.text === text)) return;
     this.#set(() => (this.alerts = [...this.alerts, { id: ++this.#alertId, text }]));
@@ -299,4 +350,9 @@ export class ConnectionController implements ReactiveController {
     change();
     this.#host.requestUpdate();
   }
+}
+
+/** VoiceSession words an `error` message as `<code>: <message>` (client/net/voice-session.ts). */
+function isStorageProblem(text: string): boolean {
+  return text.startsWith('storage: ');
 }

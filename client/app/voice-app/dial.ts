@@ -2,20 +2,23 @@
  * One connection attempt: a VoiceSession to the requested server, and a
  * `connect()` that resolves on the server's welcome or rejects with an Error
  * whose message is meant for people (unreachable, blocked by the page's
- * policy, another protocol version, refused). Subscribe to the session before
- * calling `connect()`: the welcome comes through its events.
+ * policy, another protocol version, refused — with the server's reason in the
+ * app's words). Subscribe to the session before calling `connect()`: the
+ * welcome comes through its events.
  */
 import { controlUrl, createBrowserVoiceSession, type ServerAddress } from '../../browser/browser-voice-session.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
-import { describeBlocked, describeConnectFailure, describeTimeout } from './messages.ts';
+import { describeBlocked, describeConnectFailure, describeSessionEnd, describeTimeout } from './messages.ts';
 
 /** How long a connection attempt may go unanswered before it counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 15_000;
 
 export interface ConnectRequest extends ServerAddress {
   nickname: string;
-  /** Kept with bookmarks; the hello has no password field yet, so it is not sent. */
+  /** Account password ('' joins as a guest); kept with bookmarks. */
   password: string;
+  /** Register `nickname` with `password` first (never kept with bookmarks). */
+  register: boolean;
 }
 
 export interface Dial {
@@ -27,7 +30,14 @@ export function dial(request: ConnectRequest): Dial {
   const url = controlUrl(request);
   const where = `${request.host}:${request.port}`;
   // The session pings the control lane itself; every 2 s keeps the TCP RTT in the header fresh.
-  const session = createBrowserVoiceSession({ url, nickname: request.nickname.trim(), pingIntervalMs: 2000 });
+  const nickname = request.nickname.trim();
+  const session = createBrowserVoiceSession({
+    url,
+    nickname,
+    password: request.password,
+    register: request.register && request.password !== '',
+    pingIntervalMs: 2000,
+  });
   return {
     session,
     async connect() {
@@ -51,7 +61,10 @@ export function dial(request: ConnectRequest): Dial {
       try {
         await session.connect();
       } catch (error) {
-        throw new Error(failure ?? describeConnectFailure(error as Error, versionMismatch, where), { cause: error });
+        // The server said why it refused the hello (bad password, banned…): that, not a generic refusal.
+        const denial = session.denial;
+        const text = denial ? describeSessionEnd(denial, nickname, '') : null;
+        throw new Error(failure ?? text ?? describeConnectFailure(error as Error, versionMismatch, where), { cause: error });
       } finally {
         clearTimeout(timer);
         document.removeEventListener('securitypolicyviolation', onViolation);

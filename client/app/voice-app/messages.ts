@@ -1,4 +1,7 @@
 /** What the app says when something goes wrong, in one place. */
+import type { Role } from '../../../shared/auth/roles.ts';
+import { MIN_ACCOUNT_PASSWORD_LENGTH, type AccessDeniedReason, type ServerMessageOf } from '../../../shared/control/protocol.ts';
+import { assertNever } from '../../../shared/util/result.ts';
 import type { EngineProblem } from '../../audio/engine-api.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
 import type { ServerAddress } from '../../browser/browser-voice-session.ts';
@@ -49,3 +52,116 @@ export function channelLabel(session: VoiceSession, channelId: number): string {
 export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+// ---- accounts: refusals and removals -------------------------------------------------
+
+/**
+ * "4 min", "45 s", "3 h", "2 days": how long until trying again can work, rounded up so
+ * that trying at the time said does work.
+ */
+export function describeWait(ms: number): string {
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.ceil(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.ceil(min / 60);
+  if (h < 48) return `${h} h`;
+  const days = Math.ceil(h / 24);
+  return `${days} days`;
+}
+
+/** The server's words, as a sentence: its messages are lower-case clauses without a full stop. */
+function sentence(text: string): string {
+  const t = capitalise(text.trim());
+  return t === '' || /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+/** One sentence per reason the server gives; every known reason must have one (the Record sees to it). */
+const ACCESS_DENIED: Record<AccessDeniedReason, (d: AccessDenial, nickname: string) => string> = {
+  'bad-credentials': () =>
+    'Wrong name or password. Check the password (it is case-sensitive), or leave it empty to join as a guest under a name nobody has registered.',
+  'name-registered': (_, nick) => `“${nick}” is a registered name. Enter its password to log in, or choose another nickname to join as a guest.`,
+  'name-taken': (_, nick) => `“${nick}” is already registered. To log in, untick “Register this name” and enter its password; to register, choose another name.`,
+  'guests-not-allowed': () => 'This server admits registered users only. Enter your account password to log in.',
+  'registration-closed': () => 'This server does not let people register themselves. Ask its admin for an account, or untick “Register this name” to join as a guest.',
+  'weak-password': () => `That password is too weak to register: use at least ${MIN_ACCOUNT_PASSWORD_LENGTH} characters.`,
+  // The server's message names the ban's reason and end ("you are banned from this server until …: spam").
+  banned: (d) => {
+    const when = d.retryAfterMs === undefined ? '' : ` You can connect again in ${describeWait(d.retryAfterMs)}.`;
+    return `${sentence(d.message) || 'You are banned from this server.'}${when}`;
+  },
+  'rate-limited': (d) =>
+    `Too many failed logins from here or for this name. ${d.retryAfterMs === undefined ? 'Wait a few minutes' : `Try again in ${describeWait(d.retryAfterMs)}`}.`,
+  busy: (d) => `The server is busy checking other passwords. Try again in ${d.retryAfterMs === undefined ? 'a few seconds' : describeWait(d.retryAfterMs)}.`,
+};
+
+type AccessDenial = ServerMessageOf<'access-denied'>;
+type Removal = ServerMessageOf<'removed'>;
+
+function isAccessDeniedReason(reason: string): reason is AccessDeniedReason {
+  return Object.hasOwn(ACCESS_DENIED, reason);
+}
+
+/** What the connect view says when the server refused the hello. */
+export function describeAccessDenied(denial: AccessDenial, nickname: string): string {
+  if (isAccessDeniedReason(denial.reason)) return ACCESS_DENIED[denial.reason](denial, nickname);
+  // A reason newer than this client: the server's own words.
+  return `The server refused the connection: ${sentence(denial.message) || denial.reason}`;
+}
+
+/** What the connect view says after a kick or a ban: who did it and why, if the server said. */
+export function describeRemoval(removal: Removal): string {
+  const by = removal.by === null ? '' : ` by ${removal.by}`;
+  const why = removal.message.trim();
+  switch (removal.reason) {
+    case 'kicked':
+      return `You were kicked${by}${why ? `: ${why}` : '.'}`;
+    case 'banned':
+      return `You were banned from this server${by}${why ? `: ${why}` : '.'}`;
+    default:
+      return `You were removed from the server${by}${why ? `: ${why}` : '.'}`;
+  }
+}
+
+/** Why the session ended, in the connect view's words: a denial or removal if the server said one. */
+export function describeSessionEnd(denial: AccessDenial | Removal | null, nickname: string, reason: string): string {
+  if (denial?.type === 'access-denied') return describeAccessDenied(denial, nickname);
+  if (denial?.type === 'removed') return describeRemoval(denial);
+  return `Disconnected: ${reason}.`;
+}
+
+/** A channel's least role, as its badge in the tree says it; null when anyone may join. */
+export function channelRoleBadge(role: Role | undefined): string | null {
+  switch (role) {
+    case undefined:
+    case 'guest':
+      return null;
+    case 'member':
+      return 'members';
+    case 'moderator':
+      return 'mods';
+    case 'admin':
+      return 'admins';
+    default:
+      return assertNever(role, 'role');
+  }
+}
+
+/** A person's role, as the badge next to their name says it; null for guests and members (most people). */
+export function userRoleBadge(role: Role | undefined): string | null {
+  switch (role) {
+    case undefined:
+    case 'guest':
+    case 'member':
+      return null;
+    case 'moderator':
+      return 'mod';
+    case 'admin':
+      return 'admin';
+    default:
+      return assertNever(role, 'role');
+  }
+}
+
+/** Under the chat when the server delivered a message but could not store it (error code 'storage'). */
+export const STORAGE_NOTICE = 'Sent, but the server could not save it: it will not be in the channel’s history.';

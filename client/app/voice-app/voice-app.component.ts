@@ -128,9 +128,12 @@ export class VoiceApp extends LitElement {
           ></channel-tree>
         </nav>
         <chat-panel
-          .session=${session}
+          .channelId=${session.channelId}
           .channelName=${channel?.name ?? ''}
+          .lines=${c.chat.lines(session.channelId)}
+          .notice=${c.chatNotice}
           @voice-chat-send=${(e: CustomEvent<{ text: string }>) => c.sendChat(e.detail.text)}
+          @voice-chat-notice-dismiss=${() => c.dismissChatNotice()}
         ></chat-panel>
       </div>
       <user-menu

@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Role } from '../../../shared/auth/roles.ts';
+import { accessDeniedReasonSchema, type ServerMessageOf } from '../../../shared/control/protocol.ts';
+import { describeAccessDenied, describeRemoval, describeSessionEnd, describeWait, channelRoleBadge, userRoleBadge } from './messages.ts';
+
+const denied = (reason: string, message = 'refused', retryAfterMs?: number): ServerMessageOf<'access-denied'> => ({
+  type: 'access-denied',
+  reason,
+  message,
+  ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+});
+const removed = (reason: string, message: string, by: string | null): ServerMessageOf<'removed'> => ({ type: 'removed', reason, message, by });
+
+test('waits are rounded up to the unit people use', () => {
+  assert.equal(describeWait(0), '1 s');
+  assert.equal(describeWait(1), '1 s');
+  assert.equal(describeWait(45_000), '45 s');
+  assert.equal(describeWait(59_001), '1 min');
+  assert.equal(describeWait(60_000), '1 min');
+  assert.equal(describeWait(3 * 60_000 + 1), '4 min');
+  assert.equal(describeWait(5 * 60_000), '5 min');
+  assert.equal(describeWait(59 * 60_000 + 1), '1 h');
+  assert.equal(describeWait(60 * 60_000), '1 h');
+  assert.equal(describeWait(90 * 60_000), '2 h');
+  assert.equal(describeWait(47 * 3600_000), '47 h');
+  assert.equal(describeWait(48 * 3600_000), '2 days');
+  assert.equal(describeWait(86400_000 * 7 - 1), '7 days');
+});
+
+test('every access-denied reason has its own sentence', () => {
+  const seen = new Set<string>();
+  for (const reason of accessDeniedReasonSchema.options) {
+    const text = describeAccessDenied(denied(reason, 'you are banned from this server permanently'), 'alice');
+    assert.ok(text.length > 20, reason);
+    assert.match(text, /[.]$/, `${reason}: a full sentence`);
+    seen.add(text);
+  }
+  assert.equal(seen.size, accessDeniedReasonSchema.options.length, 'no two reasons read the same');
+});
+
+test('refusals name the nickname and the way out', () => {
+  assert.match(describeAccessDenied(denied('name-registered'), 'alice'), /^“alice” is a registered name\. Enter its password/);
+  assert.match(describeAccessDenied(denied('name-taken'), 'alice'), /already registered/);
+  assert.match(describeAccessDenied(denied('weak-password'), 'alice'), /at least 8 characters/);
+  assert.match(describeAccessDenied(denied('bad-credentials'), 'alice'), /^Wrong name or password\./);
+});
+
+test('rate-limited and banned say when to try again', () => {
+  assert.equal(describeAccessDenied(denied('rate-limited', 'too many', 4 * 60_000 - 500), 'a'), 'Too many failed logins from here or for this name. Try again in 4 min.');
+  assert.equal(describeAccessDenied(denied('rate-limited', 'too many'), 'a'), 'Too many failed logins from here or for this name. Wait a few minutes.');
+  assert.equal(
+    describeAccessDenied(denied('banned', 'you are banned from this server until 2026-11-24 12:00 UTC: spam', 2 * 3600_000), 'a'),
+    'You are banned from this server until 2026-11-24 12:00 UTC: spam. You can connect again in 2 h.',
+  );
+  assert.equal(describeAccessDenied(denied('banned', ''), 'a'), 'You are banned from this server.');
+  assert.equal(describeAccessDenied(denied('busy', 'busy', 3000), 'a'), 'The server is busy checking other passwords. Try again in 3 s.');
+});
+
+test('a reason newer than this client shows the server text', () => {
+  assert.equal(describeAccessDenied(denied('maintenance', 'back at noon'), 'a'), 'The server refused the connection: Back at noon.');
+  assert.equal(describeAccessDenied(denied('maintenance', ''), 'a'), 'The server refused the connection: maintenance');
+});
+
+test('kicks and bans say who and why', () => {
+  assert.equal(describeRemoval(removed('kicked', 'calm down', 'admin')), 'You were kicked by admin: calm down');
+  assert.equal(describeRemoval(removed('kicked', '', null)), 'You were kicked.');
+  assert.equal(describeRemoval(removed('banned', 'spam', 'mod')), 'You were banned from this server by mod: spam');
+  assert.equal(describeRemoval(removed('vanished', '', 'x')), 'You were removed from the server by x.');
+});
+
+test('a session that ended otherwise says the session reason', () => {
+  assert.equal(describeSessionEnd(null, 'a', 'the server went away'), 'Disconnected: the server went away.');
+  assert.match(describeSessionEnd(removed('kicked', 'x', 'y'), 'a', 'ignored'), /^You were kicked by y/);
+  assert.match(describeSessionEnd(denied('rate-limited'), 'a', 'ignored'), /^Too many failed logins/);
+});
+
+test('role badges: channels name who may join, people show moderator and admin only', () => {
+  assert.deepEqual([undefined, 'guest', 'member', 'moderator', 'admin'].map((r) => channelRoleBadge(r as Role | undefined)), [null, null, 'members', 'mods', 'admins']);
+  assert.deepEqual([undefined, 'guest', 'member', 'moderator', 'admin'].map((r) => userRoleBadge(r as Role | undefined)), [null, null, null, 'mod', 'admin']);
+});
