@@ -1,7 +1,8 @@
 /**
- * The composition root: configuration → database → migrations → channels →
- * relay → sessions → HTTP + control lane. No port opens before the schema is
- * current. `close()` undoes it in reverse order.
+ * The composition root: configuration → database → migrations → first admin →
+ * channels, bans, chat history, token key → relay → sessions → HTTP (admin API,
+ * client) + control lane. No port opens before the schema is current.
+ * `close()` undoes it in reverse order.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,15 @@ import { VoiceRelay } from './relay/voice-relay.ts';
 import { SessionManager } from './control/session-manager.ts';
 import { ControlServer } from './control/control-server.ts';
 import { createHttpApp } from './http/http-app.ts';
+import { AccountStore } from './accounts/account-store.ts';
+import { ensureAdminAccount } from './accounts/bootstrap-admin.ts';
+import { BanList } from './bans/ban-list.ts';
+import { ChatHistory } from './chat/chat-history.ts';
+import { Gatekeeper } from './auth/gatekeeper.ts';
+import { LoginThrottle } from './auth/login-throttle.ts';
+import { TokenService } from './auth/token-service.ts';
+import { adminApi } from './admin/admin-api.ts';
+import { ADMIN_ROUTES } from './admin/admin-routes.ts';
 import { loadOrCreateDtlsKeys } from './rtc/dtls-identity.ts';
 import { installProcessGuards, processCounters } from './util/process-guards.ts';
 import { setListenerErrorReporter } from '../shared/util/typed-emitter.ts';
@@ -28,6 +38,8 @@ export interface RunningServer {
   readonly db: Database;
   /** The channel tree; `channels.setPassword(db, id, password)` locks a channel live. */
   readonly channels: ChannelDirectory;
+  readonly accounts: AccountStore;
+  readonly bans: BanList;
   readonly relay: VoiceRelay;
   readonly sessions: SessionManager;
   readonly control: ControlServer;
@@ -59,12 +71,29 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await db.close();
     throw error;
   }
-  const channels = await ChannelDirectory.load(db);
+  let channels: ChannelDirectory, bans: BanList, chat: ChatHistory, tokens: TokenService;
+  const accounts = new AccountStore(db);
+  try {
+    await ensureAdminAccount(accounts, config.adminPassword);
+    channels = await ChannelDirectory.load(db);
+    bans = await BanList.load(db);
+    chat = new ChatHistory(db, config.chatHistory);
+    const loaded = await TokenService.load({ dataDir: config.dataDir, secret: config.tokenSecret, ttlSeconds: config.tokenTtlSeconds });
+    tokens = loaded.service;
+    if (loaded.created) log.info('generated the admin token key', { dataDir: config.dataDir });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const gatekeeper = new Gatekeeper(accounts, bans, new LoginThrottle(), {
+    allowGuests: config.allowGuests,
+    allowRegistration: config.allowRegistration,
+  });
   const { keys: dtlsKeys, created } = await loadOrCreateDtlsKeys(config.dataDir);
   if (created) log.info('generated the server DTLS identity', { dataDir: config.dataDir });
 
   const relay = new VoiceRelay();
-  const sessions = new SessionManager(channels, relay, {
+  const sessions = new SessionManager(channels, relay, chat, {
     serverName: config.serverName,
     resumeGraceMs: config.resumeGraceMs,
     peer: {
@@ -89,11 +118,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
   const app = createHttpApp({
     clientDir: config.clientDir,
-    stats,
+    api: adminApi({ db, accounts, bans, channels, sessions, gatekeeper, tokens, stats }, ADMIN_ROUTES),
     health: () => ({ ok: true, serverName: config.serverName, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), sessions: sessions.size }),
   });
   const http = createServer(app.callback());
-  control = new ControlServer(http, sessions, { heartbeatMs: config.heartbeatMs, handshakeTimeoutMs: config.handshakeTimeoutMs });
+  control = new ControlServer(http, sessions, gatekeeper, { heartbeatMs: config.heartbeatMs, handshakeTimeoutMs: config.handshakeTimeoutMs });
   const controlServer = control;
 
   try {
@@ -121,6 +150,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     port,
     db,
     channels,
+    accounts,
+    bans,
     relay,
     sessions,
     control: controlServer,

@@ -28,6 +28,17 @@ export interface Config {
   readonly resumeGraceMs: number;
   readonly heartbeatMs: number;
   readonly handshakeTimeoutMs: number;
+  /** Sessions without an account may connect (with a nickname no account holds). */
+  readonly allowGuests: boolean;
+  /** `hello` with `register` may create accounts. */
+  readonly allowRegistration: boolean;
+  /** Password of the `admin` account created on the first start; null prints a generated one once. */
+  readonly adminPassword: string | null;
+  /** HMAC key for admin API tokens; null uses (or creates) <dataDir>/token-secret.key. */
+  readonly tokenSecret: string | null;
+  readonly tokenTtlSeconds: number;
+  /** Chat messages kept per channel and sent on join; 0 keeps none. */
+  readonly chatHistory: number;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -37,6 +48,12 @@ const int = (min: number, max: number): Parser<number> => (raw, name) => {
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
+};
+
+const bool: Parser<boolean> = (raw, name) => {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 };
 
 const address: Parser<string> = (raw, name) => {
@@ -77,6 +94,24 @@ const spec = {
   VOICE_RESUME_GRACE_MS: { parse: int(0, 600_000), def: '30000' },
   VOICE_HEARTBEAT_MS: { parse: int(1_000, 300_000), def: '15000' },
   VOICE_HANDSHAKE_TIMEOUT_MS: { parse: int(500, 120_000), def: '10000' },
+  VOICE_ALLOW_GUESTS: { parse: bool, def: 'true' },
+  VOICE_ALLOW_REGISTRATION: { parse: bool, def: 'true' },
+  VOICE_ADMIN_PASSWORD: {
+    parse: (r: string, n: string) => {
+      if (r.length < 8 || r.length > 128) throw new ConfigError(`${n} must be 8–128 characters`);
+      return r;
+    },
+    def: '',
+  },
+  VOICE_TOKEN_SECRET: {
+    parse: (r: string, n: string) => {
+      if (Buffer.byteLength(r, 'utf8') < 32) throw new ConfigError(`${n} must be at least 32 bytes`);
+      return r;
+    },
+    def: '',
+  },
+  VOICE_TOKEN_TTL_SECONDS: { parse: int(60, 31 * 24 * 3600), def: '3600' },
+  VOICE_CHAT_HISTORY: { parse: int(0, 1000), def: '50' },
 } as const;
 
 type SpecKey = keyof typeof spec;
@@ -114,6 +149,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     resumeGraceMs: read(env, 'VOICE_RESUME_GRACE_MS')!,
     heartbeatMs: read(env, 'VOICE_HEARTBEAT_MS')!,
     handshakeTimeoutMs: read(env, 'VOICE_HANDSHAKE_TIMEOUT_MS')!,
+    allowGuests: read(env, 'VOICE_ALLOW_GUESTS')!,
+    allowRegistration: read(env, 'VOICE_ALLOW_REGISTRATION')!,
+    adminPassword: read(env, 'VOICE_ADMIN_PASSWORD'),
+    tokenSecret: read(env, 'VOICE_TOKEN_SECRET'),
+    tokenTtlSeconds: read(env, 'VOICE_TOKEN_TTL_SECONDS')!,
+    chatHistory: read(env, 'VOICE_CHAT_HISTORY')!,
     ...overrides,
   };
   return Object.freeze(config);

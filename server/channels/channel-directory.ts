@@ -2,13 +2,30 @@
  * The channel tree as the control side sees it: loaded from the database at
  * start-up, read from memory on every join. A channel's password hash stays
  * in here: what leaves is ChannelInfo with its `locked` flag, and the answer
- * to "does this password open it". `setPassword` writes the database and
- * memory together; other editing comes with the admin API.
+ * to "does this password open it". Every change writes the database, then
+ * memory, and returns what clients should be told; telling them is
+ * SessionManager's job (it also moves people out of deleted channels).
  */
 import type { ChannelInfo } from '../../shared/control/protocol.ts';
 import type { FrameSamples } from '../../shared/voice/constants.ts';
 import type { Database } from '../db/database.ts';
+import type { Role } from '../../shared/auth/roles.ts';
 import { hashPassword, verifyPassword } from '../auth/password-hash.ts';
+import { ConflictError } from '../util/errors.ts';
+
+/** What the admin API may set on a channel. `password: null` opens it. */
+export interface ChannelPatch {
+  name?: string;
+  parentId?: number;
+  position?: number;
+  maxUsers?: number;
+  bitrate?: number;
+  frameSamples?: FrameSamples;
+  requiredRole?: Role;
+  password?: string | null;
+}
+
+export type NewChannel = ChannelPatch & { name: string; parentId: number };
 
 interface ChannelRecord {
   /** What clients see; replaced, never mutated, when the channel changes. */
@@ -33,6 +50,7 @@ export class ChannelDirectory {
           maxUsers: r.max_users,
           config: { bitrate: r.bitrate, frameSamples: r.frame_samples as FrameSamples },
           locked: r.password_hash !== null,
+          requiredRole: r.required_role,
         },
         passwordHash: r.password_hash,
       });
@@ -45,6 +63,10 @@ export class ChannelDirectory {
 
   /** Where new sessions land. */
   get defaultChannelId(): number {
+    return this.#rootId;
+  }
+
+  get rootId(): number {
     return this.#rootId;
   }
 
@@ -83,5 +105,109 @@ export class ChannelDirectory {
     record.passwordHash = passwordHash;
     record.info = { ...record.info, locked: passwordHash !== null };
     return record.info;
+  }
+
+  /** Creates a channel. TypeError for an unknown parent. */
+  async create(db: Database, input: NewChannel): Promise<ChannelInfo> {
+    if (!this.#byId.has(input.parentId)) throw new TypeError(`no channel with id ${input.parentId}`);
+    const passwordHash = input.password == null ? null : await hashPassword(input.password);
+    const r = await db.kysely
+      .insertInto('channels')
+      .values({
+        parent_id: input.parentId,
+        name: input.name,
+        position: input.position ?? 0,
+        max_users: input.maxUsers ?? 0,
+        bitrate: input.bitrate ?? 16_000,
+        frame_samples: input.frameSamples ?? 960,
+        required_role: input.requiredRole ?? 'guest',
+        password_hash: passwordHash,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const record: ChannelRecord = {
+      info: {
+        id: r.id,
+        parentId: r.parent_id,
+        name: r.name,
+        position: r.position,
+        maxUsers: r.max_users,
+        config: { bitrate: r.bitrate, frameSamples: r.frame_samples as FrameSamples },
+        locked: passwordHash !== null,
+        requiredRole: r.required_role,
+      },
+      passwordHash,
+    };
+    this.#byId.set(r.id, record);
+    return record.info;
+  }
+
+  /**
+   * Changes a channel. TypeError for an unknown channel or parent;
+   * ConflictError for a parent inside the channel's own subtree or a parent
+   * for the root.
+   */
+  async update(db: Database, id: number, patch: ChannelPatch): Promise<ChannelInfo> {
+    const record = this.#byId.get(id);
+    if (!record) throw new TypeError(`no channel with id ${id}`);
+    if (patch.parentId !== undefined && patch.parentId !== record.info.parentId) {
+      if (id === this.#rootId) throw new ConflictError('the root channel cannot have a parent');
+      if (!this.#byId.has(patch.parentId)) throw new TypeError(`no channel with id ${patch.parentId}`);
+      if (this.subtree(id).includes(patch.parentId)) throw new ConflictError('a channel cannot move into itself or one of its subchannels');
+    }
+    const passwordHash = patch.password === undefined ? record.passwordHash : patch.password === null ? null : await hashPassword(patch.password);
+    const next: ChannelInfo = {
+      ...record.info,
+      ...(patch.name === undefined ? {} : { name: patch.name }),
+      ...(patch.parentId === undefined ? {} : { parentId: patch.parentId }),
+      ...(patch.position === undefined ? {} : { position: patch.position }),
+      ...(patch.maxUsers === undefined ? {} : { maxUsers: patch.maxUsers }),
+      ...(patch.requiredRole === undefined ? {} : { requiredRole: patch.requiredRole }),
+      config: {
+        bitrate: patch.bitrate ?? record.info.config.bitrate,
+        frameSamples: patch.frameSamples ?? record.info.config.frameSamples,
+      },
+      locked: passwordHash !== null,
+    };
+    const result = await db.kysely
+      .updateTable('channels')
+      .set({
+        name: next.name,
+        parent_id: next.parentId,
+        position: next.position,
+        max_users: next.maxUsers,
+        bitrate: next.config.bitrate,
+        frame_samples: next.config.frameSamples,
+        required_role: next.requiredRole ?? 'guest',
+        password_hash: passwordHash,
+      })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) throw new Error(`channel ${id} is in memory but not in the database`);
+    record.passwordHash = passwordHash;
+    record.info = next;
+    return next;
+  }
+
+  /**
+   * Deletes a channel and its subchannels (the table cascades); returns their
+   * ids, deepest first. TypeError for an unknown channel, ConflictError for the root.
+   */
+  async remove(db: Database, id: number): Promise<number[]> {
+    if (!this.#byId.has(id)) throw new TypeError(`no channel with id ${id}`);
+    if (id === this.#rootId) throw new ConflictError('the root channel cannot be deleted');
+    const gone = this.subtree(id).reverse();
+    await db.kysely.deleteFrom('channels').where('id', '=', id).execute();
+    for (const g of gone) this.#byId.delete(g);
+    return gone;
+  }
+
+  /** `id` and every channel below it, parents before children. */
+  subtree(id: number): number[] {
+    const out = [id];
+    for (let i = 0; i < out.length; i++) {
+      for (const r of this.#byId.values()) if (r.info.parentId === out[i]) out.push(r.info.id);
+    }
+    return out;
   }
 }

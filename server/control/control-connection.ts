@@ -4,11 +4,20 @@
  * exhaustive switch; nothing reaches the session layer unvalidated.
  */
 import type { WebSocket } from 'ws';
-import { CloseCode, PROTOCOL_VERSION, parseClientMessage, type ClientMessage, type ErrorCode, type ServerMessage } from '../../shared/control/protocol.ts';
+import {
+  CloseCode,
+  PROTOCOL_VERSION,
+  parseClientMessage,
+  type ClientMessage,
+  type ClientMessageOf,
+  type ErrorCode,
+  type ServerMessage,
+} from '../../shared/control/protocol.ts';
 import { TokenBucket } from '../../shared/util/token-bucket.ts';
 import { assertNever } from '../../shared/util/result.ts';
 import type { SessionManager } from './session-manager.ts';
 import type { ControlLink, Session } from './session.ts';
+import type { Gatekeeper } from '../auth/gatekeeper.ts';
 import { createLogger } from '../util/log.ts';
 
 const log = createLogger('control');
@@ -38,7 +47,10 @@ export class ControlConnection implements ControlLink {
   readonly #ws: WebSocket;
   readonly #sessions: SessionManager;
   readonly #counters: ControlCounters;
+  readonly #gatekeeper: Gatekeeper;
   #session: Session | null = null;
+  /** A hello is being decided (password hashing is asynchronous); a second one is refused. */
+  #greeting = false;
   #alive = true;
   /** Set when the server closes this socket itself; the code the client echoes back is not trusted. */
   #serverClose: number | null = null;
@@ -50,10 +62,18 @@ export class ControlConnection implements ControlLink {
 
   readonly remoteAddress: string;
 
-  constructor(ws: WebSocket, remoteAddress: string, sessions: SessionManager, counters: ControlCounters, handshakeTimeoutMs: number) {
+  constructor(
+    ws: WebSocket,
+    remoteAddress: string,
+    sessions: SessionManager,
+    gatekeeper: Gatekeeper,
+    counters: ControlCounters,
+    handshakeTimeoutMs: number,
+  ) {
     this.#ws = ws;
     this.remoteAddress = remoteAddress;
     this.#sessions = sessions;
+    this.#gatekeeper = gatekeeper;
     this.#counters = counters;
     const now = Date.now();
     this.#any = new TokenBucket(ANY_PER_SECOND, ANY_BURST, now);
@@ -163,15 +183,18 @@ export class ControlConnection implements ControlLink {
   #dispatch(msg: ClientMessage): void {
     switch (msg.type) {
       case 'hello':
-        if (this.#session) return this.#error('already-greeted', 'this connection already has a session', msg.type);
+        if (this.#session || this.#greeting) return this.#error('already-greeted', 'this connection already has a session', msg.type);
         if (msg.protocol !== PROTOCOL_VERSION) {
           this.#error('protocol-version', `this server speaks protocol ${PROTOCOL_VERSION}, the client ${msg.protocol}`, msg.type);
           return this.close(CloseCode.protocolError, 'protocol version mismatch');
         }
-        this.#greeted(this.#sessions.create(this, msg.nickname));
+        this.#greet(msg).catch((error: unknown) => {
+          this.#greeting = false;
+          this.#failed(msg.type, error);
+        });
         return;
       case 'resume': {
-        if (this.#session) return this.#error('already-greeted', 'this connection already has a session', msg.type);
+        if (this.#session || this.#greeting) return this.#error('already-greeted', 'this connection already has a session', msg.type);
         const session = this.#sessions.resume(this, msg);
         if (session) this.#greeted(session);
         return;
@@ -206,6 +229,28 @@ export class ControlConnection implements ControlLink {
       default:
         assertNever(msg, 'session message');
     }
+  }
+
+  /** Decides a hello (ban, login, registration, guest) and starts the session or refuses with a reason. */
+  async #greet(msg: ClientMessageOf<'hello'>): Promise<void> {
+    this.#greeting = true;
+    // The handshake timeout is for silent sockets; a hello waiting on the password hasher is not one.
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
+    this.#handshakeTimer = null;
+    const verdict = await this.#gatekeeper.admit(msg, this.remoteAddress, Date.now());
+    this.#greeting = false;
+    if (this.#serverClose !== null || this.#ws.readyState !== this.#ws.OPEN) return; // gone while we decided
+    if (!verdict.ok) {
+      const { reason, message, retryAfterMs } = verdict;
+      this.send({ type: 'access-denied', reason, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+      log.info('hello refused', { address: this.remoteAddress, nickname: msg.nickname, reason });
+      this.close(CloseCode.denied, reason);
+      return;
+    }
+    const account = verdict.account;
+    this.#greeted(
+      this.#sessions.create(this, account === null ? { nickname: msg.nickname, userId: null, role: 'guest' } : { nickname: account.name, userId: account.id, role: account.role }),
+    );
   }
 
   #greeted(session: Session): void {

@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { CloseCode, MAX_CONTROL_MESSAGE_BYTES } from '../../shared/control/protocol.ts';
 import { ControlConnection, type ControlCounters } from './control-connection.ts';
 import type { SessionManager } from './session-manager.ts';
+import type { Gatekeeper } from '../auth/gatekeeper.ts';
 
 export const CONTROL_PATH = '/control';
 
@@ -21,7 +22,7 @@ export class ControlServer {
   readonly #heartbeat: NodeJS.Timeout;
   readonly counters: ControlCounters = { connections: 0, messagesIn: 0, invalid: 0, rateLimited: 0, closedForAbuse: 0 };
 
-  constructor(http: HttpServer, sessions: SessionManager, options: ControlServerOptions) {
+  constructor(http: HttpServer, sessions: SessionManager, gatekeeper: Gatekeeper, options: ControlServerOptions) {
     this.#wss = new WebSocketServer({
       server: http,
       path: CONTROL_PATH,
@@ -30,7 +31,7 @@ export class ControlServer {
     });
     this.#wss.on('connection', (ws, req) => {
       this.counters.connections++;
-      const conn = new ControlConnection(ws, req.socket.remoteAddress ?? '', sessions, this.counters, options.handshakeTimeoutMs);
+      const conn = new ControlConnection(ws, req.socket.remoteAddress ?? '', sessions, gatekeeper, this.counters, options.handshakeTimeoutMs);
       this.#connections.add(conn);
       ws.on('close', () => this.#connections.delete(conn));
     });

@@ -14,15 +14,18 @@ import {
   type ClientMessageOf,
   type JoinDeniedReason,
   type LeaveReason,
+  type RemovedReason,
   type ServerMessage,
 } from '../../shared/control/protocol.ts';
+import { roleAtLeast, type Role } from '../../shared/auth/roles.ts';
+import type { ChatHistory } from '../chat/chat-history.ts';
 import type { ChannelDirectory } from '../channels/channel-directory.ts';
 import type { VoiceRelay } from '../relay/voice-relay.ts';
 import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
 import { filterOfferCandidates } from '../rtc/remote-candidates.ts';
 import { createLogger } from '../util/log.ts';
 import { BusyError } from '../util/errors.ts';
-import { Session, type ControlLink } from './session.ts';
+import { Session, type ControlLink, type SessionIdentity } from './session.ts';
 
 const log = createLogger('sessions');
 
@@ -44,13 +47,14 @@ export class SessionManager {
   readonly #channels: ChannelDirectory;
   readonly #relay: VoiceRelay;
   readonly #options: SessionManagerOptions;
-  #chatId = 0;
+  readonly #chat: ChatHistory;
   /** Set by closeAll(): lost lanes no longer start a grace period. */
   #closed = false;
 
-  constructor(channels: ChannelDirectory, relay: VoiceRelay, options: SessionManagerOptions) {
+  constructor(channels: ChannelDirectory, relay: VoiceRelay, chat: ChatHistory, options: SessionManagerOptions) {
     this.#channels = channels;
     this.#relay = relay;
+    this.#chat = chat;
     this.#options = options;
   }
 
@@ -68,11 +72,11 @@ export class SessionManager {
 
   // ---- session life cycle ---------------------------------------------------
 
-  /** hello: a new session in the default channel. */
-  create(link: ControlLink, nickname: string): Session {
+  /** hello, once admitted (server/auth/gatekeeper.ts): a new session in the default channel. */
+  create(link: ControlLink, identity: SessionIdentity): Session {
     const token = this.#newToken();
     const secret = randomBytes(32).toString('base64url');
-    const session = new Session(token, nickname, hashSecret(secret), this.#channels.defaultChannelId, link);
+    const session = new Session(token, identity, hashSecret(secret), this.#channels.defaultChannelId, link);
     this.#sessions.set(token, session);
     this.#pushMember(session);
     link.send({
@@ -87,8 +91,9 @@ export class SessionManager {
       resumeGraceMs: this.#options.resumeGraceMs,
       maxChatLength: MAX_CHAT_LENGTH,
     });
+    this.#sendHistory(session);
     this.#broadcast({ type: 'user-joined', user: session.info() }, session);
-    log.info('session started', { token, nickname });
+    log.info('session started', { token, nickname: session.nickname, userId: session.userId, role: session.role });
     return session;
   }
 
@@ -159,9 +164,52 @@ export class SessionManager {
     session.peer = null;
     const link = session.link;
     session.link = null;
-    link?.close(reason === 'server-shutdown' ? CloseCode.goingAway : CloseCode.normal, reason);
+    const code = reason === 'server-shutdown' ? CloseCode.goingAway : reason === 'kicked' || reason === 'banned' ? CloseCode.removed : CloseCode.normal;
+    link?.close(code, reason);
     this.#broadcast({ type: 'user-left', sessionToken: session.token, reason });
     log.info('session ended', { token: session.token, reason });
+  }
+
+  /**
+   * Kick or ban: tells the user why (and who), then ends the session — its
+   * control lane closes with CloseCode.removed and its peer connection goes.
+   */
+  remove(session: Session, reason: RemovedReason, message: string, by: string | null): void {
+    if (session.ended) return;
+    session.link?.send({ type: 'removed', reason, message, by });
+    log.info('session removed', { token: session.token, reason, by });
+    this.end(session, reason);
+  }
+
+  // ---- changes made through the admin API ------------------------------------
+
+  /** A channel was created or edited: everyone hears of it; its members take a new voice config at once. */
+  channelChanged(channel: ChannelInfo): void {
+    this.#broadcast({ type: 'channel-updated', channel });
+    for (const s of this.#sessions.values()) if (s.channelId === channel.id) this.#pushMember(s);
+  }
+
+  /** Channels were deleted (`ids` deepest first): their members go to the root first, then everyone hears. */
+  channelsRemoved(ids: readonly number[]): void {
+    const gone = new Set(ids);
+    const root = this.#channels.get(this.#channels.rootId);
+    if (!root) throw new Error('the root channel is missing');
+    for (const s of this.#sessions.values()) if (gone.has(s.channelId)) this.#move(s, root);
+    for (const id of ids) this.#broadcast({ type: 'channel-removed', channelId: id });
+  }
+
+  /** An account's role changed: its sessions take it at once (checked at their next join). */
+  roleChanged(userId: number, role: Role): void {
+    for (const s of this.#sessions.values()) {
+      if (s.userId !== userId || s.role === role) continue;
+      s.role = role;
+      this.#broadcast({ type: 'user-role', sessionToken: s.token, role });
+    }
+  }
+
+  /** Sessions logged in to `userId`. */
+  sessionsOf(userId: number): Session[] {
+    return [...this.#sessions.values()].filter((s) => s.userId === userId);
   }
 
   // ---- session requests -----------------------------------------------------
@@ -194,6 +242,11 @@ export class SessionManager {
     }
     if (session.channelId === channel.id) {
       session.link?.send({ type: 'joined', channelId: channel.id });
+      return;
+    }
+    const least = channel.requiredRole ?? 'guest';
+    if (!roleAtLeast(session.role, least)) {
+      this.#denyJoin(session, channel.id, 'insufficient-role', `${channel.name} is for ${least}s and above`);
       return;
     }
     if (this.#isFull(channel)) {
@@ -229,16 +282,22 @@ export class SessionManager {
         return;
       }
       if (session.ended) return;
-      // Channels are never removed at run time, and this session's joins wait for this one.
-      const channel = this.#channels.get(channelId)!;
+      // An admin may have deleted or changed the channel during the check: judge what it is now.
+      const channel = this.#channels.get(channelId);
+      if (!channel) {
+        this.#denyJoin(session, channelId, 'no-such-channel', 'that channel does not exist');
+        return;
+      }
       if (!ok) {
         session.passwordFailures.take(performance.now());
         log.info('wrong channel password', { token: session.token, channelId });
         this.#denyJoin(session, channelId, 'wrong-password', `wrong password for ${channel.name}`);
         return;
       }
-      // The check took a while: others may have filled the channel meanwhile.
-      if (this.#isFull(channel)) this.#denyJoin(session, channel.id, 'channel-full', `${channel.name} is full (${channel.maxUsers} users)`);
+      // The check took a while: others may have filled the channel, or an admin raised its role, meanwhile.
+      const least = channel.requiredRole ?? 'guest';
+      if (!roleAtLeast(session.role, least)) this.#denyJoin(session, channel.id, 'insufficient-role', `${channel.name} is for ${least}s and above`);
+      else if (this.#isFull(channel)) this.#denyJoin(session, channel.id, 'channel-full', `${channel.name} is full (${channel.maxUsers} users)`);
       else this.#move(session, channel);
     } catch (error) {
       log.error('join failed', { token: session.token, channelId, error });
@@ -268,7 +327,20 @@ export class SessionManager {
     session.channelId = channel.id;
     this.#pushMember(session);
     session.link?.send({ type: 'joined', channelId: channel.id });
+    this.#sendHistory(session);
     this.#broadcast({ type: 'user-moved', sessionToken: session.token, channelId: channel.id }, session);
+  }
+
+  #sendHistory(session: Session): void {
+    if (this.#chat.keep === 0) return;
+    let messages;
+    try {
+      messages = this.#chat.recent(session.channelId);
+    } catch (error) {
+      log.error('chat history could not be read', { channelId: session.channelId, error });
+      return;
+    }
+    session.link?.send({ type: 'chat-history', channelId: session.channelId, messages });
   }
 
   #denyJoin(session: Session, channelId: number, reason: JoinDeniedReason, message: string): void {
@@ -279,17 +351,30 @@ export class SessionManager {
     return channel.maxUsers > 0 && this.#countIn(channel.id) >= channel.maxUsers;
   }
 
+  /** Stores the message (last N per channel) and delivers it to the channel; a failed store still delivers. */
   chat(session: Session, message: ClientMessageOf<'chat'>): void {
+    const serverTime = Date.now();
+    const { id, error } = this.#chat.append({
+      channelId: session.channelId,
+      userId: session.userId,
+      nickname: session.nickname,
+      text: message.text,
+      createdAt: serverTime,
+    });
     const frame = JSON.stringify({
       type: 'chat',
-      id: ++this.#chatId,
+      id,
       channelId: session.channelId,
       sender: { sessionToken: session.token, nickname: session.nickname },
       text: message.text,
-      serverTime: Date.now(),
+      serverTime,
     } satisfies ServerMessage);
     for (const s of this.#sessions.values()) {
       if (s.channelId === session.channelId) s.link?.sendRaw(frame);
+    }
+    if (error) {
+      log.error('chat message not stored', { token: session.token, error });
+      session.link?.send({ type: 'error', code: 'storage', message: 'your message was delivered but could not be saved to the history (the server may be out of disk space)', ref: 'chat' });
     }
   }
 

@@ -4,6 +4,7 @@
  * connection (renegotiation). Owned by SessionManager; see docs/architecture.md.
  */
 import type { ClientMessageOf, ServerMessage, UserInfo } from '../../shared/control/protocol.ts';
+import type { Role } from '../../shared/auth/roles.ts';
 import type { VoicePeer } from '../rtc/voice-peer.ts';
 import { TokenBucket } from '../../shared/util/token-bucket.ts';
 
@@ -17,9 +18,24 @@ export interface ControlLink {
   readonly remoteAddress: string;
 }
 
+/** Who a session is: an account (id, canonical name, role) or a guest. */
+export interface SessionIdentity {
+  nickname: string;
+  userId: number | null;
+  role: Role;
+}
+
 export class Session {
   readonly token: number;
   readonly nickname: string;
+  /** The account logged in, or null for a guest. */
+  readonly userId: number | null;
+  /** Changes when an admin edits the account. */
+  role: Role;
+  /** The control lane's address at hello (bans and the admin API read it). */
+  readonly address: string;
+  /** ms since the Unix epoch. */
+  readonly connectedAt = Date.now();
   /** SHA-256 of the current resume secret; the secret itself is never stored. */
   resumeSecretHash: Buffer;
   channelId: number;
@@ -37,21 +53,31 @@ export class Session {
    */
   joinPending = false;
   readonly joinQueue: ClientMessageOf<'join'>[] = [];
-  /** Wrong channel passwords lately (any channel). */
   /** Wrong channel passwords: 5 at once, then one more every 12 s (Mumble allows 10 in 2 min per address). */
   readonly passwordFailures = new TokenBucket(5 / 60, 5, performance.now());
   graceTimer: NodeJS.Timeout | null = null;
   ended = false;
 
-  constructor(token: number, nickname: string, resumeSecretHash: Buffer, channelId: number, link: ControlLink) {
+  constructor(token: number, identity: SessionIdentity, resumeSecretHash: Buffer, channelId: number, link: ControlLink) {
     this.token = token;
-    this.nickname = nickname;
+    this.nickname = identity.nickname;
+    this.userId = identity.userId;
+    this.role = identity.role;
+    this.address = link.remoteAddress;
     this.resumeSecretHash = resumeSecretHash;
     this.channelId = channelId;
     this.link = link;
   }
 
   info(): UserInfo {
-    return { sessionToken: this.token, nickname: this.nickname, channelId: this.channelId, selfMute: this.selfMute, selfDeaf: this.selfDeaf };
+    return {
+      sessionToken: this.token,
+      nickname: this.nickname,
+      channelId: this.channelId,
+      selfMute: this.selfMute,
+      selfDeaf: this.selfDeaf,
+      role: this.role,
+      registered: this.userId !== null,
+    };
   }
 }

@@ -22,7 +22,8 @@ export interface UsersTable {
   /** Argon2id PHC string. Never leaves the server. */
   password_hash: string;
   role: Generated<Role>;
-  created_at: Generated<number>;
+  /** ms since the Unix epoch, as every time in these tables but channels.created_at. */
+  created_at: number;
   last_login_at: number | null;
 }
 
@@ -34,7 +35,7 @@ export interface BansTable {
   address: string | null;
   reason: Generated<string>;
   created_by: string | null;
-  created_at: Generated<number>;
+  created_at: number;
   expires_at: number | null;
 }
 

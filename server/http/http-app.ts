@@ -1,5 +1,6 @@
 /**
- * HTTP: health, server stats, and the built client. Every response carries the
+ * HTTP: health, the admin API (server/admin/), and the built client with the
+ * admin panel at /admin. Every response carries the
  * headers that make the page crossOriginIsolated (COOP + COEP, needed for
  * SharedArrayBuffer) and a CSP that allows WebAssembly compilation.
  */
@@ -46,8 +47,8 @@ const TYPES: Record<string, string> = {
 
 export interface HttpAppOptions {
   clientDir: string;
-  /** Live server figures for GET /api/stats. */
-  stats: () => unknown;
+  /** Every /api/ route but health (server/admin/admin-api.ts). */
+  api: Koa.Middleware;
   health: () => { ok: boolean; [k: string]: unknown };
 }
 
@@ -77,18 +78,10 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       ctx.body = h;
       return;
     }
-    if (ctx.path === '/api/stats') {
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = options.stats();
-      return;
-    }
-    if (ctx.path.startsWith('/api/')) {
-      ctx.status = 404;
-      ctx.body = { error: 'not-found', message: `no API route ${ctx.path}` };
-      return;
-    }
     await next();
   });
+
+  app.use(options.api);
 
   // The built client: files as they are, and index.html for app routes (no dot in the last segment).
   app.use(async (ctx) => {
@@ -110,7 +103,9 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     }
     let size = file === root ? null : await fileAt(file);
     if (size === null && !path.posix.basename(rel).includes('.')) {
-      file = path.join(root, 'index.html');
+      // App routes get the app's page; /admin and anything under it the admin panel's.
+      const admin = rel === '/admin' || rel.startsWith('/admin/');
+      file = path.join(root, admin ? 'admin' : '', 'index.html');
       size = await fileAt(file);
     }
     if (size === null) {

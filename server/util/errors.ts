@@ -14,3 +14,8 @@ export class MigrationError extends Error {
 export class BusyError extends Error {
   override name = 'BusyError';
 }
+
+/** A change would break an invariant (a name in use, the last admin, a channel loop). Admin API: 409. */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}

@@ -1,0 +1,60 @@
+/**
+ * The admin API's one error shape: `{ error, message, fields? }` with an HTTP
+ * status. Handlers throw ApiError; the middleware in admin-api.ts writes it.
+ */
+import type { z } from 'zod';
+
+export type ApiErrorCode =
+  | 'bad-request'
+  | 'unauthorized'
+  | 'bad-credentials'
+  | 'forbidden'
+  | 'banned'
+  | 'not-found'
+  | 'method-not-allowed'
+  | 'conflict'
+  | 'too-large'
+  | 'unsupported-media-type'
+  | 'rate-limited'
+  | 'busy'
+  | 'internal';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly code: ApiErrorCode;
+  readonly fields: Record<string, string> | undefined;
+  /** Extra response headers (Retry-After, WWW-Authenticate). */
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: ApiErrorCode, message: string, options: { fields?: Record<string, string>; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fields = options.fields;
+    this.headers = options.headers ?? {};
+  }
+
+  body(): { error: ApiErrorCode; message: string; fields?: Record<string, string> } {
+    return { error: this.code, message: this.message, ...(this.fields === undefined ? {} : { fields: this.fields }) };
+  }
+}
+
+/** A 400 naming every invalid field (`channelId`, `config.bitrate`, or `body` for the whole). */
+export function badRequest(error: z.ZodError): ApiError {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.length === 0 ? 'body' : issue.path.join('.');
+    fields[key] ??= issue.message;
+  }
+  const names = Object.keys(fields);
+  return new ApiError(400, 'bad-request', `invalid ${names.join(', ')}`, { fields });
+}
+
+export function fieldError(field: string, message: string): ApiError {
+  return new ApiError(400, 'bad-request', `invalid ${field}: ${message}`, { fields: { [field]: message } });
+}
+
+export function notFound(what: string): ApiError {
+  return new ApiError(404, 'not-found', `no such ${what}`);
+}

@@ -1,0 +1,57 @@
+/** Login, the caller's own account, and the live counters. */
+import { z } from 'zod';
+import { MAX_NICKNAME_LENGTH, MAX_PASSWORD_LENGTH } from '../../shared/control/protocol.ts';
+import { ApiError } from './api-error.ts';
+import { callerOf, route, type Route } from './route.ts';
+
+const loginBody = z.strictObject({
+  name: z.string().trim().min(1).max(MAX_NICKNAME_LENGTH),
+  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+});
+
+export const authRoutes: Route[] = [
+  route({
+    method: 'POST',
+    path: '/api/auth/login',
+    role: null,
+    body: loginBody,
+    async handle(deps, req) {
+      const now = Date.now();
+      const verdict = await deps.gatekeeper.login(req.body.name, req.body.password, req.address, now, { addressBansSpareAdmins: true });
+      if (!verdict.ok) {
+        switch (verdict.reason) {
+          case 'rate-limited': {
+            const seconds = String(Math.ceil((verdict.retryAfterMs ?? 1000) / 1000));
+            throw new ApiError(429, 'rate-limited', verdict.message, { headers: { 'Retry-After': seconds } });
+          }
+          case 'banned':
+            throw new ApiError(403, 'banned', verdict.message);
+          case 'busy':
+            throw new ApiError(503, 'busy', verdict.message, { headers: { 'Retry-After': '1' } });
+          default:
+            throw new ApiError(401, 'bad-credentials', 'wrong name or password');
+        }
+      }
+      const { account } = verdict;
+      const { token, expiresAt } = await deps.tokens.issue(account.id, now);
+      return { body: { token, tokenType: 'Bearer', expiresAt, user: { id: account.id, name: account.name, role: account.role } } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/me',
+    role: 'guest',
+    handle(_deps, req) {
+      const me = callerOf(req);
+      return { body: { user: { id: me.id, name: me.name, role: me.role } } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/stats',
+    role: 'moderator',
+    handle(deps) {
+      return { body: deps.stats() };
+    },
+  }),
+];

@@ -1,0 +1,109 @@
+/** Channels: list for moderators; create, edit, delete for admins. Changes reach connected clients at once. */
+import { z } from 'zod';
+import { MAX_PASSWORD_LENGTH, roleSchema } from '../../shared/control/protocol.ts';
+import { ALLOWED_FRAME_SAMPLES } from '../../shared/voice/constants.ts';
+import type { ChannelInfo } from '../../shared/control/protocol.ts';
+import { fieldError, notFound } from './api-error.ts';
+import { idParam, route, type Route } from './route.ts';
+
+const channelId = z.number().int().min(1).max(0x7fff_ffff);
+const fields = {
+  name: z.string().trim().min(1).max(64),
+  parentId: channelId,
+  position: z.number().int().min(-1000).max(1000),
+  maxUsers: z.number().int().min(0).max(1000),
+  bitrate: z.number().int().min(6_000).max(510_000),
+  frameSamples: z.union(ALLOWED_FRAME_SAMPLES.map((n) => z.literal(n)) as [z.ZodLiteral<480>, z.ZodLiteral<960>, z.ZodLiteral<1920>, z.ZodLiteral<2880>]),
+  requiredRole: roleSchema,
+};
+const password = z.string().min(1).max(MAX_PASSWORD_LENGTH);
+
+const createBody = z.strictObject({
+  name: fields.name,
+  parentId: fields.parentId,
+  position: fields.position.optional(),
+  maxUsers: fields.maxUsers.optional(),
+  bitrate: fields.bitrate.optional(),
+  frameSamples: fields.frameSamples.optional(),
+  requiredRole: fields.requiredRole.optional(),
+  password: password.optional(),
+});
+
+const patchBody = z
+  .strictObject({
+    name: fields.name.optional(),
+    parentId: fields.parentId.optional(),
+    position: fields.position.optional(),
+    maxUsers: fields.maxUsers.optional(),
+    bitrate: fields.bitrate.optional(),
+    frameSamples: fields.frameSamples.optional(),
+    requiredRole: fields.requiredRole.optional(),
+    password: password.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'change at least one field', path: ['body'] });
+
+/** The admin view of a channel: flat, with its lock and role (never the hash). */
+function channelView(c: ChannelInfo) {
+  return {
+    id: c.id,
+    parentId: c.parentId,
+    name: c.name,
+    position: c.position,
+    maxUsers: c.maxUsers,
+    bitrate: c.config.bitrate,
+    frameSamples: c.config.frameSamples,
+    requiredRole: c.requiredRole ?? 'guest',
+    locked: c.locked ?? false,
+  };
+}
+
+export const channelRoutes: Route[] = [
+  route({
+    method: 'GET',
+    path: '/api/channels',
+    role: 'moderator',
+    handle(deps) {
+      return { body: { channels: deps.channels.list().map(channelView) } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/channels',
+    role: 'admin',
+    body: createBody,
+    async handle(deps, req) {
+      if (!deps.channels.get(req.body.parentId)) throw fieldError('parentId', 'no such channel');
+      const { password: pw, ...rest } = req.body;
+      const channel = await deps.channels.create(deps.db, { ...rest, ...(pw === undefined ? {} : { password: pw }) });
+      deps.sessions.channelChanged(channel);
+      return { status: 201, body: { channel: channelView(channel) } };
+    },
+  }),
+  route({
+    method: 'PATCH',
+    path: '/api/channels/:id',
+    role: 'admin',
+    body: patchBody,
+    async handle(deps, req) {
+      const id = idParam(req);
+      if (!deps.channels.get(id)) throw notFound('channel');
+      if (req.body.parentId !== undefined && !deps.channels.get(req.body.parentId)) throw fieldError('parentId', 'no such channel');
+      const patch = Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== undefined));
+      const channel = await deps.channels.update(deps.db, id, patch);
+      deps.sessions.channelChanged(channel);
+      return { body: { channel: channelView(channel) } };
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/api/channels/:id',
+    role: 'admin',
+    async handle(deps, req) {
+      const id = idParam(req);
+      if (!deps.channels.get(id)) throw notFound('channel');
+      const removed = await deps.channels.remove(deps.db, id);
+      deps.sessions.channelsRemoved(removed);
+      return { status: 204 };
+    },
+  }),
+];

@@ -1,0 +1,29 @@
+/**
+ * Reads a request body as JSON with a size cap, before any handler sees it:
+ * too big → 413 (the rest is not read), not `application/json` → 415,
+ * not JSON → 400. An empty body reads as `{}`.
+ */
+import type { IncomingMessage } from 'node:http';
+import { ApiError } from './api-error.ts';
+
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 'NaN');
+  if (declared > MAX_BODY_BYTES) throw new ApiError(413, 'too-large', `the body is over ${MAX_BODY_BYTES} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'too-large', `the body is over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  if (size === 0) return {};
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new ApiError(415, 'unsupported-media-type', 'send the body as application/json');
+  try {
+    return JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
+  } catch {
+    throw new ApiError(400, 'bad-request', 'the body is not valid JSON', { fields: { body: 'not valid JSON' } });
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Who gets in, as what: the answer to every `hello` and every admin login.
+ * Bans by address are checked first (a banned address learns nothing more),
+ * then the account: register, log in, or come as a guest. Failed logins count
+ * against the address and the account name (LoginThrottle); an unknown name
+ * costs the same Argon2 work as a wrong password and gets the same answer.
+ */
+import { randomBytes } from 'node:crypto';
+import { MIN_ACCOUNT_PASSWORD_LENGTH, type AccessDeniedReason } from '../../shared/control/protocol.ts';
+import type { AccountStore, Account } from '../accounts/account-store.ts';
+import type { BanList, Ban } from '../bans/ban-list.ts';
+import { formatAddress, parseAddress } from '../bans/ip-range.ts';
+import { hashPassword, verifyPassword } from './password-hash.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { BusyError, ConflictError } from '../util/errors.ts';
+import { createLogger } from '../util/log.ts';
+
+const log = createLogger('gatekeeper');
+
+export type Denial = { ok: false; reason: AccessDeniedReason; message: string; retryAfterMs?: number };
+export type Admitted = { ok: true; account: Account | null };
+export type LoggedIn = { ok: true; account: Account };
+
+export interface GatekeeperOptions {
+  allowGuests: boolean;
+  allowRegistration: boolean;
+}
+
+export interface Hello {
+  nickname: string;
+  password?: string | undefined;
+  register?: boolean | undefined;
+}
+
+/**
+ * The throttle's key for an address: one form per address ('::ffff:1.2.3.4'
+ * is '1.2.3.4'), and one key per IPv6 /64, since a single host usually holds
+ * a whole /64 and could otherwise rotate through it.
+ */
+export function addressKey(address: string): string {
+  const bytes = parseAddress(address);
+  if (!bytes) return `addr:${address}`;
+  const mapped = bytes.subarray(0, 12).every((b, i) => b === (i < 10 ? 0 : 0xff));
+  if (mapped) return `addr:${formatAddress(bytes)}`;
+  const net = new Uint8Array(16);
+  net.set(bytes.subarray(0, 8));
+  return `addr:${formatAddress(net)}/64`;
+}
+
+export function describeBan(ban: Ban): string {
+  const until = ban.expiresAt === null ? 'permanently' : `until ${new Date(ban.expiresAt).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+  return `you are banned from this server ${until}${ban.reason === '' ? '' : `: ${ban.reason}`}`;
+}
+
+function banned(ban: Ban, nowMs: number): Denial {
+  return {
+    ok: false,
+    reason: 'banned',
+    message: describeBan(ban),
+    ...(ban.expiresAt === null ? {} : { retryAfterMs: Math.max(0, ban.expiresAt - nowMs) }),
+  };
+}
+
+export class Gatekeeper {
+  readonly #accounts: AccountStore;
+  readonly #bans: BanList;
+  readonly #throttle: LoginThrottle;
+  readonly #options: GatekeeperOptions;
+  /** Verified when the name is unknown, so that case costs what a wrong password costs. */
+  #decoy: Promise<string> | null = null;
+
+  constructor(accounts: AccountStore, bans: BanList, throttle: LoginThrottle, options: GatekeeperOptions) {
+    this.#accounts = accounts;
+    this.#bans = bans;
+    this.#throttle = throttle;
+    this.#options = options;
+  }
+
+  /** A ban on this address (or address + account), if one is in force. */
+  bannedAt(address: string, userId: number | null, nowMs: number): Ban | null {
+    return this.#bans.match({ userId, address: parseAddress(address) }, nowMs);
+  }
+
+  /** Decides a `hello`. */
+  async admit(hello: Hello, address: string, nowMs: number): Promise<Admitted | Denial> {
+    const addressBan = this.bannedAt(address, null, nowMs);
+    if (addressBan) return banned(addressBan, nowMs);
+    if (hello.register) return this.#register(hello.nickname, hello.password, address, nowMs);
+    if (hello.password !== undefined) return this.login(hello.nickname, hello.password, address, nowMs);
+    if (!this.#options.allowGuests) return { ok: false, reason: 'guests-not-allowed', message: 'this server admits registered users only: log in with a password' };
+    if (await this.#accounts.findByName(hello.nickname)) {
+      return { ok: false, reason: 'name-registered', message: `the name "${hello.nickname}" is registered: log in with its password, or pick another name` };
+    }
+    return { ok: true, account: null };
+  }
+
+  /**
+   * Name + password → the account, for the control lane and the admin API
+   * alike. With `addressBansSpareAdmins` (the admin API) an address ban does
+   * not stop an admin account: the owner can always get back in to lift a ban
+   * that covers their own address.
+   */
+  async login(name: string, password: string, address: string, nowMs: number, options: { addressBansSpareAdmins?: boolean } = {}): Promise<LoggedIn | Denial> {
+    const addrKey = addressKey(address);
+    const userKey = `user:${name.toLowerCase()}`;
+    const wait = Math.max(this.#throttle.blockedFor(addrKey, nowMs), this.#throttle.blockedFor(userKey, nowMs));
+    if (wait > 0) return this.#rateLimited(wait);
+    const found = await this.#accounts.credentials(name);
+    let ok: boolean;
+    try {
+      ok = await verifyPassword(found?.passwordHash ?? (await this.#decoyHash()), password);
+    } catch (error) {
+      if (error instanceof BusyError) return { ok: false, reason: 'busy', message: 'the server is busy checking passwords: try again in a moment' };
+      throw error;
+    }
+    if (!found || !ok) {
+      this.#throttle.fail(addrKey, nowMs);
+      this.#throttle.fail(userKey, nowMs);
+      log.info('login failed', { address, name });
+      return { ok: false, reason: 'bad-credentials', message: 'wrong name or password' };
+    }
+    // Only the account's count is forgiven: one good login must not reset an address guessing others' passwords.
+    this.#throttle.succeed(userKey);
+    const spare = options.addressBansSpareAdmins === true && found.account.role === 'admin';
+    const ban = spare ? this.#bans.match({ userId: found.account.id, address: null }, nowMs) : this.bannedAt(address, found.account.id, nowMs);
+    if (ban) return banned(ban, nowMs);
+    await this.#accounts.touchLogin(found.account.id, nowMs);
+    return { ok: true, account: { ...found.account, lastLoginAt: nowMs } };
+  }
+
+  async #register(name: string, password: string | undefined, address: string, nowMs: number): Promise<LoggedIn | Denial> {
+    if (!this.#options.allowRegistration) return { ok: false, reason: 'registration-closed', message: 'this server does not let users register themselves: ask its admin for an account' };
+    if (password === undefined || password.length < MIN_ACCOUNT_PASSWORD_LENGTH) {
+      return { ok: false, reason: 'weak-password', message: `a password needs at least ${MIN_ACCOUNT_PASSWORD_LENGTH} characters` };
+    }
+    // Registering costs a hash like a login does: an address blocked for guessing cannot register either.
+    const wait = this.#throttle.blockedFor(addressKey(address), nowMs);
+    if (wait > 0) return this.#rateLimited(wait);
+    try {
+      const account = await this.#accounts.create(name, password, 'member', nowMs);
+      await this.#accounts.touchLogin(account.id, nowMs);
+      log.info('account registered', { id: account.id, name: account.name, address });
+      return { ok: true, account: { ...account, lastLoginAt: nowMs } };
+    } catch (error) {
+      if (error instanceof ConflictError) return { ok: false, reason: 'name-taken', message: `the name "${name}" is already registered` };
+      if (error instanceof BusyError) return { ok: false, reason: 'busy', message: 'the server is busy checking passwords: try again in a moment' };
+      throw error;
+    }
+  }
+
+  #rateLimited(waitMs: number): Denial {
+    return {
+      ok: false,
+      reason: 'rate-limited',
+      message: `too many failed logins: try again in ${Math.ceil(waitMs / 60_000)} min`,
+      retryAfterMs: Math.ceil(waitMs),
+    };
+  }
+
+  #decoyHash(): Promise<string> {
+    this.#decoy ??= hashPassword(randomBytes(18).toString('base64url')).catch((error: unknown) => {
+      this.#decoy = null; // a busy hasher must not leave a rejected decoy behind for good
+      throw error;
+    });
+    return this.#decoy;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The last `keep` chat messages of each channel, in SQLite. Writes are
+ * synchronous (better-sqlite3): a message gets its id, is stored and is pruned
+ * in one step on the event loop, so ids follow the order messages were sent
+ * and nothing interleaves. Ids are assigned here, not by the table, so a
+ * message that could not be stored (full disk) still has an id no later
+ * message reuses — clients de-duplicate by id.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { ChatHistoryEntry } from '../../shared/control/protocol.ts';
+import type { Database } from '../db/database.ts';
+
+export interface ChatRecord {
+  channelId: number;
+  userId: number | null;
+  nickname: string;
+  text: string;
+  /** ms since the Unix epoch. */
+  createdAt: number;
+}
+
+export class ChatHistory {
+  readonly keep: number;
+  #lastId: number;
+  readonly #insert: Statement<[number, number, number | null, string, string, number]>;
+  readonly #prune: Statement<[number, number, number]>;
+  readonly #recent: Statement<[number, number], { id: number; nickname: string; text: string; created_at: number }>;
+
+  constructor(db: Database, keep: number) {
+    if (!Number.isInteger(keep) || keep < 0) throw new TypeError('keep must be a whole number ≥ 0');
+    this.keep = keep;
+    const s = db.sqlite;
+    const max = s.prepare('SELECT max(id) AS id FROM chat_messages').get() as { id: number | null };
+    const seq = s.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'chat_messages'").get() as { seq: number } | undefined;
+    this.#lastId = Math.max(max.id ?? 0, seq?.seq ?? 0);
+    this.#insert = s.prepare('INSERT INTO chat_messages (id, channel_id, user_id, nickname, text, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#prune = s.prepare(
+      'DELETE FROM chat_messages WHERE channel_id = ? AND id <= (SELECT id FROM chat_messages WHERE channel_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+    );
+    this.#recent = s.prepare('SELECT id, nickname, text, created_at FROM chat_messages WHERE channel_id = ? ORDER BY id DESC LIMIT ?');
+  }
+
+  /**
+   * Gives the message its id and stores it (unless keep is 0). Returns the id
+   * and, if storing failed, the error: the caller still delivers the message.
+   */
+  append(record: ChatRecord): { id: number; error: Error | null } {
+    const id = ++this.#lastId;
+    if (this.keep === 0) return { id, error: null };
+    try {
+      this.#insert.run(id, record.channelId, record.userId, record.nickname, record.text, record.createdAt);
+      this.#prune.run(record.channelId, record.channelId, this.keep);
+      return { id, error: null };
+    } catch (error) {
+      return { id, error: error as Error };
+    }
+  }
+
+  /** The channel's stored messages, oldest first. */
+  recent(channelId: number): ChatHistoryEntry[] {
+    if (this.keep === 0) return [];
+    const rows = this.#recent.all(channelId, this.keep);
+    const out: ChatHistoryEntry[] = [];
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const r = rows[i]!;
+      out.push({ id: r.id, nickname: r.nickname, text: r.text, serverTime: r.created_at });
+    }
+    return out;
+  }
+}
