@@ -64,6 +64,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
+const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
 const dataDir = await mkdtemp(path.join(tmpdir(), 'voice-bench-'));
 const profDir = path.join(dataDir, 'prof');
 
@@ -79,12 +80,28 @@ await db.close();
 
 const server = await startPinned(
   [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), path.join(root, 'server/main.ts')],
-  { VOICE_HOST: '127.0.0.1', VOICE_PORT: '0', VOICE_DATA_DIR: dataDir, VOICE_LOG_LEVEL: 'info', VOICE_HANDSHAKE_TIMEOUT_MS: '60000' },
+  {
+    VOICE_HOST: '127.0.0.1',
+    VOICE_PORT: '0',
+    VOICE_DATA_DIR: dataDir,
+    VOICE_LOG_LEVEL: 'info',
+    VOICE_HANDSHAKE_TIMEOUT_MS: '60000',
+    VOICE_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+  },
   '0',
   /listening .*"port":(\d+)/,
 );
 const url = `http://127.0.0.1:${server.match[1]}`;
-const stats = async (): Promise<ServerStats> => (await fetch(`${url}/api/stats`)).json() as Promise<ServerStats>;
+// /api/stats needs a moderator's token: log in as the admin this fresh data dir was given.
+const login = await fetch(`${url}/api/auth/login`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ name: 'admin', password: BENCH_ADMIN_PASSWORD }),
+});
+if (!login.ok) throw new Error(`admin login failed: ${login.status} ${await login.text()}`);
+const { token } = (await login.json()) as { token: string };
+const stats = async (): Promise<ServerStats> =>
+  (await fetch(`${url}/api/stats`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<ServerStats>;
 
 async function waitIdle(): Promise<void> {
   for (let i = 0; i < 100 && (await stats()).sessions > 0; i++) await sleep(100);

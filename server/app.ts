@@ -118,11 +118,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   };
   const app = createHttpApp({
     clientDir: config.clientDir,
-    api: adminApi({ db, accounts, bans, channels, sessions, gatekeeper, tokens, stats }, ADMIN_ROUTES),
+    api: adminApi({ db, accounts, bans, channels, sessions, gatekeeper, tokens, stats, trustedProxies: config.trustedProxies }, ADMIN_ROUTES),
     health: () => ({ ok: true, serverName: config.serverName, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), sessions: sessions.size }),
   });
   const http = createServer(app.callback());
-  control = new ControlServer(http, sessions, gatekeeper, { heartbeatMs: config.heartbeatMs, handshakeTimeoutMs: config.handshakeTimeoutMs });
+  control = new ControlServer(http, sessions, gatekeeper, {
+    trustedProxies: config.trustedProxies, heartbeatMs: config.heartbeatMs, handshakeTimeoutMs: config.handshakeTimeoutMs });
   const controlServer = control;
 
   try {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './util/errors.ts';
 import type { LogLevel } from './util/log.ts';
+import { parseAddressRange, type AddressRange } from './bans/ip-range.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,6 +40,8 @@ export interface Config {
   readonly tokenTtlSeconds: number;
   /** Chat messages kept per channel and sent on join; 0 keeps none. */
   readonly chatHistory: number;
+  /** Reverse proxies whose X-Forwarded-For is believed (server/http/client-address.ts). */
+  readonly trustedProxies: readonly AddressRange[];
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -112,6 +115,15 @@ const spec = {
   },
   VOICE_TOKEN_TTL_SECONDS: { parse: int(60, 31 * 24 * 3600), def: '3600' },
   VOICE_CHAT_HISTORY: { parse: int(0, 1000), def: '50' },
+  VOICE_TRUSTED_PROXIES: {
+    parse: (r: string, n: string): AddressRange[] =>
+      r.split(',').map((t) => {
+        const range = parseAddressRange(t.trim());
+        if ('error' in range) throw new ConfigError(`${n}: "${t.trim()}": ${range.error}`);
+        return range;
+      }),
+    def: '',
+  },
 } as const;
 
 type SpecKey = keyof typeof spec;
@@ -155,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokenSecret: read(env, 'VOICE_TOKEN_SECRET'),
     tokenTtlSeconds: read(env, 'VOICE_TOKEN_TTL_SECONDS')!,
     chatHistory: read(env, 'VOICE_CHAT_HISTORY')!,
+    trustedProxies: read(env, 'VOICE_TRUSTED_PROXIES') ?? [],
     ...overrides,
   };
   return Object.freeze(config);

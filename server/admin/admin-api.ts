@@ -10,6 +10,7 @@ import { roleAtLeast } from '../../shared/auth/roles.ts';
 import type { Account } from '../accounts/account-store.ts';
 import { ApiError, badRequest } from './api-error.ts';
 import { readJsonBody } from './json-body.ts';
+import { clientAddress } from '../http/client-address.ts';
 import type { AdminDeps, Route } from './route.ts';
 import { BusyError, ConflictError } from '../util/errors.ts';
 import { createLogger } from '../util/log.ts';
@@ -79,7 +80,7 @@ export function adminApi(deps: AdminDeps, routes: readonly Route[]): Koa.Middlew
       found.c.names.forEach((n, i) => {
         params[n] = decodeURIComponent(found.m[i + 1]!);
       });
-      const address = ctx.req.socket.remoteAddress ?? '';
+      const address = clientAddress(ctx.req, deps.trustedProxies);
       let caller: Account | null = null;
       if (route.role !== null) {
         caller = await authenticate(deps, ctx.get('Authorization') || undefined, address);

@@ -14,6 +14,7 @@ import type { Database } from '../db/database.ts';
 import type { Gatekeeper } from '../auth/gatekeeper.ts';
 import type { TokenService } from '../auth/token-service.ts';
 import { fieldError } from './api-error.ts';
+import type { TrustedProxies } from '../http/client-address.ts';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -27,6 +28,7 @@ export interface AdminDeps {
   gatekeeper: Gatekeeper;
   tokens: TokenService;
   stats: () => unknown;
+  trustedProxies: TrustedProxies;
 }
 
 export interface RouteRequest<B> {

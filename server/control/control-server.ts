@@ -8,12 +8,14 @@ import { CloseCode, MAX_CONTROL_MESSAGE_BYTES } from '../../shared/control/proto
 import { ControlConnection, type ControlCounters } from './control-connection.ts';
 import type { SessionManager } from './session-manager.ts';
 import type { Gatekeeper } from '../auth/gatekeeper.ts';
+import { clientAddress, type TrustedProxies } from '../http/client-address.ts';
 
 export const CONTROL_PATH = '/control';
 
 export interface ControlServerOptions {
   heartbeatMs: number;
   handshakeTimeoutMs: number;
+  trustedProxies: TrustedProxies;
 }
 
 export class ControlServer {
@@ -31,7 +33,7 @@ export class ControlServer {
     });
     this.#wss.on('connection', (ws, req) => {
       this.counters.connections++;
-      const conn = new ControlConnection(ws, req.socket.remoteAddress ?? '', sessions, gatekeeper, this.counters, options.handshakeTimeoutMs);
+      const conn = new ControlConnection(ws, clientAddress(req, options.trustedProxies), sessions, gatekeeper, this.counters, options.handshakeTimeoutMs);
       this.#connections.add(conn);
       ws.on('close', () => this.#connections.delete(conn));
     });
