@@ -93,3 +93,339 @@ export async function joinChannel(s: VoiceSession, channelId: number): Promise<v
 export function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
+
+// ---- accounts, bans and the admin API (issue 5) ---------------------------------------------
+// Imports for the helpers below (import declarations are hoisted; kept here so the section above stays as it was).
+import { request as httpRequest } from 'node:http';
+import WebSocket from 'ws';
+import SQLite from 'better-sqlite3';
+import { PROTOCOL_VERSION, parseServerMessage, type ServerMessage, type ServerMessageOf, type ServerMessageType } from '../../shared/control/protocol.ts';
+
+/** The first-run admin's password and the token key the account tests start their servers with. */
+export const TEST_ADMIN_PASSWORD = 'admin password for tests';
+export const TEST_TOKEN_SECRET = 'integration-test-token-secret-0123456789abcdef';
+
+/** Server env for the account tests: a known admin password and token key, plus `extra`. */
+export function accountEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { VOICE_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, VOICE_TOKEN_SECRET: TEST_TOKEN_SECRET, ...extra };
+}
+
+/** A new empty temp dir; the caller removes it (for servers restarted on the same data dir). */
+export function makeTempDir(prefix = 'voice-app-test-'): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), prefix));
+}
+
+/**
+ * A server on an existing data dir, for restarts: like startTestServer, but
+ * `close()` leaves the directory for the next start (the caller removes it).
+ */
+export async function startTestServerIn(dataDir: string, env: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({ VOICE_HOST: '127.0.0.1', VOICE_PORT: '0', VOICE_DATA_DIR: dataDir, VOICE_LOG_LEVEL: 'error', ...env });
+  const server = await startServer(config);
+  const clients: VoiceSession[] = [];
+  return {
+    server,
+    dataDir,
+    clients,
+    async client(nickname, options = {}) {
+      return connectClient({ server, dataDir, clients } as TestServer, nickname, options);
+    },
+    async close() {
+      for (const c of clients) c.close();
+      await server.close();
+    },
+  };
+}
+
+export interface ClientOptions {
+  /** Account password (log in, or register with `register`). */
+  password?: string;
+  register?: boolean;
+  /**
+   * Wait for the voice lane too (default true: a session closed while its peer
+   * connection is still negotiating keeps libwebrtc, and so the test process, alive for ~30 s).
+   */
+  waitVoice?: boolean;
+}
+
+/**
+ * A NodeVoiceSession on `t` (closed by `t.close()`). Resolves on welcome;
+ * rejects with the server's message if the hello is refused (then
+ * `session.denial` says why: see `tryConnect`).
+ */
+export async function connectClient(t: TestServer, nickname: string, options: ClientOptions = {}): Promise<VoiceSession> {
+  const { session, error } = await tryConnect(t, nickname, options);
+  if (error) throw error;
+  return session;
+}
+
+/** Like connectClient, but hands back the refused session (with its `denial`) instead of throwing. */
+export async function tryConnect(t: TestServer, nickname: string, options: ClientOptions = {}): Promise<{ session: VoiceSession; error: Error | null }> {
+  const s = createNodeVoiceSession({
+    url: controlUrl(t.server.url),
+    nickname,
+    pingIntervalMs: 1000,
+    ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.register ? { register: true } : {}),
+  });
+  t.clients.push(s);
+  const open = new Promise<void>((resolve) => s.once('voice-open', resolve));
+  try {
+    await withTimeout(s.connect(), 15_000, `${nickname}: welcome`);
+  } catch (error) {
+    return { session: s, error: error as Error };
+  }
+  if (options.waitVoice !== false) await withTimeout(open, 10_000, `${nickname}: voice lane open`);
+  return { session: s, error: null };
+}
+
+/** An HTTP answer with its body parsed as JSON when it is JSON (`T` is what the caller expects it to hold). */
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, or the text when it is not JSON, or null when empty. */
+  body: T;
+  text: string;
+}
+
+/** The admin API's error body (docs/admin-api.md, Errors). */
+export interface ApiError {
+  error: string;
+  message: string;
+  fields?: Record<string, string>;
+}
+
+export type Role = 'guest' | 'member' | 'moderator' | 'admin';
+export interface ApiUser {
+  id: number;
+  name: string;
+  role: Role;
+  createdAt?: number;
+  lastLoginAt?: number | null;
+}
+export interface ApiChannel {
+  id: number;
+  parentId: number | null;
+  name: string;
+  position: number;
+  maxUsers: number;
+  bitrate: number;
+  frameSamples: number;
+  requiredRole: Role;
+  locked: boolean;
+}
+export interface ApiBan {
+  id: number;
+  userId: number | null;
+  userName: string | null;
+  address: string | null;
+  reason: string;
+  createdBy: string | null;
+  createdAt: number;
+  expiresAt: number | null;
+}
+export interface ApiSession {
+  sessionToken: number;
+  nickname: string;
+  userId: number | null;
+  role: Role;
+  channelId: number;
+  address: string;
+  connectedAt: number;
+  selfMute: boolean;
+  selfDeaf: boolean;
+  voice: boolean;
+}
+export interface ApiLogin {
+  token: string;
+  expiresAt: number;
+  user: ApiUser;
+}
+
+export interface ApiRequestOptions {
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Sent as JSON (with `Content-Type: application/json`). */
+  json?: unknown;
+  /** Sent as it is, with `contentType`. */
+  raw?: string | Buffer;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** Source address of the request (any 127.x.y.z works on loopback): to be another client. */
+  localAddress?: string;
+}
+
+/** One request to the admin API with node:http (independent of the server's code). */
+export function apiRequest<T = unknown>(baseUrl: string, method: string, urlPath: string, options: ApiRequestOptions = {}): Promise<ApiResponse<T>> {
+  const u = new URL(urlPath, baseUrl);
+  const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
+  let payload: Buffer | null = null;
+  if (options.json !== undefined) {
+    payload = Buffer.from(JSON.stringify(options.json), 'utf8');
+    headers['Content-Type'] = 'application/json';
+  } else if (options.raw !== undefined) {
+    payload = Buffer.isBuffer(options.raw) ? options.raw : Buffer.from(options.raw, 'utf8');
+    if (options.contentType) headers['Content-Type'] = options.contentType;
+  }
+  if (payload) headers['Content-Length'] = String(payload.length);
+  if (options.token !== undefined) headers['Authorization'] = `Bearer ${options.token}`;
+  return withTimeout(
+    new Promise<ApiResponse<T>>((resolve, reject) => {
+      const req = httpRequest(
+        { host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, ...(options.localAddress ? { localAddress: options.localAddress } : {}) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => chunks.push(d));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: unknown = text === '' ? null : text;
+            if (text !== '' && /json/.test(String(res.headers['content-type'] ?? ''))) {
+              try {
+                body = JSON.parse(text);
+              } catch {
+                body = text;
+              }
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body as T, text });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload ?? undefined);
+    }),
+    30_000,
+    `${method} ${urlPath}`,
+  );
+}
+
+/** Logs in through POST /api/auth/login and returns the token (asserts a 200). */
+export async function apiLogin(baseUrl: string, name: string, password: string, localAddress?: string): Promise<ApiLogin> {
+  const r = await apiRequest<ApiLogin>(baseUrl, 'POST', '/api/auth/login', { json: { name, password }, ...(localAddress ? { localAddress } : {}) });
+  if (r.status !== 200) throw new Error(`login ${name}: ${r.status} ${r.text}`);
+  return r.body;
+}
+
+/** The admin API bound to one server and (optionally) one token. */
+export function apiClient(baseUrl: string, token?: string) {
+  return <T = unknown>(method: string, urlPath: string, options: ApiRequestOptions = {}): Promise<ApiResponse<T>> =>
+    apiRequest<T>(baseUrl, method, urlPath, { ...(token === undefined ? {} : { token }), ...options });
+}
+
+/** A bare control-lane client that keeps every message it gets and how its socket closed. */
+export interface RawControlClient {
+  ws: WebSocket;
+  messages: ServerMessage[];
+  /** The close code and reason, once the socket has closed. */
+  closed: Promise<{ code: number; reason: string }>;
+  /**
+   * The first message of `type` (accepted by `match`) not yet taken by an
+   * earlier call, whether it has arrived already or arrives within `ms`.
+   */
+  take<T extends ServerMessageType>(type: T, match?: (m: ServerMessageOf<T>) => boolean, ms?: number): Promise<ServerMessageOf<T>>;
+  send(message: unknown): void;
+  /** Sends `hello` and waits for welcome or access-denied. */
+  hello(nickname: string, extra?: { password?: string; register?: boolean }): Promise<ServerMessageOf<'welcome'> | ServerMessageOf<'access-denied'>>;
+  close(): void;
+}
+
+const rawClients = new Set<RawControlClient>();
+
+/** Cuts every raw client still open (call in `after`). */
+export function closeRawClients(): void {
+  for (const c of rawClients) c.close();
+  rawClients.clear();
+}
+
+export async function rawControlClient(baseUrl: string, options: { localAddress?: string } = {}): Promise<RawControlClient> {
+  const ws = new WebSocket(controlUrl(baseUrl), options.localAddress ? { localAddress: options.localAddress } : {});
+  const messages: ServerMessage[] = [];
+  const taken = new Set<ServerMessage>();
+  const waiters: Array<() => void> = [];
+  ws.on('message', (d) => {
+    const m = parseServerMessage(String(d));
+    if (!m.ok) throw new Error(`the server sent an invalid message: ${m.reason}: ${String(d).slice(0, 200)}`);
+    messages.push(m.value);
+    for (const w of waiters.slice()) w();
+  });
+  ws.on('error', () => {
+    // The close event carries the outcome.
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  await withTimeout(
+    new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    }),
+    10_000,
+    'control lane open',
+  );
+  const c: RawControlClient = {
+    ws,
+    messages,
+    closed,
+    take(type, match, ms = 10_000) {
+      const find = (): ServerMessage | undefined =>
+        messages.find((m) => m.type === type && !taken.has(m) && (!match || match(m as never)));
+      return withTimeout(
+        new Promise((resolve) => {
+          const check = (): boolean => {
+            const m = find();
+            if (!m) return false;
+            taken.add(m);
+            resolve(m as never);
+            return true;
+          };
+          if (check()) return;
+          const w = (): void => {
+            if (check()) waiters.splice(waiters.indexOf(w), 1);
+          };
+          waiters.push(w);
+        }),
+        ms,
+        `${type}${match ? ' (matching)' : ''}`,
+      );
+    },
+    send(message) {
+      ws.send(JSON.stringify(message));
+    },
+    async hello(nickname, extra = {}) {
+      c.send({ type: 'hello', protocol: PROTOCOL_VERSION, nickname, ...extra });
+      const answer = await withTimeout(
+        new Promise<ServerMessage>((resolve) => {
+          const check = (): boolean => {
+            const m = messages.find((x) => x.type === 'welcome' || x.type === 'access-denied');
+            if (m) resolve(m);
+            return m !== undefined;
+          };
+          if (check()) return;
+          const w = (): void => {
+            if (check()) waiters.splice(waiters.indexOf(w), 1);
+          };
+          waiters.push(w);
+        }),
+        15_000,
+        `${nickname}: welcome or access-denied`,
+      );
+      taken.add(answer);
+      return answer as ServerMessageOf<'welcome'> | ServerMessageOf<'access-denied'>;
+    },
+    close() {
+      if (ws.readyState === ws.OPEN) ws.close(1000);
+      else ws.terminate();
+      rawClients.delete(c);
+    },
+  };
+  rawClients.add(c);
+  return c;
+}
+
+/** Reads one query from a data dir's database, read-only, while the server may have it open. */
+export function queryDataDir<T>(dataDir: string, sql: string, ...params: unknown[]): T[] {
+  const db = new SQLite(path.join(dataDir, 'voice-app.sqlite'), { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * Kicks and bans through the admin API against a real server with real
+ * clients: what the removed client and the others are told, the close code,
+ * the session and its peer connection gone, bans by address and by account,
+ * bans that expire, bans that outlive a restart, and what a moderator may not do.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import {
+  TEST_ADMIN_PASSWORD,
+  accountEnv,
+  apiClient,
+  apiLogin,
+  apiRequest,
+  closeRawClients,
+  connectClient,
+  makeTempDir,
+  rawControlClient,
+  sleep,
+  startTestServerIn,
+  waitFor,
+  withTimeout,
+  type ApiBan,
+  type ApiError,
+  type ApiSession,
+  type ApiUser,
+  type RawControlClient,
+  type TestServer,
+} from './harness.ts';
+import { CloseCode, type ServerMessageOf } from '../../shared/control/protocol.ts';
+
+let dataDir = '';
+let t: TestServer;
+let adminToken = '';
+let asAdmin: ReturnType<typeof apiClient>;
+
+before(async () => {
+  dataDir = await makeTempDir('voice-app-bans-');
+  t = await startTestServerIn(dataDir, accountEnv());
+  adminToken = (await apiLogin(t.server.url, 'admin', TEST_ADMIN_PASSWORD)).token;
+  asAdmin = apiClient(t.server.url, adminToken);
+});
+after(async () => {
+  closeRawClients();
+  await t?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function sessions(): Promise<ApiSession[]> {
+  const r = await asAdmin<{ sessions: ApiSession[] }>('GET', '/api/sessions');
+  assert.equal(r.status, 200, r.text);
+  return r.body.sessions;
+}
+
+async function bans(): Promise<ApiBan[]> {
+  const r = await asAdmin<{ bans: ApiBan[] }>('GET', '/api/bans');
+  assert.equal(r.status, 200, r.text);
+  return r.body.bans;
+}
+
+async function createUser(name: string, password: string, role: string): Promise<ApiUser> {
+  const r = await asAdmin<{ user: ApiUser }>('POST', '/api/users', { json: { name, password, role } });
+  assert.equal(r.status, 201, r.text);
+  return r.body.user;
+}
+
+async function hello(nickname: string, extra: { password?: string } = {}): Promise<{ client: RawControlClient; answer: ServerMessageOf<'welcome'> | ServerMessageOf<'access-denied'> }> {
+  const client = await rawControlClient(t.server.url);
+  return { client, answer: await client.hello(nickname, extra) };
+}
+
+async function expectBanned(nickname: string, extra: { password?: string } = {}): Promise<ServerMessageOf<'access-denied'>> {
+  const { client, answer } = await hello(nickname, extra);
+  assert.equal(answer.type, 'access-denied', `${nickname}: ${JSON.stringify(answer).slice(0, 200)}`);
+  const denied = answer as ServerMessageOf<'access-denied'>;
+  assert.equal(denied.reason, 'banned', denied.message);
+  assert.equal((await withTimeout(client.closed, 5000, 'close after access-denied')).code, CloseCode.denied);
+  return denied;
+}
+
+async function expectWelcome(nickname: string, extra: { password?: string } = {}): Promise<ServerMessageOf<'welcome'>> {
+  const { client, answer } = await hello(nickname, extra);
+  assert.equal(answer.type, 'welcome', `${nickname}: ${JSON.stringify(answer).slice(0, 200)}`);
+  client.close();
+  return answer as ServerMessageOf<'welcome'>;
+}
+
+async function watcher(nickname: string): Promise<RawControlClient> {
+  const { client, answer } = await hello(nickname);
+  assert.equal(answer.type, 'welcome');
+  return client;
+}
+
+describe('kick', () => {
+  test('the kicked client gets removed (kicked, by admin, with the reason), the others user-left kicked; session and peer are gone', async () => {
+    const others = await watcher('kick-watcher');
+    const victim = await connectClient(t, 'victim', { waitVoice: true });
+    const token = victim.sessionToken;
+    await waitFor(() => t.server.sessions.get(token)?.peer?.isOpen === true, 5000, 'the server has the victim\'s peer open');
+    const listed = (await sessions()).find((s) => s.sessionToken === token);
+    assert.deepEqual([listed?.nickname, listed?.voice], ['victim', true]);
+
+    const r = await asAdmin<{ kicked: number }>('POST', '/api/kick', { json: { sessionToken: token, reason: 'calm down' } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body, { kicked: token });
+    await waitFor(() => victim.denial !== null, 5000, 'the victim is told');
+    const removed = victim.denial!;
+    assert.equal(removed.type, 'removed');
+    assert.deepEqual([removed.reason, removed.type === 'removed' ? removed.by : undefined], ['kicked', 'admin']);
+    assert.match(removed.message, /calm down/, 'the message carries the reason');
+    assert.equal(victim.state, 'closed', 'no reconnect after a kick');
+    const left = await others.take('user-left', (m) => m.sessionToken === token);
+    assert.equal(left.reason, 'kicked');
+
+    await waitFor(() => t.server.sessions.get(token) === undefined, 5000, 'the server session is gone');
+    assert.ok(!(await sessions()).some((s) => s.sessionToken === token), 'GET /api/sessions no longer lists it');
+    assert.equal(t.server.relay.hasMember(token), false, 'the relay has forgotten it');
+    others.close();
+  });
+
+  test('the lane of a kicked client closes with 4005 right after removed', async () => {
+    const { client, answer } = await hello('raw-victim');
+    assert.ok(answer.type === 'welcome');
+    const r = await asAdmin('POST', '/api/kick', { json: { sessionToken: answer.sessionToken } });
+    assert.equal(r.status, 200, r.text);
+    const closed = await withTimeout(client.closed, 5000, 'the lane closes');
+    assert.equal(closed.code, CloseCode.removed);
+    const last = client.messages.at(-1);
+    assert.ok(last?.type === 'removed' && last.reason === 'kicked' && last.by === 'admin', `the last message is removed: ${JSON.stringify(last)}`);
+  });
+
+  test('kick: 404 for an unknown session, 400 for a reason over 200 characters', async () => {
+    const r = await asAdmin<ApiError>('POST', '/api/kick', { json: { sessionToken: 4_000_000_001 } });
+    assert.equal(r.status, 404, r.text);
+    assert.equal(r.body.error, 'not-found');
+    const { client, answer } = await hello('long-reason');
+    assert.ok(answer.type === 'welcome');
+    const long = await asAdmin<ApiError>('POST', '/api/kick', { json: { sessionToken: answer.sessionToken, reason: 'x'.repeat(201) } });
+    assert.equal(long.status, 400, long.text);
+    assert.equal(long.body.error, 'bad-request');
+    assert.ok(long.body.fields && 'reason' in long.body.fields, JSON.stringify(long.body.fields));
+    assert.ok((await sessions()).some((s) => s.sessionToken === answer.sessionToken), 'not kicked');
+    client.close();
+  });
+
+  test('a moderator cannot kick or ban an admin or another moderator (403), and can kick a guest', async () => {
+    const mod1 = await createUser('mod-one', 'mod one password', 'moderator');
+    const mod2 = await createUser('mod-two', 'mod two password', 'moderator');
+    const asMod = apiClient(t.server.url, (await apiLogin(t.server.url, 'mod-one', 'mod one password')).token);
+    const adminSession = await connectClient(t, 'admin', { password: TEST_ADMIN_PASSWORD });
+    const modSession = await connectClient(t, 'mod-two', { password: 'mod two password' });
+    const guest = await connectClient(t, 'some-guest');
+    const me = await asAdmin<{ user: ApiUser }>('GET', '/api/me');
+
+    for (const [what, r] of [
+      ['kick the admin', await asMod<ApiError>('POST', '/api/kick', { json: { sessionToken: adminSession.sessionToken } })],
+      ['kick a moderator', await asMod<ApiError>('POST', '/api/kick', { json: { sessionToken: modSession.sessionToken } })],
+      ['ban the admin account', await asMod<ApiError>('POST', '/api/ban', { json: { userId: me.body.user.id } })],
+      ['ban a moderator account', await asMod<ApiError>('POST', '/api/ban', { json: { userId: mod2.id } })],
+    ] as const) {
+      assert.equal(r.status, 403, `${what}: ${r.text}`);
+      assert.equal(r.body.error, 'forbidden', what);
+    }
+    const cover = await asMod<ApiError>('POST', '/api/ban', { json: { address: '127.0.0.1' } });
+    assert.equal(cover.status, 403, `an address ban that covers the admin's and a moderator's sessions: ${cover.text}`);
+    assert.equal(cover.body.error, 'forbidden');
+    assert.equal(adminSession.state, 'connected');
+    assert.equal(modSession.state, 'connected');
+    assert.deepEqual(await bans(), [], 'no ban was made');
+
+    const kick = await asMod('POST', '/api/kick', { json: { sessionToken: guest.sessionToken } });
+    assert.equal(kick.status, 200, kick.text);
+    await waitFor(() => guest.denial !== null, 5000, 'the guest is kicked');
+    assert.equal(guest.denial?.type === 'removed' && guest.denial.by, 'mod-one');
+    // The admin may kick the moderator.
+    assert.equal((await asAdmin('POST', '/api/kick', { json: { sessionToken: modSession.sessionToken } })).status, 200);
+    await waitFor(() => modSession.state === 'closed', 5000, 'the moderator is kicked');
+    adminSession.close();
+    assert.ok(mod1.id !== mod2.id);
+  });
+});
+
+describe('bans', () => {
+  test('by account: the online session is removed, the login refused (control lane and admin login); a guest from the same address still connects', async () => {
+    const carl = await createUser('carl', 'carl password', 'member');
+    const others = await watcher('account-ban-watcher');
+    const online = await connectClient(t, 'carl', { password: 'carl password' });
+    const r = await asAdmin<{ ban: ApiBan; kicked: number[] }>('POST', '/api/ban', { json: { userId: carl.id, reason: 'cheating' } });
+    assert.equal(r.status, 201, r.text);
+    const { ban } = r.body;
+    assert.deepEqual(
+      [ban.userId, ban.userName, ban.address, ban.reason, ban.createdBy, ban.expiresAt],
+      [carl.id, 'carl', null, 'cheating', 'admin', null],
+    );
+    assert.ok(Math.abs(ban.createdAt - Date.now()) < 60_000, 'createdAt is ms since the epoch');
+    assert.deepEqual(r.body.kicked, [online.sessionToken]);
+    await waitFor(() => online.denial !== null, 5000, 'carl is told');
+    assert.deepEqual([online.denial?.type, online.denial?.reason], ['removed', 'banned']);
+    assert.equal((await others.take('user-left', (m) => m.sessionToken === online.sessionToken)).reason, 'banned');
+    assert.ok(!others.messages.some((m) => m.type === 'removed'), 'the others were not removed');
+
+    const denied = await expectBanned('carl', { password: 'carl password' });
+    assert.match(denied.message, /cheating/, 'the message has the ban\'s reason');
+    const login = await apiRequest<ApiError>(t.server.url, 'POST', '/api/auth/login', { json: { name: 'carl', password: 'carl password' } });
+    assert.equal(login.status, 403, login.text);
+    assert.equal(login.body.error, 'banned');
+    await expectWelcome('carls-friend');
+
+    assert.equal((await asAdmin('DELETE', `/api/bans/${ban.id}`)).status, 204);
+    await expectWelcome('carl', { password: 'carl password' });
+    others.close();
+  });
+
+  test('an expiring ban applies until it expires, then no longer (and is no longer listed)', async () => {
+    const online = await watcher('soon-banned');
+    // 2 s rather than 1: the refusal right after must land inside the ban on a loaded machine.
+    const r = await asAdmin<{ ban: ApiBan; kicked: number[] }>('POST', '/api/ban', { json: { address: '127.0.0.0/8', durationSeconds: 2, reason: 'cool off' } });
+    assert.equal(r.status, 201, r.text);
+    const { ban } = r.body;
+    assert.ok(ban.expiresAt !== null && Math.abs(ban.expiresAt - ban.createdAt - 2000) <= 1000, `expires 2 s after it was made: ${JSON.stringify(ban)}`);
+    assert.ok(r.body.kicked.length >= 1, 'the online session from loopback was removed');
+    await online.take('removed');
+
+    const denied = await expectBanned('during-ban');
+    assert.ok(denied.retryAfterMs !== undefined && denied.retryAfterMs > 0 && denied.retryAfterMs <= 2000, `retryAfterMs ${denied.retryAfterMs}`);
+    assert.ok((await bans()).some((b) => b.id === ban.id), 'listed while in force');
+
+    await sleep(Math.max(0, ban.expiresAt! - Date.now() + 500)); // expiry is the point here
+    await expectWelcome('after-ban');
+    assert.ok(!(await bans()).some((b) => b.id === ban.id), 'no longer listed');
+  });
+
+  test('by address: the online client is removed, its reconnect and admin logins from there refused; the ban survives a restart; DELETE lifts it', async () => {
+    await createUser('ban-mod', 'ban mod password', 'moderator');
+    const victim = await connectClient(t, 'address-victim', { waitVoice: true });
+    const address = (await sessions()).find((s) => s.sessionToken === victim.sessionToken)?.address;
+    assert.ok(address, 'the session has an address');
+    const r = await asAdmin<{ ban: ApiBan; kicked: number[] }>('POST', '/api/ban', { json: { address, reason: 'spam' } });
+    assert.equal(r.status, 201, r.text);
+    const { ban } = r.body;
+    assert.deepEqual([ban.userId, ban.reason, ban.createdBy, ban.expiresAt], [null, 'spam', 'admin', null]);
+    assert.ok(r.body.kicked.includes(victim.sessionToken), `kicked: ${JSON.stringify(r.body.kicked)}`);
+    await waitFor(() => victim.denial !== null, 5000, 'the victim is told');
+    assert.ok(victim.denial?.type === 'removed' && victim.denial.reason === 'banned' && victim.denial.by === 'admin', JSON.stringify(victim.denial));
+    await waitFor(() => t.server.sessions.get(victim.sessionToken) === undefined, 5000, 'its session is gone');
+
+    await expectBanned('address-victim');
+    await expectBanned('admin', { password: TEST_ADMIN_PASSWORD });
+    const login = await apiRequest<ApiError>(t.server.url, 'POST', '/api/auth/login', { json: { name: 'ban-mod', password: 'ban mod password' } });
+    assert.equal(login.status, 403, `a moderator's admin login from the banned address: ${login.text}`);
+    assert.equal(login.body.error, 'banned');
+    const listed = (await bans()).find((b) => b.id === ban.id);
+    assert.deepEqual(listed, ban);
+
+    // Restart on the same data dir: the ban is still there and still applies.
+    await t.close();
+    t = await startTestServerIn(dataDir, accountEnv());
+    asAdmin = apiClient(t.server.url, adminToken);
+    assert.deepEqual((await bans()).find((b) => b.id === ban.id), ban, 'the same ban after the restart');
+    await expectBanned('after-restart');
+
+    const lift = await asAdmin('DELETE', `/api/bans/${ban.id}`);
+    assert.equal(lift.status, 204, lift.text);
+    assert.ok(!(await bans()).some((b) => b.id === ban.id));
+    await expectWelcome('after-lift');
+    const back = await connectClient(t, 'address-victim', { waitVoice: true });
+    assert.equal(back.state, 'connected');
+    await apiLogin(t.server.url, 'admin', TEST_ADMIN_PASSWORD);
+    back.close();
+  });
+
+  test('an address ban refuses admin-API logins from that address for every account, admin included (403 banned)', async () => {
+    const r = await asAdmin<{ ban: ApiBan }>('POST', '/api/ban', { json: { address: '127.0.0.0/8', durationSeconds: 600, reason: 'lockout check' } });
+    assert.equal(r.status, 201, r.text);
+    try {
+      // docs/admin-api.md: "403 banned — login: a ban matches the account or the address"; "a ban is checked … on every admin login".
+      const login = await apiRequest<ApiError>(t.server.url, 'POST', '/api/auth/login', { json: { name: 'admin', password: TEST_ADMIN_PASSWORD } });
+      assert.equal(login.status, 403, `the admin's login from a banned address: ${login.status} ${login.text}`);
+      assert.equal(login.body.error, 'banned');
+    } finally {
+      assert.equal((await asAdmin('DELETE', `/api/bans/${r.body.ban.id}`)).status, 204, 'the token still lifts it');
+    }
+  });
+});
