@@ -204,6 +204,8 @@ describe('the admin API on a running server', () => {
         assertUnauthorized(r, `${route.method} ${route.path} with ${what}`);
       }
     }
+    // The two open routes need no token.
+    assert.equal((await api('GET', '/api/health')).status, 200, 'GET /api/health is open');
     // Nothing above changed anything.
     const users = await asAdmin<{ users: ApiUser[] }>('GET', '/api/users');
     assert.ok(!users.body.users.some((u) => u.name === 'matrix-user' || u.name === 'ghost'));
@@ -219,6 +221,11 @@ describe('the admin API on a running server', () => {
     const me = await api<{ user: ApiUser }>('GET', '/api/me', { token: member.token });
     assert.equal(me.status, 200, me.text);
     assert.deepEqual([me.body.user.name, me.body.user.role], ['mia', 'member']);
+    // An account may hold the role guest: it may log in and read /api/me, nothing more.
+    await createUser('muzzled', 'muzzled password', 'guest');
+    const muzzled = (await apiLogin(t.server.url, 'muzzled', 'muzzled password')).token;
+    assert.equal((await api<{ user: ApiUser }>('GET', '/api/me', { token: muzzled })).body.user.role, 'guest');
+    assertError(await api('GET', '/api/sessions', { token: muzzled }), 403, 'forbidden', 'a guest account on a moderator route');
   });
 
   test('a moderator token: 403 on the admin routes', async () => {
@@ -305,6 +312,8 @@ describe('the admin API on a running server', () => {
     assert.ok(role.fields && 'role' in role.fields, JSON.stringify(role.fields));
     const weak = assertError(await asAdmin('POST', '/api/users', { json: { name: 'weakling', password: 'short' } }), 400, 'bad-request', 'a short password');
     assert.ok(weak.fields && 'password' in weak.fields, JSON.stringify(weak.fields));
+    const long = assertError(await asAdmin('POST', '/api/channels', { json: { name: 'n'.repeat(65), parentId: LOBBY, maxUsers: 1001 } }), 400, 'bad-request', 'a 65-character name, 1001 users');
+    assert.ok(long.fields && 'name' in long.fields && 'maxUsers' in long.fields, JSON.stringify(long.fields));
     const bitrate = assertError(await asAdmin('PATCH', `/api/channels/${GAMING}`, { json: { bitrate: 5999 } }), 400, 'bad-request', 'bitrate 5999');
     assert.ok(bitrate.fields && 'bitrate' in bitrate.fields, JSON.stringify(bitrate.fields));
     assertError(await asAdmin('POST', '/api/channels', { raw: '{"name":', contentType: 'application/json' }), 400, 'bad-request', 'broken JSON');

@@ -18,6 +18,7 @@ import {
   makeTempDir,
   rawControlClient,
   sleep,
+  startTestServer,
   startTestServerIn,
   waitFor,
   withTimeout,
@@ -212,6 +213,33 @@ describe('bans', () => {
     others.close();
   });
 
+  test('an account ban takes effect on that account\'s admin token at its next request', async () => {
+    const mona = await createUser('mona', 'mona password', 'moderator');
+    const monaToken = (await apiLogin(t.server.url, 'mona', 'mona password')).token;
+    assert.equal((await apiRequest(t.server.url, 'GET', '/api/sessions', { token: monaToken })).status, 200);
+    const r = await asAdmin<{ ban: ApiBan }>('POST', '/api/ban', { json: { userId: mona.id } });
+    assert.equal(r.status, 201, r.text);
+    const refused = await apiRequest(t.server.url, 'GET', '/api/sessions', { token: monaToken });
+    assert.ok(refused.status === 401 || refused.status === 403, `a banned account's token: ${refused.status} ${refused.text}`);
+    assert.equal((await asAdmin('DELETE', `/api/bans/${r.body.ban.id}`)).status, 204);
+    assert.equal((await apiRequest(t.server.url, 'GET', '/api/sessions', { token: monaToken })).status, 200, 'and works again once lifted');
+  });
+
+  test('deleting a banned account keeps its ban listed under the old name; the name can be registered again', async () => {
+    const dora = await createUser('dora', 'dora password', 'member');
+    const r = await asAdmin<{ ban: ApiBan }>('POST', '/api/ban', { json: { userId: dora.id, reason: 'trolling' } });
+    assert.equal(r.status, 201, r.text);
+    assert.equal((await asAdmin('DELETE', `/api/users/${dora.id}`)).status, 204);
+    const listed = (await bans()).find((b) => b.id === r.body.ban.id);
+    assert.equal(listed?.userName, 'dora', 'still listed by name');
+    assert.equal(listed?.reason, 'trolling');
+    const fresh = await rawControlClient(t.server.url);
+    const answer = await fresh.hello('dora', { password: 'new dora password', register: true });
+    assert.equal(answer.type, 'welcome', `the name is free again: ${JSON.stringify(answer).slice(0, 200)}`);
+    fresh.close();
+    assert.equal((await asAdmin('DELETE', `/api/bans/${r.body.ban.id}`)).status, 204);
+  });
+
   test('an expiring ban applies until it expires, then no longer (and is no longer listed)', async () => {
     const online = await watcher('soon-banned');
     // 2 s rather than 1: the refusal right after must land inside the ban on a loaded machine.
@@ -233,6 +261,7 @@ describe('bans', () => {
 
   test('by address: the online client is removed, its reconnect and admin logins from there refused; the ban survives a restart; DELETE lifts it', async () => {
     await createUser('ban-mod', 'ban mod password', 'moderator');
+    const adminSession = await connectClient(t, 'admin', { password: TEST_ADMIN_PASSWORD });
     const victim = await connectClient(t, 'address-victim', { waitVoice: true });
     const address = (await sessions()).find((s) => s.sessionToken === victim.sessionToken)?.address;
     assert.ok(address, 'the session has an address');
@@ -241,9 +270,12 @@ describe('bans', () => {
     const { ban } = r.body;
     assert.deepEqual([ban.userId, ban.reason, ban.createdBy, ban.expiresAt], [null, 'spam', 'admin', null]);
     assert.ok(r.body.kicked.includes(victim.sessionToken), `kicked: ${JSON.stringify(r.body.kicked)}`);
+    assert.ok(!r.body.kicked.includes(adminSession.sessionToken), 'an address ban never removes the caller\'s own sessions');
     await waitFor(() => victim.denial !== null, 5000, 'the victim is told');
     assert.ok(victim.denial?.type === 'removed' && victim.denial.reason === 'banned' && victim.denial.by === 'admin', JSON.stringify(victim.denial));
     await waitFor(() => t.server.sessions.get(victim.sessionToken) === undefined, 5000, 'its session is gone');
+    assert.equal(adminSession.state, 'connected', 'the admin who made the ban is still connected');
+    adminSession.close();
 
     await expectBanned('address-victim');
     await expectBanned('admin', { password: TEST_ADMIN_PASSWORD });
@@ -281,5 +313,35 @@ describe('bans', () => {
     } finally {
       assert.equal((await asAdmin('DELETE', `/api/bans/${r.body.ban.id}`)).status, 204, 'the token still lifts it');
     }
+  });
+});
+
+describe('a server on a dual-stack socket', () => {
+  let dual: TestServer;
+  before(async () => {
+    dual = await startTestServer(accountEnv({ VOICE_HOST: '::' }));
+  });
+  after(async () => {
+    closeRawClients();
+    await dual?.close();
+  });
+
+  test('an IPv4 client seen as ::ffff:127.0.0.1 is matched by an IPv4 ban', async () => {
+    const url = `http://127.0.0.1:${dual.server.port}`;
+    const token = (await apiLogin(url, 'admin', TEST_ADMIN_PASSWORD)).token;
+    const asDualAdmin = apiClient(url, token);
+    const c = await rawControlClient(url);
+    const w = await c.hello('mapped');
+    assert.ok(w.type === 'welcome');
+    const listed = (await asDualAdmin<{ sessions: ApiSession[] }>('GET', '/api/sessions')).body.sessions.find((s) => s.sessionToken === w.sessionToken);
+    assert.ok(listed, 'listed');
+    const r = await asDualAdmin<{ ban: ApiBan; kicked: number[] }>('POST', '/api/ban', { json: { address: '127.0.0.1', reason: 'mapped' } });
+    assert.equal(r.status, 201, r.text);
+    assert.ok(r.body.kicked.includes(w.sessionToken), `the session at ${listed.address} is covered: ${JSON.stringify(r.body.kicked)}`);
+    assert.equal((await c.take('removed')).reason, 'banned');
+    const again = await rawControlClient(url);
+    const answer = await again.hello('mapped-again');
+    assert.ok(answer.type === 'access-denied' && answer.reason === 'banned', JSON.stringify(answer).slice(0, 200));
+    assert.equal((await asDualAdmin('DELETE', `/api/bans/${r.body.ban.id}`)).status, 204);
   });
 });
