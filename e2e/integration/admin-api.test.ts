@@ -410,7 +410,7 @@ describe('the admin API on a running server', () => {
     await mover.take('channel-removed', (m) => m.channelId === parent.id);
     await mover.take('channel-removed', (m) => m.channelId === child.id);
     const order = mover.messages.map((m) => (m.type === 'joined' ? `joined ${m.channelId}` : m.type === 'channel-removed' ? `removed ${m.channelId}` : '')).filter(Boolean);
-    assert.ok(order.indexOf(`joined ${LOBBY}`) < order.indexOf(`removed ${child.id}`), `moved before the removal: ${order.join(', ')}`);
+    assert.deepEqual(order.slice(-3), [`joined ${LOBBY}`, `removed ${child.id}`, `removed ${parent.id}`], 'moved first, then the subchannel, then the channel (deepest first)');
     await watcher.take('user-moved', (m) => m.sessionToken === mw.sessionToken && m.channelId === LOBBY);
     await watcher.take('channel-removed', (m) => m.channelId === parent.id);
     await watcher.take('channel-removed', (m) => m.channelId === child.id);
@@ -554,6 +554,63 @@ describe('login throttle', () => {
   });
 });
 
+describe('X-Forwarded-For', () => {
+  const servers: TestServer[] = [];
+  after(async () => {
+    closeRawClients();
+    for (const s of servers) await s.close();
+  });
+
+  test('is ignored without VOICE_TRUSTED_PROXIES: a client cannot dodge the throttle by inventing addresses', async () => {
+    const s = await startTestServer(accountEnv());
+    servers.push(s);
+    const from = '127.0.0.6';
+    for (let i = 0; i < 10; i++) {
+      const r = await apiRequest(s.server.url, 'POST', '/api/auth/login', { json: { name: `nobody-${i}`, password: 'wrong password' }, localAddress: from, headers: { 'X-Forwarded-For': `198.51.100.${i}` } });
+      assertError(r, 401, 'bad-credentials', `failure ${i + 1}`);
+    }
+    const r = await apiRequest(s.server.url, 'POST', '/api/auth/login', { json: { name: 'admin', password: TEST_ADMIN_PASSWORD }, localAddress: from, headers: { 'X-Forwarded-For': '198.51.100.99' } });
+    assertError(r, 429, 'rate-limited', 'the socket address is what counts');
+    const c = await rawControlClient(s.server.url, { headers: { 'X-Forwarded-For': '198.51.100.7' } });
+    const w = await c.hello('spoofer');
+    assert.ok(w.type === 'welcome');
+    const asAdmin = apiClient(s.server.url, (await apiLogin(s.server.url, 'admin', TEST_ADMIN_PASSWORD)).token);
+    const listed = (await asAdmin<{ sessions: ApiSession[] }>('GET', '/api/sessions')).body.sessions.find((x) => x.sessionToken === w.sessionToken);
+    assert.match(listed?.address ?? '', /^(::ffff:)?127\.0\.0\.1$/, 'the session\'s address is the socket\'s');
+    c.close();
+  });
+
+  test('from a trusted proxy it names the client: throttle, session address and bans apply to that address', async () => {
+    const s = await startTestServer(accountEnv({ VOICE_TRUSTED_PROXIES: '127.0.0.1' }));
+    servers.push(s);
+    const via = (client: string) => ({ headers: { 'X-Forwarded-For': client } });
+    for (let i = 0; i < 10; i++) {
+      const r = await apiRequest(s.server.url, 'POST', '/api/auth/login', { json: { name: `nobody-${i}`, password: 'wrong password' }, ...via('203.0.113.9') });
+      assertError(r, 401, 'bad-credentials', `failure ${i + 1}`);
+    }
+    const blocked = await apiRequest(s.server.url, 'POST', '/api/auth/login', { json: { name: 'admin', password: TEST_ADMIN_PASSWORD }, ...via('203.0.113.9') });
+    assertError(blocked, 429, 'rate-limited', 'the forwarded client is blocked');
+    const other = await apiRequest<ApiLogin>(s.server.url, 'POST', '/api/auth/login', { json: { name: 'admin', password: TEST_ADMIN_PASSWORD }, ...via('203.0.113.10') });
+    assert.equal(other.status, 200, `another client behind the same proxy: ${other.text}`);
+    const asAdmin = apiClient(s.server.url, other.body.token);
+
+    const c = await rawControlClient(s.server.url, via('203.0.113.20'));
+    const w = await c.hello('behind-proxy');
+    assert.ok(w.type === 'welcome');
+    const listed = (await asAdmin<{ sessions: ApiSession[] }>('GET', '/api/sessions')).body.sessions.find((x) => x.sessionToken === w.sessionToken);
+    assert.equal(listed?.address, '203.0.113.20');
+    const ban = await asAdmin<{ ban: ApiBan; kicked: number[] }>('POST', '/api/ban', { json: { address: '203.0.113.16/28' } });
+    assert.equal(ban.status, 201, ban.text);
+    assert.deepEqual(ban.body.kicked, [w.sessionToken]);
+    const again = await rawControlClient(s.server.url, via('203.0.113.21'));
+    const denied = await again.hello('behind-proxy-again');
+    assert.ok(denied.type === 'access-denied' && denied.reason === 'banned', JSON.stringify(denied).slice(0, 200));
+    const direct = await rawControlClient(s.server.url);
+    assert.equal((await direct.hello('at-the-proxy')).type, 'welcome', 'the proxy itself is not banned');
+    direct.close();
+  });
+});
+
 describe('the token key in the data dir', () => {
   let dataDir = '';
   let t: TestServer | null = null;
@@ -613,6 +670,8 @@ test('config: the new settings are checked at start-up', () => {
   assert.throws(() => loadConfig({ VOICE_ALLOW_REGISTRATION: 'yes please' }), /VOICE_ALLOW_REGISTRATION/);
   assert.throws(() => loadConfig({ VOICE_TOKEN_TTL_SECONDS: 'an hour' }), /VOICE_TOKEN_TTL_SECONDS/);
   assert.throws(() => loadConfig({ VOICE_CHAT_HISTORY: '-1' }), /VOICE_CHAT_HISTORY/);
+  assert.throws(() => loadConfig({ VOICE_ADMIN_PASSWORD: 'short' }), /VOICE_ADMIN_PASSWORD/);
+  assert.throws(() => loadConfig({ VOICE_TRUSTED_PROXIES: 'proxy.example' }), /VOICE_TRUSTED_PROXIES/);
   for (const env of [
     { VOICE_TOKEN_SECRET: TEST_TOKEN_SECRET },
     { VOICE_ALLOW_GUESTS: 'false', VOICE_ALLOW_REGISTRATION: 'true' },

@@ -85,6 +85,7 @@ test('messages are delivered live; a later joiner gets them as chat-history, old
     history.messages.map((e) => [e.nickname, e.text, e.serverTime]),
     sent.map((m) => [m.sender.nickname, m.text, m.serverTime]),
   );
+  assert.deepEqual(history.messages.map((e) => e.id), sent.map((m) => m.id), 'the ids the messages had as chat');
   assert.ok(history.messages[0]!.id < history.messages[1]!.id, 'oldest first');
   for (const c of [alice, bob, carol]) c.close();
 });

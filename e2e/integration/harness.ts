@@ -337,8 +337,11 @@ export function closeRawClients(): void {
   rawClients.clear();
 }
 
-export async function rawControlClient(baseUrl: string, options: { localAddress?: string } = {}): Promise<RawControlClient> {
-  const ws = new WebSocket(controlUrl(baseUrl), options.localAddress ? { localAddress: options.localAddress } : {});
+export async function rawControlClient(baseUrl: string, options: { localAddress?: string; headers?: Record<string, string> } = {}): Promise<RawControlClient> {
+  const ws = new WebSocket(controlUrl(baseUrl), {
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    ...(options.headers ? { headers: options.headers } : {}),
+  });
   const messages: ServerMessage[] = [];
   const taken = new Set<ServerMessage>();
   const waiters: Array<() => void> = [];
