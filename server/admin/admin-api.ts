@@ -8,7 +8,7 @@
 import type Koa from 'koa';
 import { roleAtLeast } from '../../shared/auth/roles.ts';
 import type { Account } from '../accounts/account-store.ts';
-import { ApiError, badRequest } from './api-error.ts';
+import { ApiError, badRequest, fieldError } from './api-error.ts';
 import { readJsonBody } from './json-body.ts';
 import { clientAddress } from '../http/client-address.ts';
 import type { AdminDeps, Route } from './route.ts';
@@ -78,7 +78,11 @@ export function adminApi(deps: AdminDeps, routes: readonly Route[]): Koa.Middlew
       const { route } = found.c;
       const params: Record<string, string> = {};
       found.c.names.forEach((n, i) => {
-        params[n] = decodeURIComponent(found.m[i + 1]!);
+        try {
+          params[n] = decodeURIComponent(found.m[i + 1]!);
+        } catch {
+          throw fieldError(n, 'not a valid percent-encoded path segment');
+        }
       });
       const address = clientAddress(ctx.req, deps.trustedProxies);
       let caller: Account | null = null;

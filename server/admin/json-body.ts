@@ -10,20 +10,38 @@ export const MAX_BODY_BYTES = 16 * 1024;
 
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 'NaN');
-  if (declared > MAX_BODY_BYTES) throw new ApiError(413, 'too-large', `the body is over ${MAX_BODY_BYTES} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(413, 'too-large', `the body is over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return {};
+  if (declared > MAX_BODY_BYTES) throw tooLarge(req);
+  const body = await new Promise<Buffer | null>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        // Stop collecting but keep draining, so the 413 reaches a client still sending (a destroyed
+        // socket would show it a reset instead); Connection: close ends the exchange after the answer.
+        req.off('data', onData);
+        req.resume();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
+  if (body === null) throw tooLarge(req);
+  if (body.length === 0) return {};
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new ApiError(415, 'unsupported-media-type', 'send the body as application/json');
   try {
-    return JSON.parse(Buffer.concat(chunks, size).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch {
     throw new ApiError(400, 'bad-request', 'the body is not valid JSON', { fields: { body: 'not valid JSON' } });
   }
+}
+
+function tooLarge(req: IncomingMessage): ApiError {
+  req.resume(); // discard whatever is still coming
+  return new ApiError(413, 'too-large', `the body is over ${MAX_BODY_BYTES} bytes`, { headers: { Connection: 'close' } });
 }

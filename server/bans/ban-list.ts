@@ -104,6 +104,7 @@ export class BanList {
 
   async add(input: NewBan, nowMs = Date.now()): Promise<Ban> {
     if (input.userId === null && input.range === null) throw new TypeError('a ban needs an account or an address');
+    if (input.userId !== null && input.userName === null) throw new TypeError('an account ban keeps the account name');
     const address = input.range?.text ?? null;
     const r = await this.#db.kysely
       .insertInto('bans')
