@@ -1,4 +1,5 @@
-import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
 /** Headers that make the page crossOriginIsolated (SharedArrayBuffer for the audio ring). */
@@ -51,6 +52,9 @@ const pwa = VitePWA({
   },
   workbox: {
     globPatterns: ['**/*.{html,js,css,wasm,svg,png}'],
+    // The admin panel (client/admin/) is not part of the offline shell: a precached admin/index.html
+    // would be answered from the cache, an old build after a deploy. Its chunks shared with the app stay.
+    globIgnores: ['admin/**', 'assets/admin-*'],
     // The Opus codec chunk carries its WebAssembly inline (~0.5 MB); leave headroom over Workbox's 2 MiB default.
     maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
     navigateFallback: null,
@@ -68,6 +72,20 @@ const pwa = VitePWA({
   },
 });
 
+/**
+ * vite-plugin-pwa links the web manifest from every page. The admin panel is not the
+ * installable app (installing from /admin would open /), so its page goes without.
+ */
+const adminWithoutManifest: Plugin = {
+  name: 'voice-app:admin-without-manifest',
+  apply: 'build',
+  enforce: 'post',
+  transformIndexHtml: {
+    order: 'post',
+    handler: (html, ctx) => (ctx.path.startsWith('/admin/') ? html.replace(/\s*<link rel="manifest"[^>]*>/, '') : html),
+  },
+};
+
 export default defineConfig({
   root: 'client',
   publicDir: 'public',
@@ -78,8 +96,16 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    // Two pages: the app, and the admin panel (client/admin/, built to dist/client/admin/index.html,
+    // served by the server for /admin and /admin/...). They share chunks (Lit, styles) under assets/.
+    rolldownOptions: {
+      input: {
+        index: fileURLToPath(new URL('./client/index.html', import.meta.url)),
+        admin: fileURLToPath(new URL('./client/admin/index.html', import.meta.url)),
+      },
+    },
   },
-  plugins: [pwa],
+  plugins: [pwa, adminWithoutManifest],
   server: {
     headers: isolation,
     proxy: {

@@ -1,0 +1,161 @@
+/**
+ * <ban-dialog>: bans the person in a session by account (only for a
+ * registered one), by address (prefilled with the session's, editable into a
+ * range such as 203.0.113.0/24) or both, for a chosen time → POST /api/ban.
+ * The server removes every online session the ban matches.
+ * `show(session)` resolves with what was done, or null if cancelled.
+ */
+import { LitElement, html, type TemplateResult } from 'lit';
+import { ifDefined } from 'lit/directives/if-defined.js';
+import type { AdminApi } from '../api/admin-api.ts';
+import type { BanRequest, Session } from '../api/types.ts';
+import { adminDialogStyles } from '../shared/admin.styles.ts';
+import { BAN_DURATIONS, DEFAULT_BAN_DURATION, durationFromValue, durationValue } from '../shared/ban-durations.ts';
+import { describedBy, fieldError, formError, invalid, NO_ERRORS, toFormErrors, type FormErrors } from '../shared/form-errors.ts';
+import { ModalController } from '../shared/modal-controller.ts';
+
+const FORM = 'ban';
+const FIELDS = ['userId', 'address', 'reason', 'durationSeconds'];
+
+export class BanDialog extends LitElement {
+  static override styles = adminDialogStyles;
+  static override properties = {
+    api: { attribute: false },
+    session: { state: true },
+    byAddress: { state: true },
+    errors: { state: true },
+    busy: { state: true },
+  };
+
+  declare api: AdminApi | null;
+  declare session: Session | null;
+  /** Whether the address box is ticked (the address field is only editable then). */
+  declare byAddress: boolean;
+  declare errors: FormErrors;
+  declare busy: boolean;
+
+  readonly #modal = new ModalController(this, () => this.renderRoot.querySelector('dialog'));
+  #settle: ((outcome: string | null) => void) | null = null;
+
+  constructor() {
+    super();
+    this.api = null;
+    this.session = null;
+    this.byAddress = true;
+    this.errors = NO_ERRORS;
+    this.busy = false;
+  }
+
+  async show(session: Session): Promise<string | null> {
+    this.#settle?.(null);
+    this.session = session;
+    this.byAddress = true;
+    this.errors = NO_ERRORS;
+    await this.updateComplete;
+    const form = this.renderRoot.querySelector('form')!;
+    form.reset();
+    (form.elements.namedItem('by-address') as HTMLInputElement).checked = true;
+    (form.elements.namedItem('address') as HTMLInputElement).value = session.address;
+    this.#modal.open();
+    return new Promise((resolve) => (this.#settle = resolve));
+  }
+
+  #finish(outcome: string | null): void {
+    const settle = this.#settle;
+    this.#settle = null;
+    this.#modal.close();
+    settle?.(outcome);
+  }
+
+  readonly #onSubmit = async (e: SubmitEvent): Promise<void> => {
+    e.preventDefault();
+    const s = this.session;
+    if (!this.api || !s || this.busy) return;
+    const form = e.target as HTMLFormElement;
+    const value = (name: string): string => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
+    const byAccount = s.userId !== null && (form.elements.namedItem('by-account') as HTMLInputElement).checked;
+    if (!byAccount && !this.byAddress) {
+      this.errors = { message: 'Choose the account, the address or both.', fields: {} };
+      return;
+    }
+    const request: BanRequest = { durationSeconds: durationFromValue(value('duration')) };
+    if (byAccount) request.userId = s.userId!;
+    if (this.byAddress) request.address = value('address');
+    const reason = value('reason');
+    if (reason) request.reason = reason;
+    this.busy = true;
+    try {
+      const { kicked } = await this.api.ban(request);
+      const removed = kicked.length === 1 ? '1 session removed' : `${kicked.length} sessions removed`;
+      this.#finish(`Banned ${[byAccount ? s.nickname : '', request.address ?? ''].filter(Boolean).join(' and ')} (${removed}).`);
+    } catch (error) {
+      const errors = toFormErrors(error, FIELDS);
+      if (errors === null) this.#finish(null);
+      else this.errors = errors;
+    } finally {
+      this.busy = false;
+    }
+  };
+
+  override render(): TemplateResult {
+    const s = this.session;
+    const errors = this.errors;
+    return html`<dialog aria-labelledby="ban-title" @close=${() => this.#finish(null)}>
+      <form class="panel" @submit=${this.#onSubmit}>
+        <div class="head"><h2 id="ban-title">Ban ${s?.nickname ?? ''}</h2></div>
+        <fieldset>
+          <legend>Ban by</legend>
+          ${s?.userId != null
+            ? html`<label class="check"><input type="checkbox" name="by-account" checked autofocus /> Account ${s.nickname}</label>
+                ${fieldError(errors, FORM, 'userId')}`
+            : html`<p class="hint">A guest: there is no account to ban.</p>`}
+          <label class="check">
+            <input type="checkbox" name="by-address" .checked=${this.byAddress} @change=${(e: Event) => (this.byAddress = (e.target as HTMLInputElement).checked)} />
+            Address or range
+          </label>
+          <div class="field">
+            <label for="ban-address" class="visually-hidden">Address or range to ban</label>
+            <input
+              id="ban-address"
+              name="address"
+              autocomplete="off"
+              spellcheck="false"
+              maxlength="64"
+              ?disabled=${!this.byAddress}
+              aria-invalid=${invalid(errors, 'address')}
+              aria-describedby=${['ban-address-hint', describedBy(errors, FORM, 'address') ?? ''].join(' ').trim()}
+            />
+            <p class="hint" id="ban-address-hint">An IPv4 or IPv6 address, or a range such as 203.0.113.0/24.</p>
+            ${fieldError(errors, FORM, 'address')}
+          </div>
+        </fieldset>
+        <div class="field">
+          <label for="ban-duration">Duration</label>
+          <select id="ban-duration" name="duration" aria-invalid=${invalid(errors, 'durationSeconds')}>
+            ${BAN_DURATIONS.map(
+              (d) => html`<option value=${durationValue(d.seconds)} ?selected=${durationValue(d.seconds) === DEFAULT_BAN_DURATION}>${d.label}</option>`,
+            )}
+          </select>
+          ${fieldError(errors, FORM, 'durationSeconds')}
+        </div>
+        <div class="field">
+          <label for="ban-reason">Reason (optional)</label>
+          <input
+            id="ban-reason"
+            name="reason"
+            maxlength="200"
+            autocomplete="off"
+            aria-invalid=${invalid(errors, 'reason')}
+            aria-describedby=${ifDefined(describedBy(errors, FORM, 'reason'))}
+          />
+          ${fieldError(errors, FORM, 'reason')}
+        </div>
+        ${formError(errors)}
+        <div class="actions">
+          <button type="button" @click=${() => this.#finish(null)}>Cancel</button>
+          <button type="submit" class="primary danger" ?disabled=${this.busy}>Ban</button>
+        </div>
+      </form>
+    </dialog>`;
+  }
+}

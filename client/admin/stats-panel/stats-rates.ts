@@ -1,0 +1,53 @@
+/**
+ * Turns two GET /api/stats samples (totals since the server started) into
+ * per-second rates over the interval between them. Pure: the sample times are
+ * passed in. A counter that went down means the server restarted in between;
+ * its rate is unknown (null) until the next pair.
+ */
+import type { Stats } from '../api/types.ts';
+
+export interface StatsSample {
+  stats: Stats;
+  /** When the answer arrived, on a monotonic clock (performance.now()). */
+  atMs: number;
+}
+
+export interface DropRow {
+  reason: string;
+  total: number;
+  perSecond: number | null;
+}
+
+export interface StatsRates {
+  datagramsIn: number | null;
+  forwarded: number | null;
+  bytesIn: number | null;
+  bytesOut: number | null;
+  /** Every drop reason the server reports, busiest first. */
+  drops: DropRow[];
+}
+
+function rate(before: number | undefined, after: number, seconds: number): number | null {
+  if (before === undefined || seconds <= 0 || after < before) return null;
+  return (after - before) / seconds;
+}
+
+export function statsRates(previous: StatsSample | null, next: StatsSample): StatsRates {
+  const seconds = previous === null ? 0 : (next.atMs - previous.atMs) / 1000;
+  const was = previous?.stats.relay;
+  const now = next.stats.relay;
+  const drops = Object.entries(now.drops).map(([reason, total]): DropRow => ({
+    reason,
+    total,
+    // A reason missing before had a total of 0 (servers may list only reasons that happened).
+    perSecond: rate(was === undefined ? undefined : (was.drops[reason] ?? 0), total, seconds),
+  }));
+  drops.sort((a, b) => (b.perSecond ?? 0) - (a.perSecond ?? 0) || b.total - a.total || a.reason.localeCompare(b.reason));
+  return {
+    datagramsIn: rate(was?.datagramsIn, now.datagramsIn, seconds),
+    forwarded: rate(was?.forwarded, now.forwarded, seconds),
+    bytesIn: rate(was?.bytesIn, now.bytesIn, seconds),
+    bytesOut: rate(was?.bytesOut, now.bytesOut, seconds),
+    drops,
+  };
+}

@@ -1,0 +1,308 @@
+/**
+ * The /admin panel in real Chromium against the real server (first-run admin
+ * password from VOICE_ADMIN_PASSWORD) with real Node clients: wrong
+ * credentials, login, the online list and live figures, kick (the client's
+ * session ends with `removed`/kicked), ban by account and lift, an address
+ * range ban with a field error first, channels created, edited and deleted,
+ * accounts, a moderator's narrower panel, a member and a banned account at the
+ * login, a refused token, the login throttle, and the keyboard path through a
+ * dialog. Screenshots at 1280 and 360 px go to
+ * test-results/admin/ (and to $VOICE_SHOTS_DIR when set).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
+import { createNodeVoiceSession, controlUrl } from '../../client/node/node-voice-session.ts';
+import type { VoiceSession } from '../../client/net/voice-session.ts';
+import { launchChromium, type Browser } from './chromium.ts';
+
+const ADMIN_PASSWORD = 'admin-panel-test-password';
+const results = fileURLToPath(new URL('../../test-results/admin/', import.meta.url));
+const distClient = fileURLToPath(new URL('../../dist/client/', import.meta.url));
+let t: TestServer;
+let browser: Browser;
+let page: Page;
+/** The Node client kicked from the panel. */
+let nia: VoiceSession;
+const pageErrors: string[] = [];
+const cspReports: string[] = [];
+
+before(async () => {
+  t = await startTestServer({ VOICE_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 860 });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) cspReports.push(m.text());
+  });
+  await mkdir(results, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+async function shot(name: string, width?: number): Promise<void> {
+  const size = page.viewportSize();
+  if (width !== undefined) await page.setViewportSize({ width, height: 860 });
+  const dirs = [results, process.env['VOICE_SHOTS_DIR']].filter((d): d is string => !!d);
+  for (const dir of dirs) {
+    await mkdir(dir, { recursive: true });
+    await page.screenshot({ path: path.join(dir, name), fullPage: true });
+  }
+  if (width !== undefined && size) await page.setViewportSize(size);
+}
+
+/** A Node client logged in to a new account (registered on the way). */
+async function registeredClient(nickname: string): Promise<VoiceSession> {
+  const s = createNodeVoiceSession({ url: controlUrl(t.server.url), nickname, password: 'client password 1', register: true, pingIntervalMs: 1000 });
+  t.clients.push(s);
+  await s.connect();
+  return s;
+}
+
+function closedWith(s: VoiceSession): Promise<string> {
+  return new Promise((resolve) => s.once('closed', resolve));
+}
+
+/** The focused element's id/text, looking through shadow roots. */
+function focused(): Promise<{ id: string; text: string; inDialog: boolean }> {
+  return page.evaluate(() => {
+    let el: Element | null = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    return { id: el?.id ?? '', text: (el?.getAttribute('aria-label') ?? el?.textContent ?? '').trim(), inDialog: !!el?.closest('dialog') };
+  });
+}
+
+/** An open dialog by its heading (closed dialogs keep their fields in the DOM, with the same labels). */
+function dialog(name: string) {
+  return page.getByRole('dialog', { name });
+}
+
+async function logIn(name: string, password: string): Promise<void> {
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+test('the admin page is its own build, kept out of the precache, and the app\'s service worker leaves it alone', async () => {
+  const sw = await readFile(path.join(distClient, 'sw.js'), 'utf8');
+  assert.ok(!sw.includes('admin/index.html'), 'admin/index.html is not precached');
+  // The app installs its worker first: /admin must still come from the server as the panel, not the app's shell.
+  await page.goto(t.server.url);
+  await page.waitForFunction(async () => (await navigator.serviceWorker.ready).active?.state === 'activated', null, { timeout: 10_000 });
+  const response = await page.goto(new URL('/admin', t.server.url).toString());
+  assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), 'the page is in the worker\'s scope');
+  assert.equal(response?.status(), 200);
+  assert.equal(await page.locator('voice-app').count(), 0, 'not the app');
+  assert.match(response?.headers()['content-security-policy'] ?? '', /style-src 'self'/);
+  assert.match(await page.title(), /admin/);
+  await page.getByRole('heading', { name: 'Log in to the admin panel' }).waitFor({ timeout: 10_000 });
+});
+
+test('wrong credentials say so', async () => {
+  await logIn('admin', 'not the password');
+  await page.getByRole('alert').filter({ hasText: 'Wrong name or password.' }).waitFor({ timeout: 10_000 });
+  await shot('login-error.png');
+});
+
+test('log in, see who is online and the live figures', async () => {
+  nia = await t.client('node-nia');
+  await logIn('admin', ADMIN_PASSWORD);
+  await page.getByRole('heading', { name: /^Online/ }).waitFor({ timeout: 10_000 });
+  const row = page.locator('tr[data-nickname="node-nia"]');
+  await row.waitFor({ timeout: 5000 });
+  assert.match((await row.textContent()) ?? '', /Lobby/);
+  // Rates need two polls (2 s apart).
+  await page.locator('dd', { hasText: /\d\/s$/ }).first().waitFor({ timeout: 8000 });
+  assert.ok((await page.evaluate(() => sessionStorage.getItem('voice-app.admin-token')))?.includes('"token"'), 'the token is in sessionStorage');
+  await shot('online.png');
+  await shot('online-360.png', 360);
+  assert.equal(nia.state, 'connected');
+});
+
+test('keyboard: a dialog opens on Enter, keeps Tab inside, closes on Escape and gives focus back', async () => {
+  const kick = page.getByRole('button', { name: 'Kick node-nia' });
+  await kick.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Kick node-nia' }).waitFor();
+  assert.equal((await focused()).id, 'kick-reason', 'focus starts in the reason field');
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok((await focused()).inDialog, `Tab ${i + 1} stays in the dialog`);
+  }
+  await page.keyboard.press('Shift+Tab');
+  assert.ok((await focused()).inDialog, 'Shift+Tab stays in the dialog');
+  await page.keyboard.press('Escape');
+  await page.getByRole('heading', { name: 'Kick node-nia' }).waitFor({ state: 'hidden' });
+  assert.equal((await focused()).text, 'Kick node-nia', 'focus is back on the Kick button');
+});
+
+test('kick: the row goes and the client is told it was kicked', async () => {
+  const closed = closedWith(nia);
+  await page.getByRole('button', { name: 'Kick node-nia' }).click();
+  await dialog('Kick node-nia').getByLabel('Reason (optional)').fill('calm down');
+  await shot('kick-dialog.png');
+  await dialog('Kick node-nia').getByRole('button', { name: 'Kick', exact: true }).click();
+  await withTimeout(closed, 5000, 'node-nia closed');
+  assert.equal(nia.denial?.type, 'removed');
+  assert.equal(nia.denial?.type === 'removed' && nia.denial.reason, 'kicked');
+  assert.match(nia.denial?.message ?? '', /calm down/);
+  await page.locator('tr[data-nickname="node-nia"]').waitFor({ state: 'detached', timeout: 5000 });
+  await page.getByText('Kicked node-nia.').waitFor();
+});
+
+test('ban by account from the row, then lift it', async () => {
+  const rita = await registeredClient('reg-rita');
+  const closed = closedWith(rita);
+  await page.getByRole('button', { name: 'Ban reg-rita' }).click();
+  const ban = dialog('Ban reg-rita');
+  await ban.waitFor();
+  assert.equal(await ban.getByLabel('Address or range to ban').inputValue(), [...t.server.sessions.sessions()].find((s) => s.nickname === 'reg-rita')!.address);
+  assert.ok(await ban.getByLabel('Account reg-rita').isChecked(), 'a registered user can be banned by account');
+  await ban.getByLabel('Address or range', { exact: true }).uncheck();
+  assert.ok(await ban.getByLabel('Address or range to ban').isDisabled());
+  await ban.getByLabel('Duration').selectOption({ label: '1 hour' });
+  await ban.getByLabel('Reason (optional)').fill('spam');
+  await shot('ban-dialog-360.png', 360);
+  await ban.getByRole('button', { name: 'Ban', exact: true }).click();
+  await withTimeout(closed, 5000, 'reg-rita closed');
+  assert.equal(rita.denial?.type === 'removed' && rita.denial.reason, 'banned');
+
+  await page.getByRole('link', { name: 'Bans' }).click();
+  const row = page.locator('tr', { hasText: 'reg-rita' });
+  await row.waitFor({ timeout: 5000 });
+  assert.match((await row.textContent()) ?? '', /spam/);
+  await shot('bans.png');
+  await page.getByRole('button', { name: 'Lift the ban on reg-rita' }).click();
+  await row.waitFor({ state: 'detached', timeout: 5000 });
+});
+
+test('an address range ban: a bad address is named next to the field, a good one is listed and lifted', async () => {
+  const form = page.getByRole('region', { name: 'Ban an address or range' });
+  const address = form.getByLabel('Address or range', { exact: true });
+  await address.fill('not-an-address');
+  await form.getByRole('button', { name: 'Add ban' }).click();
+  await form.locator('#add-ban-address-error').waitFor({ timeout: 5000 });
+  assert.equal(await address.getAttribute('aria-invalid'), 'true');
+  await shot('bans-field-error-360.png', 360);
+  await address.fill('198.51.100.0/24');
+  await form.getByRole('button', { name: 'Add ban' }).click();
+  const row = page.locator('tr', { hasText: '198.51.100.0/24' });
+  await row.waitFor({ timeout: 5000 });
+  await page.getByRole('button', { name: 'Lift the ban on 198.51.100.0/24' }).click();
+  await row.waitFor({ state: 'detached', timeout: 5000 });
+});
+
+test('channels: create, edit, delete with confirmation', async () => {
+  await page.getByRole('link', { name: 'Channels' }).click();
+  await page.getByRole('button', { name: 'New channel' }).click();
+  const create = dialog('New channel');
+  await create.getByLabel('Name', { exact: true }).fill('Raid');
+  await create.getByLabel('Parent').selectOption({ label: 'Lobby' });
+  await create.getByLabel('User limit').fill('10');
+  await create.getByLabel('Password', { exact: true }).selectOption('set');
+  await create.getByLabel('New password').fill('hunter22');
+  await shot('channel-dialog.png');
+  await create.getByRole('button', { name: 'Create' }).click();
+  const raid = page.locator('li[data-channel="Raid"]');
+  await raid.waitFor({ timeout: 5000 });
+  const made = t.server.channels.list().find((c) => c.name === 'Raid');
+  assert.ok(made && made.maxUsers === 10 && made.locked, 'the server has Raid, limited and locked');
+
+  await page.getByRole('button', { name: 'Edit Raid' }).click();
+  const edit = dialog('Edit Raid');
+  await edit.getByLabel('Bitrate (kbit/s)').fill('32');
+  await edit.getByLabel('Password', { exact: true }).selectOption('clear');
+  await edit.getByRole('button', { name: 'Save' }).click();
+  await waitFor(() => {
+    const c = t.server.channels.get(made.id);
+    return c?.config.bitrate === 32_000 && !c.locked;
+  }, 5000, 'Raid at 32 kbit/s without a password');
+  await page.locator('li[data-channel="Raid"]', { hasText: '32 kbit/s' }).waitFor({ timeout: 5000 });
+  await shot('channels.png');
+  await shot('channels-360.png', 360);
+
+  await page.getByRole('button', { name: 'Delete Raid' }).click();
+  await page.getByRole('alertdialog').waitFor();
+  assert.equal((await focused()).text, 'Cancel', 'the confirmation starts on Cancel');
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+  await raid.waitFor({ state: 'detached', timeout: 5000 });
+  assert.equal(t.server.channels.get(made.id), undefined);
+});
+
+test('users: create a moderator, who sees a narrower panel; role change; delete', async () => {
+  await page.getByRole('link', { name: 'Users' }).click();
+  const form = page.getByRole('region', { name: 'New account' });
+  await form.getByLabel('Name', { exact: true }).fill('mod-mia');
+  await form.getByLabel('Password', { exact: true }).fill('moderator password');
+  await form.getByLabel('Role', { exact: true }).selectOption('moderator');
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await page.locator('tr[data-user="mod-mia"]').waitFor({ timeout: 5000 });
+  await shot('users.png');
+  await shot('users-360.png', 360);
+
+  // The moderator: online list and bans, no channels or users.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByText('You have logged out.').waitFor();
+  await logIn('mod-mia', 'moderator password');
+  await page.getByRole('heading', { name: /^Online/ }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByRole('link', { name: 'Channels' }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0);
+  await page.getByRole('button', { name: 'Log out' }).click();
+
+  await logIn('admin', ADMIN_PASSWORD);
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByLabel('Role of mod-mia').selectOption('member');
+  await page.getByText('mod-mia is now member.').waitFor({ timeout: 5000 });
+  await page.getByRole('button', { name: 'Delete mod-mia' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+  await page.locator('tr[data-user="mod-mia"]').waitFor({ state: 'detached', timeout: 5000 });
+});
+
+test('a token the server refuses goes back to the login form with "session expired"', async () => {
+  await page.evaluate(() => {
+    const key = 'voice-app.admin-token';
+    const stored = JSON.parse(sessionStorage.getItem(key)!) as { token: string; expiresAt: number };
+    sessionStorage.setItem(key, JSON.stringify({ ...stored, token: `${stored.token.slice(0, -4)}AAAA` }));
+  });
+  await page.reload();
+  await page.getByText('Your session expired. Log in again.').waitFor({ timeout: 10_000 });
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('voice-app.admin-token')), null);
+});
+
+test('a banned account is told why; a member is told the panel is not for them', async () => {
+  const api = (route: string, init: RequestInit = {}) => fetch(new URL(route, t.server.url), init);
+  const login = await api('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin', password: ADMIN_PASSWORD }) });
+  const { token } = (await login.json()) as { token: string };
+  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const rita = (((await (await api('/api/users', { headers: auth })).json()) as { users: { id: number; name: string }[] }).users).find((u) => u.name === 'reg-rita')!;
+
+  await logIn('reg-rita', 'client password 1');
+  await page.getByText('The member role cannot use the admin panel.').waitFor({ timeout: 10_000 });
+  await page.getByRole('button', { name: 'Log out' }).click();
+
+  const ban = await api('/api/ban', { method: 'POST', headers: auth, body: JSON.stringify({ userId: rita.id, reason: 'spam', durationSeconds: 3600 }) });
+  assert.equal(ban.status, 201);
+  await logIn('reg-rita', 'client password 1');
+  await page.getByRole('alert').filter({ hasText: /^You are banned from this server until .*: spam\.$/ }).waitFor({ timeout: 10_000 });
+  await shot('login-banned-360.png', 360);
+});
+
+// Last: it blocks logins from 127.0.0.1 for five minutes.
+test('too many failed logins: the address is blocked and the form says for how long', async () => {
+  for (let i = 0; i < 10; i++) {
+    await logIn('nobody', `guess ${i}`);
+    await page.getByRole('alert').filter({ hasText: /Wrong name or password|Too many/ }).waitFor({ timeout: 10_000 });
+  }
+  await logIn('admin', ADMIN_PASSWORD);
+  await page.getByRole('alert').filter({ hasText: /^Too many failed logins .* Try again in [45] min\.$/ }).waitFor({ timeout: 10_000 });
+  await shot('login-rate-limited.png');
+  assert.deepEqual(pageErrors, [], 'no page errors');
+  assert.deepEqual(cspReports, [], 'nothing refused by the CSP');
+});
