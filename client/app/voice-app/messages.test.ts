@@ -62,16 +62,20 @@ test('a reason newer than this client shows the server text', () => {
   assert.equal(describeAccessDenied(denied('maintenance', ''), 'a'), 'The server refused the connection: maintenance');
 });
 
-test('kicks and bans say who and why', () => {
-  assert.equal(describeRemoval(removed('kicked', 'calm down', 'admin')), 'You were kicked by admin: calm down');
-  assert.equal(describeRemoval(removed('kicked', '', null)), 'You were kicked.');
-  assert.equal(describeRemoval(removed('banned', 'spam', 'mod')), 'You were banned from this server by mod: spam');
-  assert.equal(describeRemoval(removed('vanished', '', 'x')), 'You were removed from the server by x.');
+test('kicks and bans say who, then the server\'s sentence with the reason', () => {
+  assert.equal(describeRemoval(removed('kicked', 'you were kicked: calm down', 'admin')), 'Removed from the server by admin. You were kicked: calm down.');
+  assert.equal(
+    describeRemoval(removed('banned', 'you are banned from this server permanently: spam', 'mod')),
+    'Removed from the server by mod. You are banned from this server permanently: spam.',
+  );
+  assert.equal(describeRemoval(removed('kicked', '', null)), 'Removed from the server. You were kicked.');
+  assert.equal(describeRemoval(removed('banned', ' ', 'x')), 'Removed from the server by x. You are banned.');
+  assert.equal(describeRemoval(removed('vanished', '', 'x')), 'Removed from the server by x.');
 });
 
 test('a session that ended otherwise says the session reason', () => {
   assert.equal(describeSessionEnd(null, 'a', 'the server went away'), 'Disconnected: the server went away.');
-  assert.match(describeSessionEnd(removed('kicked', 'x', 'y'), 'a', 'ignored'), /^You were kicked by y/);
+  assert.match(describeSessionEnd(removed('kicked', 'you were kicked: x', 'y'), 'a', 'ignored'), /^Removed from the server by y\. You were kicked: x\.$/);
   assert.match(describeSessionEnd(denied('rate-limited'), 'a', 'ignored'), /^Too many failed logins/);
 });
 

@@ -109,17 +109,21 @@ export function describeAccessDenied(denial: AccessDenial, nickname: string): st
   return `The server refused the connection: ${sentence(denial.message) || denial.reason}`;
 }
 
-/** What the connect view says after a kick or a ban: who did it and why, if the server said. */
+/**
+ * What the connect view says after a kick or a ban: who did it, then the server's own sentence,
+ * which carries the reason ("you were kicked: calm down", "you are banned … until …: spam").
+ */
 export function describeRemoval(removal: Removal): string {
-  const by = removal.by === null ? '' : ` by ${removal.by}`;
-  const why = removal.message.trim();
+  const who = removal.by === null ? 'Removed from the server.' : `Removed from the server by ${removal.by}.`;
+  const why = sentence(removal.message);
+  if (why) return `${who} ${why}`;
   switch (removal.reason) {
     case 'kicked':
-      return `You were kicked${by}${why ? `: ${why}` : '.'}`;
+      return `${who} You were kicked.`;
     case 'banned':
-      return `You were banned from this server${by}${why ? `: ${why}` : '.'}`;
+      return `${who} You are banned.`;
     default:
-      return `You were removed from the server${by}${why ? `: ${why}` : '.'}`;
+      return who;
   }
 }
 
