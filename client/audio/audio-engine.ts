@@ -158,7 +158,10 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
       this.#post({ type: 'datagram', bytes: copy.buffer, at: performance.timeOrigin + performance.now() }, [copy.buffer]);
     });
     const offMessage = session.on('message', (m: ServerMessage) => {
-      if (m.type === 'welcome' || m.type === 'resumed' || m.type === 'joined') this.#syncChannel();
+      // A channel edit (admin API) may change the bitrate or frame size of the channel this user is in.
+      if (m.type === 'welcome' || m.type === 'resumed' || m.type === 'joined' || (m.type === 'channel-updated' && m.channel.id === session.channelId)) {
+        this.#syncChannel();
+      }
     });
     this.#syncChannel();
     return () => {

@@ -49,7 +49,9 @@ test('bookmarks: save two, reload, edit, delete, one-click connect', async () =>
   assert.equal(await page.getByLabel('Server address').inputValue(), '127.0.0.1');
   assert.equal(await page.getByLabel('Port').inputValue(), port);
 
-  await saveBookmark(page, { label: 'Home', nickname: 'bob', port, password: 'sesame' });
+  // The bookmark's password is bob's account password: one click logs him in.
+  await t.server.accounts.create('bob', 'open sesame', 'member');
+  await saveBookmark(page, { label: 'Home', nickname: 'bob', port, password: 'open sesame' });
   // Port 1 on loopback: nothing listens there.
   await saveBookmark(page, { label: 'Elsewhere', nickname: 'carol', port: '1' });
 
@@ -82,7 +84,7 @@ test('bookmarks: save two, reload, edit, delete, one-click connect', async () =>
   // One click on Home connects as bob.
   await bookmark(page, 'Home').getByRole('button', { name: /^Home/ }).click();
   await page.getByRole('status').filter({ hasText: 'connected' }).waitFor({ timeout: 10_000 });
-  await waitFor(() => [...t.server.sessions.sessions()].some((s) => s.nickname === 'bob'), 5000, 'the server has bob');
+  await waitFor(() => [...t.server.sessions.sessions()].some((s) => s.nickname === 'bob' && s.userId !== null), 5000, 'the server has bob, logged in');
   await page.locator('[data-user="bob"]').waitFor({ timeout: 5000 });
   assert.deepEqual(errors, [], 'no page errors');
   await page.close();

@@ -214,14 +214,6 @@ export class ConnectionController implements ReactiveController {
       case 'welcome':
         this.serverName = m.serverName;
         break;
-      case 'channel-updated':
-        // A new bitrate or frame size for the channel this user is in: the engine's encoder follows,
-        // through the same sync it does on join (attach reads the session's current channel config).
-        if (m.channel.id === session.channelId && this.engine && this.#detach) {
-          this.#detach();
-          this.#detach = this.engine.attach(session);
-        }
-        break;
       case 'error':
         if (m.code === 'storage') this.#showChatNotice(STORAGE_NOTICE);
         break;
