@@ -8,38 +8,19 @@
  * written directly with a placeholder hash, so the Argon2 work stays at a few
  * hashes for the whole file.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Role } from '../../shared/auth/roles.ts';
 import { AccountStore } from './account-store.ts';
 import { verifyPassword } from '../auth/password-hash.ts';
-import { openDatabase, type Database } from '../db/database.ts';
-import { migrateToLatestOrThrow } from '../db/migrate.ts';
+import type { Database } from '../db/database.ts';
+import { testDatabases } from '../db/test-databases.ts';
 import { ConflictError } from '../util/errors.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const NOW = 1_795_400_000_000;
 const PLACEHOLDER_HASH = '$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2g';
 
-const temps: string[] = [];
-const dbs: Database[] = [];
-after(async () => {
-  for (const db of dbs) await db.close();
-  for (const d of temps) await rm(d, { recursive: true, force: true });
-});
-
-async function freshDb(): Promise<Database> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'account-store-'));
-  temps.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
-  await migrateToLatestOrThrow(db, path.join(repoRoot, 'migrations'));
-  return db;
-}
+const { fresh: freshDb } = testDatabases('account-store');
 
 /** An account row without Argon2 work (its password can never be verified). */
 async function addRow(db: Database, name: string, role: Role): Promise<number> {

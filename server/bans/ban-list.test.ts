@@ -4,36 +4,17 @@
  * swept from memory and table), lift, newest-first listing, and a reload that
  * gives back exactly what was written.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BanList, type BanSubject, type NewBan } from './ban-list.ts';
 import { parseAddress, parseAddressRange, type AddressRange } from './ip-range.ts';
-import { openDatabase, type Database } from '../db/database.ts';
-import { migrateToLatestOrThrow } from '../db/migrate.ts';
+import type { Database } from '../db/database.ts';
+import { testDatabases } from '../db/test-databases.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const NOW = 1_795_400_000_000;
 const HOUR = 3_600_000;
 
-const temps: string[] = [];
-const dbs: Database[] = [];
-after(async () => {
-  for (const db of dbs) await db.close();
-  for (const d of temps) await rm(d, { recursive: true, force: true });
-});
-
-async function freshDb(): Promise<Database> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'ban-list-'));
-  temps.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
-  await migrateToLatestOrThrow(db, path.join(repoRoot, 'migrations'));
-  return db;
-}
+const { fresh: freshDb } = testDatabases('ban-list');
 
 /**
  * An account row, written directly: bans.user_id references users(id), and

@@ -8,36 +8,22 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ChannelInfo } from '../../shared/control/protocol.ts';
 import { ChannelDirectory } from './channel-directory.ts';
-import { openDatabase, type Database } from '../db/database.ts';
-import { migrateToLatestOrThrow } from '../db/migrate.ts';
+import type { Database } from '../db/database.ts';
+import { testDatabases } from '../db/test-databases.ts';
 import { ConflictError } from '../util/errors.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 // Seeded by migrations/0002_seed_channels.sql.
 const LOBBY = 1;
 const GAMING = 2;
 const MUSIC = 3;
 const AFK = 4;
 
-const temps: string[] = [];
-const dbs: Database[] = [];
-after(async () => {
-  for (const db of dbs) await db.close();
-  for (const d of temps) await rm(d, { recursive: true, force: true });
-});
+const databases = testDatabases('channel-directory');
 
 async function fresh(): Promise<{ db: Database; dir: ChannelDirectory }> {
-  const tmp = await mkdtemp(path.join(tmpdir(), 'channel-directory-'));
-  temps.push(tmp);
-  const db = openDatabase(tmp);
-  dbs.push(db);
-  await migrateToLatestOrThrow(db, path.join(repoRoot, 'migrations'));
+  const db = await databases.fresh();
   return { db, dir: await ChannelDirectory.load(db) };
 }
 

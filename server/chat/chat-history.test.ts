@@ -6,36 +6,17 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ChatHistory, type ChatRecord } from './chat-history.ts';
-import { openDatabase, type Database } from '../db/database.ts';
-import { migrateToLatestOrThrow } from '../db/migrate.ts';
+import type { Database } from '../db/database.ts';
+import { testDatabases } from '../db/test-databases.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const NOW = 1_795_400_000_000;
 // Seeded by migrations/0002_seed_channels.sql.
 const LOBBY = 1;
 const GAMING = 2;
 const MUSIC = 3;
 
-const temps: string[] = [];
-const dbs: Database[] = [];
-after(async () => {
-  for (const db of dbs) await db.close();
-  for (const d of temps) await rm(d, { recursive: true, force: true });
-});
-
-async function freshDb(): Promise<Database> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'chat-history-'));
-  temps.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
-  await migrateToLatestOrThrow(db, path.join(repoRoot, 'migrations'));
-  return db;
-}
+const { fresh: freshDb } = testDatabases('chat-history');
 
 function message(channelId: number, n: number, overrides: Partial<ChatRecord> = {}): ChatRecord {
   return { channelId, userId: null, nickname: `nick${n}`, text: `message ${n}`, createdAt: NOW + n, ...overrides };
