@@ -11,11 +11,10 @@ import type { AdminApi } from '../api/admin-api.ts';
 import type { BanRequest, Session } from '../api/types.ts';
 import { adminDialogStyles } from '../shared/admin.styles.ts';
 import { BAN_DURATIONS, DEFAULT_BAN_DURATION, durationFromValue, durationValue } from '../shared/ban-durations.ts';
-import { describedBy, fieldError, formError, invalid, NO_ERRORS, toFormErrors, type FormErrors } from '../shared/form-errors.ts';
-import { ModalController } from '../shared/modal-controller.ts';
+import { FormDialogController } from '../shared/form-dialog-controller.ts';
+import { describedBy, fieldError, formError, invalid } from '../shared/form-errors.ts';
 
 const FORM = 'ban';
-const FIELDS = ['userId', 'address', 'reason', 'durationSeconds'];
 
 export class BanDialog extends LitElement {
   static override styles = adminDialogStyles;
@@ -23,59 +22,42 @@ export class BanDialog extends LitElement {
     api: { attribute: false },
     session: { state: true },
     byAddress: { state: true },
-    errors: { state: true },
-    busy: { state: true },
   };
 
   declare api: AdminApi | null;
   declare session: Session | null;
   /** Whether the address box is ticked (the address field is only editable then). */
   declare byAddress: boolean;
-  declare errors: FormErrors;
-  declare busy: boolean;
 
-  readonly #modal = new ModalController(this, () => this.renderRoot.querySelector('dialog'));
-  #settle: ((outcome: string | null) => void) | null = null;
+  readonly #dialog = new FormDialogController(this, ['userId', 'address', 'reason', 'durationSeconds']);
 
   constructor() {
     super();
     this.api = null;
     this.session = null;
     this.byAddress = true;
-    this.errors = NO_ERRORS;
-    this.busy = false;
   }
 
   async show(session: Session): Promise<string | null> {
-    this.#settle?.(null);
     this.session = session;
     this.byAddress = true;
-    this.errors = NO_ERRORS;
-    await this.updateComplete;
-    const form = this.renderRoot.querySelector('form')!;
-    form.reset();
-    (form.elements.namedItem('by-address') as HTMLInputElement).checked = true;
-    (form.elements.namedItem('address') as HTMLInputElement).value = session.address;
-    this.#modal.open();
-    return new Promise((resolve) => (this.#settle = resolve));
-  }
-
-  #finish(outcome: string | null): void {
-    const settle = this.#settle;
-    this.#settle = null;
-    this.#modal.close();
-    settle?.(outcome);
+    return this.#dialog.open((form) => {
+      form.reset();
+      (form.elements.namedItem('by-address') as HTMLInputElement).checked = true;
+      (form.elements.namedItem('address') as HTMLInputElement).value = session.address;
+    });
   }
 
   readonly #onSubmit = async (e: SubmitEvent): Promise<void> => {
     e.preventDefault();
     const s = this.session;
-    if (!this.api || !s || this.busy) return;
+    const api = this.api;
+    if (!api || !s || this.#dialog.busy) return;
     const form = e.target as HTMLFormElement;
     const value = (name: string): string => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
     const byAccount = s.userId !== null && (form.elements.namedItem('by-account') as HTMLInputElement).checked;
     if (!byAccount && !this.byAddress) {
-      this.errors = { message: 'Choose the account, the address or both.', fields: {} };
+      this.#dialog.errors = { message: 'Choose the account, the address or both.', fields: {} };
       return;
     }
     const request: BanRequest = { durationSeconds: durationFromValue(value('duration')) };
@@ -83,24 +65,17 @@ export class BanDialog extends LitElement {
     if (this.byAddress) request.address = value('address');
     const reason = value('reason');
     if (reason) request.reason = reason;
-    this.busy = true;
-    try {
-      const { kicked } = await this.api.ban(request);
+    await this.#dialog.submit(async () => {
+      const { kicked } = await api.ban(request);
       const removed = kicked.length === 1 ? '1 session removed' : `${kicked.length} sessions removed`;
-      this.#finish(`Banned ${[byAccount ? s.nickname : '', request.address ?? ''].filter(Boolean).join(' and ')} (${removed}).`);
-    } catch (error) {
-      const errors = toFormErrors(error, FIELDS);
-      if (errors === null) this.#finish(null);
-      else this.errors = errors;
-    } finally {
-      this.busy = false;
-    }
+      return `Banned ${[byAccount ? s.nickname : '', request.address ?? ''].filter(Boolean).join(' and ')} (${removed}).`;
+    });
   };
 
   override render(): TemplateResult {
     const s = this.session;
-    const errors = this.errors;
-    return html`<dialog aria-labelledby="ban-title" @close=${() => this.#finish(null)}>
+    const errors = this.#dialog.errors;
+    return html`<dialog aria-labelledby="ban-title" @close=${this.#dialog.cancel}>
       <form class="panel" @submit=${this.#onSubmit}>
         <div class="head"><h2 id="ban-title">Ban ${s?.nickname ?? ''}</h2></div>
         <fieldset>
@@ -152,8 +127,8 @@ export class BanDialog extends LitElement {
         </div>
         ${formError(errors)}
         <div class="actions">
-          <button type="button" @click=${() => this.#finish(null)}>Cancel</button>
-          <button type="submit" class="primary danger" ?disabled=${this.busy}>Ban</button>
+          <button type="button" @click=${this.#dialog.cancel}>Cancel</button>
+          <button type="submit" class="primary danger" ?disabled=${this.#dialog.busy}>Ban</button>
         </div>
       </form>
     </dialog>`;

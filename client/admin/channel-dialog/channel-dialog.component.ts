@@ -11,12 +11,11 @@ import type { AdminApi } from '../api/admin-api.ts';
 import { ROLES, type Channel, type Role } from '../api/types.ts';
 import { adminDialogStyles } from '../shared/admin.styles.ts';
 import { channelOrder, subtreeIds } from '../shared/channel-order.ts';
-import { describedBy, fieldError, formError, invalid, NO_ERRORS, toFormErrors, type FormErrors } from '../shared/form-errors.ts';
-import { ModalController } from '../shared/modal-controller.ts';
+import { FormDialogController } from '../shared/form-dialog-controller.ts';
+import { describedBy, fieldError, formError, invalid } from '../shared/form-errors.ts';
 import { createFields, formFromChannel, newChannelForm, patchFields, type ChannelForm } from './channel-fields.ts';
 
 const FORM = 'channel';
-const FIELDS = ['name', 'parentId', 'position', 'maxUsers', 'bitrate', 'requiredRole', 'password'];
 
 export class ChannelDialog extends LitElement {
   static override styles = adminDialogStyles;
@@ -25,8 +24,6 @@ export class ChannelDialog extends LitElement {
     channels: { attribute: false },
     editing: { state: true },
     form: { state: true },
-    errors: { state: true },
-    busy: { state: true },
   };
 
   declare api: AdminApi | null;
@@ -34,11 +31,8 @@ export class ChannelDialog extends LitElement {
   /** The channel being edited; null: a new one. */
   declare editing: Channel | null;
   declare form: ChannelForm;
-  declare errors: FormErrors;
-  declare busy: boolean;
 
-  readonly #modal = new ModalController(this, () => this.renderRoot.querySelector('dialog'));
-  #settle: ((outcome: string | null) => void) | null = null;
+  readonly #dialog = new FormDialogController(this, ['name', 'parentId', 'position', 'maxUsers', 'bitrate', 'requiredRole', 'password']);
 
   constructor() {
     super();
@@ -46,28 +40,16 @@ export class ChannelDialog extends LitElement {
     this.channels = [];
     this.editing = null;
     this.form = newChannelForm(null);
-    this.errors = NO_ERRORS;
-    this.busy = false;
   }
 
   async show(channel: Channel | null, parentId: number | null = null): Promise<string | null> {
-    this.#settle?.(null);
     this.editing = channel;
     this.form = channel ? formFromChannel(channel) : newChannelForm(parentId);
-    this.errors = NO_ERRORS;
-    await this.updateComplete;
     // Number fields are filled here and read on submit, not bound: a re-render (the 2 s poll) must not
     // rewrite what is being typed, and "-" or "1." are not numbers yet.
-    for (const [id, value] of this.#numberFields()) this.#field(id).value = String(this.form[value]);
-    this.#modal.open();
-    return new Promise((resolve) => (this.#settle = resolve));
-  }
-
-  #finish(outcome: string | null): void {
-    const settle = this.#settle;
-    this.#settle = null;
-    this.#modal.close();
-    settle?.(outcome);
+    return this.#dialog.open(() => {
+      for (const [id, value] of this.#numberFields()) this.#field(id).value = String(this.form[value]);
+    });
   }
 
   #set<K extends keyof ChannelForm>(key: K, value: ChannelForm[K]): void {
@@ -88,46 +70,39 @@ export class ChannelDialog extends LitElement {
 
   readonly #onSubmit = async (e: SubmitEvent): Promise<void> => {
     e.preventDefault();
-    if (!this.api || this.busy) return;
+    const api = this.api;
+    if (!api || this.#dialog.busy) return;
     const before = this.editing;
     const f = { ...this.form };
     for (const [id, key] of this.#numberFields()) f[key] = this.#field(id).valueAsNumber;
-    this.busy = true;
-    try {
+    await this.#dialog.submit(async () => {
       if (before) {
         const fields = patchFields(before, f);
-        if (Object.keys(fields).length > 0) await this.api.updateChannel(before.id, fields);
-        this.#finish(`Saved ${f.name.trim()}.`);
-      } else {
-        const created = await this.api.createChannel(createFields(f));
-        this.#finish(`Created ${created.name}.`);
+        if (Object.keys(fields).length > 0) await api.updateChannel(before.id, fields);
+        return `Saved ${f.name.trim()}.`;
       }
-    } catch (error) {
-      const errors = toFormErrors(error, FIELDS);
-      if (errors === null) this.#finish(null);
-      else this.errors = errors;
-    } finally {
-      this.busy = false;
-    }
+      const created = await api.createChannel(createFields(f));
+      return `Created ${created.name}.`;
+    });
   };
 
   #input(id: string, label: string, field: string, body: TemplateResult, hint = ''): TemplateResult {
     return html`<div class="field">
       <label for=${id}>${label}</label>
-      ${body} ${hint ? html`<p class="hint">${hint}</p>` : nothing} ${fieldError(this.errors, FORM, field)}
+      ${body} ${hint ? html`<p class="hint">${hint}</p>` : nothing} ${fieldError(this.#dialog.errors, FORM, field)}
     </div>`;
   }
 
   override render(): TemplateResult {
     const f = this.form;
-    const e = this.errors;
+    const e = this.#dialog.errors;
     const c = this.editing;
     const isRoot = c !== null && c.parentId === null;
     const aria = (field: string) => ({ invalid: invalid(e, field), describedBy: ifDefined(describedBy(e, FORM, field)) });
     const barred = c ? subtreeIds(this.channels, c.id) : new Set<number>();
     const parents = channelOrder(this.channels).filter((p) => !barred.has(p.channel.id));
     const pw = aria('password');
-    return html`<dialog aria-labelledby="channel-title" @close=${() => this.#finish(null)}>
+    return html`<dialog aria-labelledby="channel-title" @close=${this.#dialog.cancel}>
       <form class="panel" @submit=${this.#onSubmit}>
         <div class="head"><h2 id="channel-title">${c ? `Edit ${c.name}` : 'New channel'}</h2></div>
         ${this.#input(
@@ -179,8 +154,8 @@ export class ChannelDialog extends LitElement {
           : nothing}
         ${formError(e)}
         <div class="actions">
-          <button type="button" @click=${() => this.#finish(null)}>Cancel</button>
-          <button type="submit" class="primary" ?disabled=${this.busy}>${c ? 'Save' : 'Create'}</button>
+          <button type="button" @click=${this.#dialog.cancel}>Cancel</button>
+          <button type="submit" class="primary" ?disabled=${this.#dialog.busy}>${c ? 'Save' : 'Create'}</button>
         </div>
       </form>
     </dialog>`;

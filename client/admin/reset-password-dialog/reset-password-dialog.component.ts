@@ -8,8 +8,8 @@ import { ifDefined } from 'lit/directives/if-defined.js';
 import type { AdminApi } from '../api/admin-api.ts';
 import type { Account } from '../api/types.ts';
 import { adminDialogStyles } from '../shared/admin.styles.ts';
-import { describedBy, fieldError, formError, invalid, NO_ERRORS, toFormErrors, type FormErrors } from '../shared/form-errors.ts';
-import { ModalController } from '../shared/modal-controller.ts';
+import { FormDialogController } from '../shared/form-dialog-controller.ts';
+import { describedBy, fieldError, formError, invalid } from '../shared/form-errors.ts';
 
 const FORM = 'reset';
 
@@ -18,63 +18,39 @@ export class ResetPasswordDialog extends LitElement {
   static override properties = {
     api: { attribute: false },
     account: { state: true },
-    errors: { state: true },
-    busy: { state: true },
   };
 
   declare api: AdminApi | null;
   declare account: Account | null;
-  declare errors: FormErrors;
-  declare busy: boolean;
 
-  readonly #modal = new ModalController(this, () => this.renderRoot.querySelector('dialog'));
-  #settle: ((outcome: string | null) => void) | null = null;
+  readonly #dialog = new FormDialogController(this, ['password']);
 
   constructor() {
     super();
     this.api = null;
     this.account = null;
-    this.errors = NO_ERRORS;
-    this.busy = false;
   }
 
   async show(account: Account): Promise<string | null> {
-    this.#settle?.(null);
     this.account = account;
-    this.errors = NO_ERRORS;
-    await this.updateComplete;
-    this.renderRoot.querySelector('form')?.reset();
-    this.#modal.open();
-    return new Promise((resolve) => (this.#settle = resolve));
-  }
-
-  #finish(outcome: string | null): void {
-    const settle = this.#settle;
-    this.#settle = null;
-    this.#modal.close();
-    settle?.(outcome);
+    return this.#dialog.open();
   }
 
   readonly #onSubmit = async (e: SubmitEvent): Promise<void> => {
     e.preventDefault();
     const a = this.account;
-    if (!this.api || !a || this.busy) return;
+    const api = this.api;
+    if (!api || !a || this.#dialog.busy) return;
     const password = (this.renderRoot.querySelector('#reset-password') as HTMLInputElement).value;
-    this.busy = true;
-    try {
-      await this.api.updateUser(a.id, { password });
-      this.#finish(`Set a new password for ${a.name}.`);
-    } catch (error) {
-      const errors = toFormErrors(error, ['password']);
-      if (errors === null) this.#finish(null);
-      else this.errors = errors;
-    } finally {
-      this.busy = false;
-    }
+    await this.#dialog.submit(async () => {
+      await api.updateUser(a.id, { password });
+      return `Set a new password for ${a.name}.`;
+    });
   };
 
   override render(): TemplateResult {
-    return html`<dialog aria-labelledby="reset-title" @close=${() => this.#finish(null)}>
+    const errors = this.#dialog.errors;
+    return html`<dialog aria-labelledby="reset-title" @close=${this.#dialog.cancel}>
       <form class="panel" @submit=${this.#onSubmit}>
         <div class="head"><h2 id="reset-title">New password for ${this.account?.name ?? ''}</h2></div>
         <div class="field">
@@ -87,16 +63,16 @@ export class ResetPasswordDialog extends LitElement {
             maxlength="128"
             autocomplete="new-password"
             autofocus
-            aria-invalid=${invalid(this.errors, 'password')}
-            aria-describedby=${ifDefined(describedBy(this.errors, FORM, 'password') ?? 'reset-hint')}
+            aria-invalid=${invalid(errors, 'password')}
+            aria-describedby=${ifDefined(describedBy(errors, FORM, 'password') ?? 'reset-hint')}
           />
           <p class="hint" id="reset-hint">8 to 128 characters. Tell the person by a channel you trust.</p>
-          ${fieldError(this.errors, FORM, 'password')}
+          ${fieldError(errors, FORM, 'password')}
         </div>
-        ${formError(this.errors)}
+        ${formError(errors)}
         <div class="actions">
-          <button type="button" @click=${() => this.#finish(null)}>Cancel</button>
-          <button type="submit" class="primary" ?disabled=${this.busy}>Set password</button>
+          <button type="button" @click=${this.#dialog.cancel}>Cancel</button>
+          <button type="submit" class="primary" ?disabled=${this.#dialog.busy}>Set password</button>
         </div>
       </form>
     </dialog>`;
