@@ -578,6 +578,28 @@ describe('VoiceRelay sender rate limits', () => {
     assert.equal(relay.receive(A, voice(A, 1, MAX_DATAGRAM_BYTES), 0), 'rate-limited', 'the 16 kbps byte burst now');
   });
 
+  test('an edit of the channel’s config applies its limits without a move; an unchanged config keeps the buckets', () => {
+    const relay = new VoiceRelay();
+    join(relay, A, 1, { config: LOW });
+    join(relay, B, 1, { config: LOW });
+    assert.equal(relay.receive(A, voice(A, 0, MAX_DATAGRAM_BYTES), 0), null);
+    assert.equal(relay.receive(A, voice(A, 1, MAX_DATAGRAM_BYTES), 0), 'rate-limited', 'the 16 kbps byte burst is spent');
+    // A mute toggle re-pushes the same config: the spent allowance stays spent.
+    relay.setMember(A, { channelId: 1, config: LOW, selfMute: false, selfDeaf: false }, 0);
+    assert.equal(relay.receive(A, voice(A, 2, MAX_DATAGRAM_BYTES), 0), 'rate-limited');
+    // The admin raises the channel to 96 kbps: the sender gets that channel's allowance at once.
+    relay.setMember(A, { channelId: 1, config: HIGH, selfMute: false, selfDeaf: false }, 0);
+    assert.equal(relay.receive(A, voice(A, 3, MAX_DATAGRAM_BYTES), 0), null);
+    // 960 → 480 samples doubles the packet rate; 100 packets/s for 2 s must pass.
+    const relay2 = new VoiceRelay();
+    join(relay2, A, 1, { config: LOW });
+    join(relay2, B, 1, { config: LOW });
+    relay2.setMember(A, { channelId: 1, config: { bitrate: 16_000, frameSamples: 480 }, selfMute: false, selfDeaf: false }, 0);
+    let limited = 0;
+    for (let i = 0; i < 200; i++) if (relay2.receive(A, voice(A, i), i * 10) === 'rate-limited') limited++;
+    assert.equal(limited, 0, '100 packets/s at 480 samples');
+  });
+
   test('a packet token is spent even when the byte bucket then refuses', () => {
     const relay = new VoiceRelay();
     join(relay, A, 1, { config: LOW }); // packet burst 19, byte burst 1375

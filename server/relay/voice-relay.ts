@@ -78,6 +78,8 @@ class RelayMember {
   replay = new ReplayWindow();
   packets!: TokenBucket;
   bytes!: TokenBucket;
+  /** The config the sender limits were made from. */
+  limitsConfig!: ChannelConfig;
   pings: TokenBucket;
   queueFloorBytes = 0;
   // Pace of this sender: arrival time and header timestamp of the reference packet (see #lateness).
@@ -97,8 +99,9 @@ class RelayMember {
     this.windowStart = nowMs;
   }
 
-  /** The sender allowance of a (new) channel, starting full. */
+  /** The sender allowance of a (new or edited) channel config, starting full. */
   applyChannelLimits(config: ChannelConfig, nowMs: number): void {
+    this.limitsConfig = config;
     const limits = senderLimitsFor(config);
     this.packets = new TokenBucket(limits.packetsPerSecond, limits.packetBurst, nowMs);
     this.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, nowMs);
@@ -127,7 +130,12 @@ export class VoiceRelay {
     if (!m) {
       m = new RelayMember(token, state, nowMs);
       this.#members.set(token, m);
-    } else if (m.channelId !== state.channelId) {
+    } else if (
+      m.channelId !== state.channelId ||
+      m.limitsConfig.bitrate !== state.config.bitrate ||
+      m.limitsConfig.frameSamples !== state.config.frameSamples
+    ) {
+      // A move, or an admin edit of this channel's bitrate or frame size: the allowance follows.
       m.applyChannelLimits(state.config, nowMs);
     }
     if (m.channelId !== state.channelId) {
