@@ -51,9 +51,15 @@ interface RawClient {
 }
 
 const open: RawClient[] = [];
+let hosts = 0;
 
-async function rawClient(url: string, nickname: string): Promise<RawClient> {
-  const ws = new WebSocket(controlUrl(url));
+/**
+ * A control-lane client. Wrong passwords are counted per client address, so
+ * each client comes from its own loopback address (127.0.0.2, .3, …) as
+ * people on different machines would, unless `from` names one.
+ */
+async function rawClient(url: string, nickname: string, from = `127.0.0.${2 + (hosts++ % 250)}`): Promise<RawClient> {
+  const ws = new WebSocket(controlUrl(url), { localAddress: from });
   const frames: string[] = [];
   const messages: ServerMessage[] = [];
   const waiters: Array<(m: ServerMessage) => boolean> = [];
@@ -219,10 +225,23 @@ describe('a running server with Gaming locked', () => {
     assert.equal(throttled.reason, 'rate-limited');
     assert.match(throttled.message, /^too many wrong passwords: wait \d+ s before trying again$/);
     assert.equal(t.server.sessions.get(c.token)?.channelId, 1);
-    // Other sessions are not affected.
+    // Other people (other addresses) are not affected.
     const other = await rawClient(t.server.url, 'bystander');
     other.join(GAMING, PASSWORD);
     assert.equal((await other.next('joined')).channelId, GAMING);
+  });
+
+  test('the wrong-password allowance is per address: reconnecting does not buy a fresh one', async () => {
+    const from = '127.0.1.1';
+    const first = await rawClient(t.server.url, 'guesser-a', from);
+    for (let i = 0; i < 5; i++) {
+      first.join(GAMING, `guess ${i}`);
+      assert.equal((await first.next('join-denied')).reason, 'wrong-password');
+    }
+    first.ws.close(1000);
+    const again = await rawClient(t.server.url, 'guesser-b', from);
+    again.join(GAMING, PASSWORD);
+    assert.equal((await again.next('join-denied')).reason, 'rate-limited', 'a new session from the same address still waits');
   });
 
   test('a burst of password checks from many sessions is refused beyond the queue, not queued without bound', async () => {

@@ -19,6 +19,8 @@ import {
 } from '../../shared/control/protocol.ts';
 import { roleAtLeast, type Role } from '../../shared/auth/roles.ts';
 import type { ChatHistory } from '../chat/chat-history.ts';
+import { PasswordAttempts } from '../channels/password-attempts.ts';
+import { addressKey } from '../auth/gatekeeper.ts';
 import type { ChannelDirectory } from '../channels/channel-directory.ts';
 import type { VoiceRelay } from '../relay/voice-relay.ts';
 import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
@@ -48,6 +50,7 @@ export class SessionManager {
   readonly #relay: VoiceRelay;
   readonly #options: SessionManagerOptions;
   readonly #chat: ChatHistory;
+  readonly #passwordAttempts = new PasswordAttempts();
   /** Set by closeAll(): lost lanes no longer start a grace period. */
   #closed = false;
 
@@ -261,7 +264,7 @@ export class SessionManager {
       this.#denyJoin(session, channel.id, 'password-required', `${channel.name} is locked: enter its password`);
       return;
     }
-    const waitMs = session.passwordFailures.msUntil(performance.now());
+    const waitMs = this.#passwordAttempts.msUntil(addressKey(session.address), performance.now());
     if (waitMs > 0) {
       this.#denyJoin(session, channel.id, 'rate-limited', `too many wrong passwords: wait ${Math.ceil(waitMs / 1000)} s before trying again`);
       return;
@@ -289,7 +292,7 @@ export class SessionManager {
         return;
       }
       if (!ok) {
-        session.passwordFailures.take(performance.now());
+        this.#passwordAttempts.fail(addressKey(session.address), performance.now());
         log.info('wrong channel password', { token: session.token, channelId });
         this.#denyJoin(session, channelId, 'wrong-password', `wrong password for ${channel.name}`);
         return;

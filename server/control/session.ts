@@ -6,7 +6,6 @@
 import type { ClientMessageOf, ServerMessage, UserInfo } from '../../shared/control/protocol.ts';
 import type { Role } from '../../shared/auth/roles.ts';
 import type { VoicePeer } from '../rtc/voice-peer.ts';
-import { TokenBucket } from '../../shared/util/token-bucket.ts';
 
 /** What the session layer needs from a control connection. */
 export interface ControlLink {
@@ -53,8 +52,6 @@ export class Session {
    */
   joinPending = false;
   readonly joinQueue: ClientMessageOf<'join'>[] = [];
-  /** Wrong channel passwords: 5 at once, then one more every 12 s (Mumble allows 10 in 2 min per address). */
-  readonly passwordFailures = new TokenBucket(5 / 60, 5, performance.now());
   graceTimer: NodeJS.Timeout | null = null;
   ended = false;
 
