@@ -11,6 +11,7 @@ import type { Account } from '../accounts/account-store.ts';
 import { ApiError, badRequest, fieldError } from './api-error.ts';
 import { readJsonBody } from './json-body.ts';
 import { clientAddress } from '../http/client-address.ts';
+import { BUSY_MESSAGE } from '../auth/gatekeeper.ts';
 import type { AdminDeps, Route } from './route.ts';
 import { BusyError, ConflictError } from '../util/errors.ts';
 import { createLogger } from '../util/log.ts';
@@ -117,6 +118,6 @@ export function adminApi(deps: AdminDeps, routes: readonly Route[]): Koa.Middlew
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof ConflictError) return new ApiError(409, 'conflict', error.message);
-  if (error instanceof BusyError) return new ApiError(503, 'busy', 'the server is busy checking passwords: try again in a moment', { headers: { 'Retry-After': '1' } });
+  if (error instanceof BusyError) return new ApiError(503, 'busy', BUSY_MESSAGE, { headers: { 'Retry-After': '1' } });
   return new ApiError(500, 'internal', 'the server failed to handle this request (see its log)');
 }

@@ -291,6 +291,24 @@ describe('Gatekeeper.login', () => {
     assert.equal((await w.gate.login('dave', PASSWORD, '2001:db8:1:3::a', NOW + 1)).ok, true, 'the next /64 is another key');
   });
 
+  test('parallel guesses count while in flight: a burst gets maxFailures checks, not one per queue slot', async () => {
+    const w = await world(); // maxFailures 3
+    await w.addUser('alice');
+    const verdicts = await Promise.all(Array.from({ length: 12 }, (_, i) => w.gate.login('alice', `guess ${i}`, '203.0.113.50', NOW)));
+    const reasons = verdicts.map((v) => (v.ok ? 'ok' : v.reason));
+    assert.equal(reasons.filter((r) => r === 'bad-credentials').length, 3, reasons.join());
+    assert.equal(reasons.filter((r) => r === 'rate-limited').length, 9);
+    // The three failures then block the address for the full time.
+    assert.ok(w.throttle.blockedFor(addressKey('203.0.113.50'), NOW) > 0);
+    // A good login in flight beside others is forgiven its own count only.
+    const v = await world(undefined, new LoginThrottle({ maxFailures: 3 }));
+    await v.addUser('bob');
+    const [good, bad] = await Promise.all([v.gate.login('bob', PASSWORD, '203.0.113.51', NOW), v.gate.login('bob', 'nope', '203.0.113.51', NOW)]);
+    assert.equal(good.ok, true);
+    assert.equal(bad.ok ? 'ok' : bad.reason, 'bad-credentials');
+    assert.equal(v.throttle.blockedFor(addressKey('203.0.113.51'), NOW), 0);
+  });
+
   test('a good login forgives the account its failures, but not the address', async () => {
     const w = await world();
     await w.addUser('alice');

@@ -17,6 +17,9 @@ import { createLogger } from '../util/log.ts';
 
 const log = createLogger('gatekeeper');
 
+/** What a refused password check says when the hasher's queue is full (server/auth/password-hash.ts). */
+export const BUSY_MESSAGE = 'the server is busy checking passwords: try again in a moment';
+
 export type Denial = { ok: false; reason: AccessDeniedReason; message: string; retryAfterMs?: number };
 export type Admitted = { ok: true; account: Account | null };
 export type LoggedIn = { ok: true; account: Account };
@@ -103,19 +106,29 @@ export class Gatekeeper {
   async login(name: string, password: string, address: string, nowMs: number, options: { addressBansSpareAdmins?: boolean } = {}): Promise<LoggedIn | Denial> {
     const addrKey = addressKey(address);
     const userKey = `user:${name.toLowerCase()}`;
-    const wait = Math.max(this.#throttle.blockedFor(addrKey, nowMs), this.#throttle.blockedFor(userKey, nowMs));
-    if (wait > 0) return this.#rateLimited(wait);
-    const found = await this.#accounts.credentials(name);
-    let ok: boolean;
+    // Attempts in flight count against the allowance too (LoginThrottle.begin): a burst of parallel
+    // guesses gets maxFailures checks, not one per slot of the hasher's queue.
+    const addrWait = this.#throttle.begin(addrKey, nowMs);
+    if (addrWait > 0) return this.#rateLimited(addrWait);
+    const userWait = this.#throttle.begin(userKey, nowMs);
+    if (userWait > 0) {
+      this.#throttle.end(addrKey, false, nowMs);
+      return this.#rateLimited(userWait);
+    }
+    let ok = false;
+    let found: Awaited<ReturnType<AccountStore['credentials']>>;
     try {
+      found = await this.#accounts.credentials(name);
       ok = await verifyPassword(found?.passwordHash ?? (await this.#decoyHash()), password);
     } catch (error) {
-      if (error instanceof BusyError) return { ok: false, reason: 'busy', message: 'the server is busy checking passwords: try again in a moment' };
+      this.#throttle.end(addrKey, false, nowMs);
+      this.#throttle.end(userKey, false, nowMs);
+      if (error instanceof BusyError) return { ok: false, reason: 'busy', message: BUSY_MESSAGE };
       throw error;
     }
+    this.#throttle.end(addrKey, !ok, nowMs);
+    this.#throttle.end(userKey, !ok, nowMs);
     if (!found || !ok) {
-      this.#throttle.fail(addrKey, nowMs);
-      this.#throttle.fail(userKey, nowMs);
       log.info('login failed', { address, name });
       return { ok: false, reason: 'bad-credentials', message: 'wrong name or password' };
     }
@@ -143,16 +156,17 @@ export class Gatekeeper {
       return { ok: true, account: { ...account, lastLoginAt: nowMs } };
     } catch (error) {
       if (error instanceof ConflictError) return { ok: false, reason: 'name-taken', message: `the name "${name}" is already registered` };
-      if (error instanceof BusyError) return { ok: false, reason: 'busy', message: 'the server is busy checking passwords: try again in a moment' };
+      if (error instanceof BusyError) return { ok: false, reason: 'busy', message: BUSY_MESSAGE };
       throw error;
     }
   }
 
   #rateLimited(waitMs: number): Denial {
+    const after = waitMs < 60_000 ? `${Math.ceil(waitMs / 1000)} s` : `${Math.ceil(waitMs / 60_000)} min`;
     return {
       ok: false,
       reason: 'rate-limited',
-      message: `too many failed logins: try again in ${Math.ceil(waitMs / 60_000)} min`,
+      message: `too many failed logins: try again in ${after}`,
       retryAfterMs: Math.ceil(waitMs),
     };
   }

@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DEFAULT_LOGIN_THROTTLE, LoginThrottle } from './login-throttle.ts';
+import { DEFAULT_LOGIN_THROTTLE, LoginThrottle, PENDING_WAIT_MS } from './login-throttle.ts';
 
 const { maxFailures, windowMs, blockMs } = DEFAULT_LOGIN_THROTTLE;
 const T0 = 1_800_000_000_000;
@@ -250,5 +250,23 @@ describe('LoginThrottle', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('LoginThrottle.begin / end: attempts in flight', () => {
+  test('attempts in flight count against the allowance; ending them as successes frees it again', () => {
+    const t = new LoginThrottle({ maxFailures: 3, windowMs: 1000, blockMs: 5000 });
+    assert.equal(t.begin('k', 0), 0);
+    assert.equal(t.begin('k', 0), 0);
+    assert.equal(t.begin('k', 0), 0);
+    assert.equal(t.begin('k', 0), PENDING_WAIT_MS, 'three checks already running');
+    t.end('k', false, 1);
+    assert.equal(t.begin('k', 1), 0, 'a success freed its place');
+    t.end('k', true, 2);
+    t.end('k', true, 2);
+    assert.equal(t.blockedFor('k', 2), 0, 'two failures do not block');
+    t.end('k', true, 3);
+    assert.equal(t.blockedFor('k', 3), 5000, 'the third failure blocks, as fail() does');
+    assert.equal(t.begin('k', 3), 5000);
   });
 });

@@ -35,7 +35,12 @@ interface Entry {
   failures: number[];
   /** The block ends at this time (ms); 0 when never blocked. */
   blockedUntil: number;
+  /** Attempts begun and not yet ended (their password is being checked). */
+  pending: number;
 }
+
+/** How long a key must wait when its attempts in flight already fill its allowance. */
+export const PENDING_WAIT_MS = 1000;
 
 export class LoginThrottle {
   readonly #options: LoginThrottleOptions;
@@ -69,6 +74,36 @@ export class LoginThrottle {
   }
 
   /**
+   * Starts an attempt for `key` (before the slow password check): returns
+   * blockedFor if the key is blocked, PENDING_WAIT_MS if the failures in the
+   * window plus the attempts still in flight already reach maxFailures (a
+   * burst of parallel guesses must not get a check each), else 0 — and then
+   * the caller must call `end` once the check is over.
+   */
+  begin(key: string, nowMs: number): number {
+    checkArgs(key, nowMs);
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      if (this.#entries.size >= this.#options.maxKeys) this.#makeRoom(nowMs);
+      entry = { failures: [], blockedUntil: 0, pending: 0 };
+      this.#entries.set(key, entry);
+    }
+    if (entry.blockedUntil > nowMs) return entry.blockedUntil - nowMs;
+    dropBefore(entry.failures, nowMs - this.#options.windowMs);
+    if (entry.failures.length + entry.pending >= this.#options.maxFailures) return PENDING_WAIT_MS;
+    entry.pending++;
+    return 0;
+  }
+
+  /** Ends an attempt `begin` let through: a failure is recorded as by `fail`. */
+  end(key: string, failed: boolean, nowMs: number): void {
+    checkArgs(key, nowMs);
+    const entry = this.#entries.get(key);
+    if (entry !== undefined && entry.pending > 0) entry.pending--;
+    if (failed) this.fail(key, nowMs);
+  }
+
+  /**
    * Records a failed login for `key`; returns blockedFor after it, so the
    * failure that reaches maxFailures within the window returns blockMs.
    *
@@ -87,7 +122,7 @@ export class LoginThrottle {
       this.#entries.delete(key); // re-inserted below: most recently touched
     } else {
       if (this.#entries.size >= this.#options.maxKeys) this.#makeRoom(nowMs);
-      entry = { failures: [], blockedUntil: 0 };
+      entry = { failures: [], blockedUntil: 0, pending: 0 };
     }
     this.#entries.set(key, entry);
     dropBefore(entry.failures, nowMs - this.#options.windowMs);
@@ -107,16 +142,16 @@ export class LoginThrottle {
     if (typeof key !== 'string') throw new TypeError('key must be a string');
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
-    if (entry.blockedUntil === 0) {
+    if (entry.blockedUntil === 0 && entry.pending === 0) {
       this.#entries.delete(key);
       return;
     }
     entry.failures.length = 0;
   }
 
-  /** Neither blocked nor holding a failure that still counts. */
+  /** Neither blocked, nor checking an attempt, nor holding a failure that still counts. */
   #isIdle(entry: Entry, nowMs: number): boolean {
-    if (entry.blockedUntil > nowMs) return false;
+    if (entry.blockedUntil > nowMs || entry.pending > 0) return false;
     const newest = entry.failures.at(-1);
     return newest === undefined || newest <= nowMs - this.#options.windowMs;
   }

@@ -20,7 +20,7 @@ import {
 import { roleAtLeast, type Role } from '../../shared/auth/roles.ts';
 import type { ChatHistory } from '../chat/chat-history.ts';
 import { PasswordAttempts } from '../channels/password-attempts.ts';
-import { addressKey } from '../auth/gatekeeper.ts';
+import { addressKey, BUSY_MESSAGE } from '../auth/gatekeeper.ts';
 import type { ChannelDirectory } from '../channels/channel-directory.ts';
 import type { VoiceRelay } from '../relay/voice-relay.ts';
 import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
@@ -281,7 +281,7 @@ export class SessionManager {
         ok = await this.#channels.checkPassword(channelId, password);
       } catch (error) {
         if (!(error instanceof BusyError)) throw error;
-        if (!session.ended) this.#denyJoin(session, channelId, 'rate-limited', 'the server is busy checking passwords; try again in a moment');
+        if (!session.ended) this.#denyJoin(session, channelId, 'rate-limited', BUSY_MESSAGE);
         return;
       }
       if (session.ended) return;
