@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { MIN_ACCOUNT_PASSWORD_LENGTH, type AccessDeniedReason } from '../../shared/control/protocol.ts';
 import type { AccountStore, Account } from '../accounts/account-store.ts';
 import type { BanList, Ban } from '../bans/ban-list.ts';
-import { formatAddress, parseAddress } from '../bans/ip-range.ts';
+import { formatAddress, isV4Mapped, parseAddress } from '../bans/ip-range.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { BusyError, ConflictError } from '../util/errors.ts';
@@ -43,8 +43,7 @@ export interface Hello {
 export function addressKey(address: string): string {
   const bytes = parseAddress(address);
   if (!bytes) return `addr:${address}`;
-  const mapped = bytes.subarray(0, 12).every((b, i) => b === (i < 10 ? 0 : 0xff));
-  if (mapped) return `addr:${formatAddress(bytes)}`;
+  if (isV4Mapped(bytes)) return `addr:${formatAddress(bytes)}`;
   const net = new Uint8Array(16);
   net.set(bytes.subarray(0, 8));
   return `addr:${formatAddress(net)}/64`;

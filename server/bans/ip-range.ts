@@ -120,7 +120,7 @@ export function formatAddress(bytes: Uint8Array): string {
   return `${hex(0, bestStart)}::${hex(bestStart + bestLength, groups.length)}`;
 }
 
-function isV4Mapped(bytes: Uint8Array): boolean {
+export function isV4Mapped(bytes: Uint8Array): boolean {
   for (let i = 0; i < 10; i++) {
     if (bytes[i] !== 0) return false;
   }
@@ -174,4 +174,13 @@ function groupBytes(text: string): number[] {
     }
   }
   return out;
+}
+
+/**
+ * One text per address: IPv4-mapped IPv6 reads as IPv4, IPv6 as RFC 5952.
+ * Text that is not an address comes back as it was.
+ */
+export function canonicalAddress(text: string): string {
+  const bytes = parseAddress(text);
+  return bytes === null ? text : formatAddress(bytes);
 }

@@ -7,7 +7,7 @@
  * client's say-so). Without trusted proxies the header is ignored.
  */
 import type { IncomingMessage } from 'node:http';
-import { formatAddress, parseAddress, rangeContains, type AddressRange } from '../bans/ip-range.ts';
+import { canonicalAddress, parseAddress, rangeContains, type AddressRange } from '../bans/ip-range.ts';
 
 export type TrustedProxies = readonly AddressRange[];
 
@@ -19,17 +19,13 @@ function trusted(proxies: TrustedProxies, address: string): boolean {
 /** The canonical client address of `req` ('::ffff:1.2.3.4' reads '1.2.3.4'), or '' if unknown. */
 export function clientAddress(req: IncomingMessage, proxies: TrustedProxies): string {
   const peer = req.socket.remoteAddress ?? '';
-  const canonical = (a: string): string => {
-    const bytes = parseAddress(a);
-    return bytes === null ? a : formatAddress(bytes);
-  };
-  if (proxies.length === 0 || !trusted(proxies, peer)) return canonical(peer);
+  if (proxies.length === 0 || !trusted(proxies, peer)) return canonicalAddress(peer);
   const header = req.headers['x-forwarded-for'];
   const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i]!;
-    if (parseAddress(hop) === null) return canonical(peer); // a garbled chain: trust nothing in it
-    if (!trusted(proxies, hop)) return canonical(hop);
+    if (parseAddress(hop) === null) return canonicalAddress(peer); // a garbled chain: trust nothing in it
+    if (!trusted(proxies, hop)) return canonicalAddress(hop);
   }
-  return canonical(peer);
+  return canonicalAddress(peer);
 }

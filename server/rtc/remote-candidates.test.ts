@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { candidateAddress, filterOfferCandidates, MAX_REMOTE_CANDIDATES } from './remote-candidates.ts';
+import { candidateAddress, candidateAllowed, filterOfferCandidates, MAX_REMOTE_CANDIDATES } from './remote-candidates.ts';
 
 const cand = (addr: string, port: number) => `a=candidate:1 1 udp 2122260223 ${addr} ${port} typ host generation 0`;
 
@@ -19,4 +19,10 @@ test('candidate addresses are parsed from SDP lines and trickled strings', () =>
   assert.equal(candidateAddress(cand('192.0.2.1', 1)), '192.0.2.1');
   assert.equal(candidateAddress('candidate:1 1 udp 1 2001:DB8::1 9 typ host'), '2001:db8::1');
   assert.equal(candidateAddress('garbage'), null);
+});
+
+test('an IPv6 candidate matches the peer whatever textual form either uses', () => {
+  assert.equal(candidateAllowed('candidate:1 1 udp 1 2001:DB8:0:0::1 9 typ host', '2001:db8::1'), true);
+  assert.equal(candidateAllowed('candidate:1 1 udp 1 2001:db8::1 9 typ host', '2001:0db8:0000::0001'), true);
+  assert.equal(candidateAllowed('candidate:1 1 udp 1 2001:db8::2 9 typ host', '2001:db8::1'), false);
 });

@@ -6,25 +6,19 @@
  * from are kept, at most MAX_REMOTE_CANDIDATES of them; every other path is
  * found from the client's own checks (peer-reflexive candidates).
  */
-import { isIP } from 'node:net';
+import { canonicalAddress } from '../bans/ip-range.ts';
 
 export const MAX_REMOTE_CANDIDATES = 8;
-
-/** `::ffff:1.2.3.4` → `1.2.3.4`; lower-case IPv6. */
-export function normalizeAddress(addr: string): string {
-  const a = addr.toLowerCase();
-  return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
-}
 
 /** The connection address of an `a=candidate:` line or a trickled candidate string, or null. */
 export function candidateAddress(candidate: string): string | null {
   const m = /^(?:a=)?candidate:\S+ \d+ \S+ \d+ (\S+) \d+ typ /i.exec(candidate.trim());
-  return m ? normalizeAddress(m[1]!) : null;
+  return m ? canonicalAddress(m[1]!) : null;
 }
 
 export function candidateAllowed(candidate: string, peerAddress: string): boolean {
   const addr = candidateAddress(candidate);
-  return addr !== null && addr === normalizeAddress(peerAddress);
+  return addr !== null && addr === canonicalAddress(peerAddress);
 }
 
 /** Removes candidates the server must not check (see above) from an offer SDP. */
