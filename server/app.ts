@@ -36,7 +36,7 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly db: Database;
-  /** The channel tree; `channels.setPassword(db, id, password)` locks a channel live. */
+  /** The channel tree (tests edit it directly; clients hear of edits made through the admin API). */
   readonly channels: ChannelDirectory;
   readonly accounts: AccountStore;
   readonly bans: BanList;
@@ -71,7 +71,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await db.close();
     throw error;
   }
-  let channels: ChannelDirectory, bans: BanList, chat: ChatHistory, tokens: TokenService;
+  let channels: ChannelDirectory, bans: BanList, chat: ChatHistory, tokens: TokenService, dtlsKeys: Awaited<ReturnType<typeof loadOrCreateDtlsKeys>>['keys'];
   const accounts = new AccountStore(db);
   try {
     await ensureAdminAccount(accounts, config.adminPassword);
@@ -81,6 +81,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const loaded = await TokenService.load({ dataDir: config.dataDir, secret: config.tokenSecret, ttlSeconds: config.tokenTtlSeconds });
     tokens = loaded.service;
     if (loaded.created) log.info('generated the admin token key', { dataDir: config.dataDir });
+    const dtls = await loadOrCreateDtlsKeys(config.dataDir);
+    dtlsKeys = dtls.keys;
+    if (dtls.created) log.info('generated the server DTLS identity', { dataDir: config.dataDir });
   } catch (error) {
     await db.close();
     throw error;
@@ -89,8 +92,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
     allowGuests: config.allowGuests,
     allowRegistration: config.allowRegistration,
   });
-  const { keys: dtlsKeys, created } = await loadOrCreateDtlsKeys(config.dataDir);
-  if (created) log.info('generated the server DTLS identity', { dataDir: config.dataDir });
 
   const relay = new VoiceRelay();
   const sessions = new SessionManager(channels, relay, chat, {

@@ -12,14 +12,9 @@ const log = createLogger('accounts');
 
 export const FIRST_ADMIN_NAME = 'admin';
 
-export interface BootstrapResult {
-  created: boolean;
-  /** The generated password, when one was generated (the caller has already seen it in the log). */
-  generatedPassword: string | null;
-}
-
-export async function ensureAdminAccount(accounts: AccountStore, configuredPassword: string | null): Promise<BootstrapResult> {
-  if ((await accounts.countAdmins()) > 0) return { created: false, generatedPassword: null };
+/** Returns whether it created (or promoted) the admin account. */
+export async function ensureAdminAccount(accounts: AccountStore, configuredPassword: string | null): Promise<boolean> {
+  if ((await accounts.countAdmins()) > 0) return false;
   const password = configuredPassword ?? randomBytes(15).toString('base64url');
   const existing = await accounts.findByName(FIRST_ADMIN_NAME);
   if (existing) {
@@ -36,5 +31,5 @@ export async function ensureAdminAccount(accounts: AccountStore, configuredPassw
     );
   }
   log.info('created the first admin account', { name: FIRST_ADMIN_NAME, password: configuredPassword === null ? 'generated (printed above)' : 'from VOICE_ADMIN_PASSWORD' });
-  return { created: true, generatedPassword: configuredPassword === null ? password : null };
+  return true;
 }

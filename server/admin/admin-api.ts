@@ -57,7 +57,7 @@ export function adminApi(deps: AdminDeps, routes: readonly Route[]): Koa.Middlew
     if (!ctx.path.startsWith('/api/')) return next();
     ctx.set('Cache-Control', 'no-store');
     try {
-      let allowed: string[] = [];
+      const allowed: string[] = [];
       let found: { c: CompiledRoute; m: RegExpExecArray } | null = null;
       for (const c of table) {
         const m = c.pattern.exec(ctx.path);
@@ -75,7 +75,6 @@ export function adminApi(deps: AdminDeps, routes: readonly Route[]): Koa.Middlew
         }
         throw new ApiError(404, 'not-found', `no API route ${ctx.path}`);
       }
-      allowed = [];
       const { route } = found.c;
       const params: Record<string, string> = {};
       found.c.names.forEach((n, i) => {

@@ -1,11 +1,11 @@
 /** Login, the caller's own account, and the live counters. */
 import { z } from 'zod';
-import { MAX_NICKNAME_LENGTH, MAX_PASSWORD_LENGTH } from '../../shared/control/protocol.ts';
+import { MAX_PASSWORD_LENGTH, nicknameSchema } from '../../shared/control/protocol.ts';
 import { ApiError } from './api-error.ts';
 import { callerOf, route, type Route } from './route.ts';
 
 const loginBody = z.strictObject({
-  name: z.string().trim().min(1).max(MAX_NICKNAME_LENGTH),
+  name: nicknameSchema,
   password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
 });
 

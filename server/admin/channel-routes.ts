@@ -1,19 +1,17 @@
 /** Channels: list for moderators; create, edit, delete for admins. Changes reach connected clients at once. */
 import { z } from 'zod';
-import { MAX_PASSWORD_LENGTH, roleSchema } from '../../shared/control/protocol.ts';
-import { ALLOWED_FRAME_SAMPLES } from '../../shared/voice/constants.ts';
+import { MAX_PASSWORD_LENGTH, channelConfigSchema, channelIdSchema, channelNameSchema, roleSchema } from '../../shared/control/protocol.ts';
 import type { ChannelInfo } from '../../shared/control/protocol.ts';
 import { fieldError, notFound } from './api-error.ts';
 import { idParam, route, type Route } from './route.ts';
 
-const channelId = z.number().int().min(1).max(0x7fff_ffff);
 const fields = {
-  name: z.string().trim().min(1).max(64),
-  parentId: channelId,
+  name: channelNameSchema,
+  parentId: channelIdSchema,
   position: z.number().int().min(-1000).max(1000),
   maxUsers: z.number().int().min(0).max(1000),
-  bitrate: z.number().int().min(6_000).max(510_000),
-  frameSamples: z.union(ALLOWED_FRAME_SAMPLES.map((n) => z.literal(n)) as [z.ZodLiteral<480>, z.ZodLiteral<960>, z.ZodLiteral<1920>, z.ZodLiteral<2880>]),
+  bitrate: channelConfigSchema.shape.bitrate,
+  frameSamples: channelConfigSchema.shape.frameSamples,
   requiredRole: roleSchema,
 };
 const password = z.string().min(1).max(MAX_PASSWORD_LENGTH);

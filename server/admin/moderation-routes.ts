@@ -1,15 +1,17 @@
 /** Online sessions, kick, ban, and the ban list. Moderators and admins. */
 import { z } from 'zod';
+import { sessionTokenSchema } from '../../shared/control/protocol.ts';
 import { roleRank, type Role } from '../../shared/auth/roles.ts';
 import type { Account } from '../accounts/account-store.ts';
-import { parseAddress, parseAddressRange, rangeContains, type AddressRange } from '../bans/ip-range.ts';
+import { parseAddress, parseAddressRange, type AddressRange } from '../bans/ip-range.ts';
+import { banCovers } from '../bans/ban-list.ts';
 import { describeBan } from '../auth/gatekeeper.ts';
 import type { Session } from '../control/session.ts';
 import { ApiError, fieldError, notFound } from './api-error.ts';
 import { callerOf, idParam, route, type Route } from './route.ts';
 
 const MAX_REASON = 200;
-const sessionToken = z.number().int().min(1).max(0xffff_ffff);
+const sessionToken = sessionTokenSchema;
 const reason = z.string().trim().max(MAX_REASON);
 
 /**
@@ -96,13 +98,11 @@ export const moderationRoutes: Route[] = [
         range = parsed;
       }
       // Everyone the ban covers is removed; a moderator may not cover someone they could not kick.
-      const covered = [...deps.sessions.sessions()].filter((s) => {
-        if (s.userId !== null && s.userId === me.id) return false; // your own address may be in a range you ban
-        if (userId !== null && s.userId === userId) return true;
-        if (range === null) return false;
-        const a = parseAddress(s.address);
-        return a !== null && rangeContains(range, a);
-      });
+      const target = { userId, range };
+      const covered = [...deps.sessions.sessions()].filter(
+        // Your own address may be in a range you ban: your sessions are spared.
+        (s) => !(s.userId !== null && s.userId === me.id) && banCovers(target, { userId: s.userId, address: parseAddress(s.address) }),
+      );
       for (const s of covered) {
         const refusal = mayActOn(me, s.role, s.userId);
         if (refusal) throw new ApiError(403, 'forbidden', `the ban would cover ${s.nickname}: ${refusal}`);

@@ -1,16 +1,11 @@
 /** Accounts and roles: admins only. Changes reach the account's online sessions at once. */
 import { z } from 'zod';
-import { MAX_NICKNAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH, roleSchema } from '../../shared/control/protocol.ts';
+import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH, nicknameSchema, roleSchema } from '../../shared/control/protocol.ts';
 import type { Account } from '../accounts/account-store.ts';
 import { ApiError, notFound } from './api-error.ts';
 import { callerOf, idParam, route, type Route } from './route.ts';
 
-const name = z
-  .string()
-  .trim()
-  .min(1)
-  .max(MAX_NICKNAME_LENGTH)
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'control characters are not allowed');
+const name = nicknameSchema;
 const password = z.string().min(MIN_ACCOUNT_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
 
 const userView = (a: Account) => ({ id: a.id, name: a.name, role: a.role, createdAt: a.createdAt, lastLoginAt: a.lastLoginAt });

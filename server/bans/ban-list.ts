@@ -35,6 +35,18 @@ export interface BanSubject {
   address: Uint8Array | null;
 }
 
+/** What a ban is aimed at: an account, an address range, or both. */
+export interface BanTarget {
+  userId: number | null;
+  range: AddressRange | null;
+}
+
+/** Whether a ban aimed at `target` covers `subject` (by account, or by address). */
+export function banCovers(target: BanTarget, subject: BanSubject): boolean {
+  if (subject.userId !== null && target.userId === subject.userId) return true;
+  return target.range !== null && subject.address !== null && rangeContains(target.range, subject.address);
+}
+
 interface Entry {
   ban: Ban;
   range: AddressRange | null;
@@ -81,8 +93,7 @@ export class BanList {
   match(subject: BanSubject, nowMs: number): Ban | null {
     for (const { ban, range } of this.#entries.values()) {
       if (ban.expiresAt !== null && ban.expiresAt <= nowMs) continue;
-      if (subject.userId !== null && ban.userId === subject.userId) return ban;
-      if (range !== null && subject.address !== null && rangeContains(range, subject.address)) return ban;
+      if (banCovers({ userId: ban.userId, range }, subject)) return ban;
     }
     return null;
   }
@@ -92,14 +103,6 @@ export class BanList {
     const out: Ban[] = [];
     for (const { ban } of this.#entries.values()) if (ban.expiresAt === null || ban.expiresAt > nowMs) out.push(ban);
     return out.reverse();
-  }
-
-  /** Whether `ban` would match `subject` (for removing the sessions a new ban covers). */
-  covers(banId: number, subject: BanSubject): boolean {
-    const e = this.#entries.get(banId);
-    if (!e) return false;
-    if (subject.userId !== null && e.ban.userId === subject.userId) return true;
-    return e.range !== null && subject.address !== null && rangeContains(e.range, subject.address);
   }
 
   async add(input: NewBan, nowMs = Date.now()): Promise<Ban> {
@@ -143,7 +146,7 @@ export class BanList {
     return true;
   }
 
-  /** Forgets expired bans (memory now, the table in the background of the next write). */
+  /** Forgets expired bans, from memory and from the table. */
   #sweep(nowMs: number): void {
     const expired: number[] = [];
     for (const [id, { ban }] of this.#entries) if (ban.expiresAt !== null && ban.expiresAt <= nowMs) expired.push(id);

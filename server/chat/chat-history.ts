@@ -34,6 +34,8 @@ export class ChatHistory {
   readonly #insert: Statement<[number, number, number | null, string, string, number]>;
   readonly #prune: Statement<[number, number, number]>;
   readonly #recent: Statement<[number, number], { id: number; nickname: string; text: string; created_at: number }>;
+  /** Insert and prune as one transaction: one commit (one fsync) per message, not two. */
+  readonly #store: (id: number, r: ChatRecord) => void;
 
   constructor(db: Database, keep: number) {
     if (!Number.isInteger(keep) || keep < 0) throw new TypeError('keep must be a whole number ≥ 0');
@@ -50,6 +52,10 @@ export class ChatHistory {
     this.#prune = s.prepare(
       'DELETE FROM chat_messages WHERE channel_id = ? AND id <= (SELECT id FROM chat_messages WHERE channel_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
     );
+    this.#store = s.transaction((id: number, r: ChatRecord) => {
+      this.#insert.run(id, r.channelId, r.userId, r.nickname, r.text, r.createdAt);
+      this.#prune.run(r.channelId, r.channelId, this.keep);
+    });
     this.#recent = s.prepare('SELECT id, nickname, text, created_at FROM chat_messages WHERE channel_id = ? ORDER BY id DESC LIMIT ?');
   }
 
@@ -62,8 +68,7 @@ export class ChatHistory {
     try {
       if (id > this.#ceiling) this.#reserve();
       if (this.keep === 0) return { id, error: null };
-      this.#insert.run(id, record.channelId, record.userId, record.nickname, record.text, record.createdAt);
-      this.#prune.run(record.channelId, record.channelId, this.keep);
+      this.#store(id, record);
       return { id, error: null };
     } catch (error) {
       return { id, error: error as Error };

@@ -191,6 +191,8 @@ export class ControlConnection implements ControlLink {
         this.#greet(msg).catch((error: unknown) => {
           this.#greeting = false;
           this.#failed(msg.type, error);
+          // No session and no handshake timer any more: a socket left open here would idle for ever.
+          this.close(CloseCode.internalError, 'the server failed to decide this hello');
         });
         return;
       case 'resume': {

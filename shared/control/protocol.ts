@@ -22,14 +22,20 @@ export const MIN_ACCOUNT_PASSWORD_LENGTH = 8;
 export const roleSchema = z.enum(ROLES);
 
 const u32 = z.number().int().min(0).max(0xffff_ffff);
-const token = z.number().int().min(1).max(0xffff_ffff);
-const channelId = z.number().int().min(1).max(0x7fff_ffff);
-const nickname = z
+/** Field schemas both the control lane and the admin API validate with. */
+export const sessionTokenSchema = z.number().int().min(1).max(0xffff_ffff);
+export const channelIdSchema = z.number().int().min(1).max(0x7fff_ffff);
+export const channelNameSchema = z.string().trim().min(1).max(64);
+export const nicknameSchema = z
   .string()
   .trim()
   .min(1)
   .max(MAX_NICKNAME_LENGTH)
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'control characters are not allowed');
+
+const token = sessionTokenSchema;
+const channelId = channelIdSchema;
+const nickname = nicknameSchema;
 
 export const channelConfigSchema = z.object({
   /** Opus target bitrate in bits per second. */
@@ -42,7 +48,7 @@ export type ChannelConfig = z.infer<typeof channelConfigSchema>;
 export const channelInfoSchema = z.object({
   id: channelId,
   parentId: channelId.nullable(),
-  name: z.string().min(1).max(64),
+  name: channelNameSchema,
   position: z.number().int(),
   /** 0 means no limit. */
   maxUsers: z.number().int().min(0),
@@ -260,6 +266,8 @@ export const CloseCode = {
   /** hello with a protocol version this server does not speak. */
   protocolError: 1002,
   tooBig: 1009,
+  /** The server failed to handle a `hello` (after `error` `internal`); nothing was created. */
+  internalError: 1011,
   /** A newer connection resumed this session. */
   superseded: 4001,
   /** Too many invalid or rate-limited messages. */
