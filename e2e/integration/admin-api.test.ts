@@ -392,6 +392,28 @@ describe('the admin API on a running server', () => {
     inside.close();
   });
 
+  test('channels: the user limit is enforced on join and editable live', async () => {
+    const made = await asAdmin<{ channel: ApiChannel }>('POST', '/api/channels', { json: { name: 'Duo', parentId: LOBBY, maxUsers: 1 } });
+    assert.equal(made.status, 201, made.text);
+    const id = made.body.channel.id;
+    const first = await rawControlClient(t.server.url);
+    await first.hello('first-in');
+    first.send({ type: 'join', channelId: id });
+    assert.equal((await first.take('joined')).channelId, id);
+    const second = await rawControlClient(t.server.url);
+    await second.hello('second-in');
+    second.send({ type: 'join', channelId: id });
+    const full = await second.take('join-denied');
+    assert.deepEqual([full.channelId, full.reason], [id, 'channel-full']);
+    const raised = await asAdmin<{ channel: ApiChannel }>('PATCH', `/api/channels/${id}`, { json: { maxUsers: 2 } });
+    assert.equal(raised.status, 200, raised.text);
+    await second.take('channel-updated', (m) => m.channel.id === id && m.channel.maxUsers === 2);
+    second.send({ type: 'join', channelId: id });
+    assert.equal((await second.take('joined')).channelId, id, 'room for two now');
+    first.close();
+    second.close();
+  });
+
   test('channels: DELETE moves the people in it (and its subchannels) to the root first, then removes them', async () => {
     const watcher = await rawControlClient(t.server.url);
     const ww = await watcher.hello('delete-watcher');

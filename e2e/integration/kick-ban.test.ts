@@ -30,7 +30,7 @@ import {
   type RawControlClient,
   type TestServer,
 } from './harness.ts';
-import { CloseCode, type ServerMessageOf } from '../../shared/control/protocol.ts';
+import { CloseCode, PROTOCOL_VERSION, type ServerMessageOf } from '../../shared/control/protocol.ts';
 
 let dataDir = '';
 let t: TestServer;
@@ -100,6 +100,8 @@ describe('kick', () => {
     const victim = await connectClient(t, 'victim', { waitVoice: true });
     const token = victim.sessionToken;
     await waitFor(() => t.server.sessions.get(token)?.peer?.isOpen === true, 5000, 'the server has the victim\'s peer open');
+    const peer = t.server.sessions.get(token)!.peer!;
+    const peerClosed = new Promise<void>((resolve) => peer.once('closed', () => resolve()));
     const listed = (await sessions()).find((s) => s.sessionToken === token);
     assert.deepEqual([listed?.nickname, listed?.voice], ['victim', true]);
 
@@ -118,6 +120,9 @@ describe('kick', () => {
     await waitFor(() => t.server.sessions.get(token) === undefined, 5000, 'the server session is gone');
     assert.ok(!(await sessions()).some((s) => s.sessionToken === token), 'GET /api/sessions no longer lists it');
     assert.equal(t.server.relay.hasMember(token), false, 'the relay has forgotten it');
+    await withTimeout(peerClosed, 5000, 'the server\'s peer connection closes');
+    assert.equal(peer.isOpen, false, 'the voice lane is torn down on the server');
+    await waitFor(() => !victim.voiceOpen, 5000, 'the client\'s voice lane is closed too');
     others.close();
   });
 
@@ -214,6 +219,31 @@ describe('bans', () => {
     others.close();
   });
 
+  test('a resume from a banned address is refused (access-denied banned, 4004), even with the right secret', async () => {
+    const first = await rawControlClient(t.server.url, { localAddress: '127.0.0.21' });
+    const welcome = await first.hello('roamer');
+    assert.equal(welcome.type, 'welcome');
+    if (welcome.type !== 'welcome') return;
+    t.server.control.connectionOf(welcome.sessionToken)!.terminate(); // the lane drops; the session waits in grace
+    await first.closed;
+    const r = await asAdmin<{ ban: ApiBan; kicked: number[] }>('POST', '/api/ban', { json: { address: '127.0.0.22', reason: 'roaming' } });
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(r.body.kicked, [], 'the session in grace is at another address');
+    const back = await rawControlClient(t.server.url, { localAddress: '127.0.0.22' });
+    back.send({ type: 'resume', protocol: PROTOCOL_VERSION, sessionToken: welcome.sessionToken, resumeSecret: welcome.resumeSecret });
+    const denied = await back.take('access-denied');
+    assert.equal(denied.reason, 'banned');
+    assert.match(denied.message, /roaming/);
+    assert.equal((await back.closed).code, CloseCode.denied);
+    // From its own address it resumes, and the session's address follows the lane it came back on.
+    const home = await rawControlClient(t.server.url, { localAddress: '127.0.0.23' });
+    home.send({ type: 'resume', protocol: PROTOCOL_VERSION, sessionToken: welcome.sessionToken, resumeSecret: welcome.resumeSecret });
+    await home.take('resumed');
+    assert.equal((await sessions()).find((x) => x.sessionToken === welcome.sessionToken)?.address, '127.0.0.23');
+    assert.equal((await asAdmin('DELETE', `/api/bans/${r.body.ban.id}`)).status, 204);
+    home.close();
+  });
+
   test('an account ban takes effect on that account\'s admin token at its next request', async () => {
     const mona = await createUser('mona', 'mona password', 'moderator');
     const monaToken = (await apiLogin(t.server.url, 'mona', 'mona password')).token;
@@ -221,7 +251,8 @@ describe('bans', () => {
     const r = await asAdmin<{ ban: ApiBan }>('POST', '/api/ban', { json: { userId: mona.id } });
     assert.equal(r.status, 201, r.text);
     const refused = await apiRequest(t.server.url, 'GET', '/api/sessions', { token: monaToken });
-    assert.ok(refused.status === 401 || refused.status === 403, `a banned account's token: ${refused.status} ${refused.text}`);
+    assert.equal(refused.status, 403, `a banned account's token: ${refused.text}`);
+    assert.equal((refused.body as ApiError).error, 'banned');
     assert.equal((await asAdmin('DELETE', `/api/bans/${r.body.ban.id}`)).status, 204);
     assert.equal((await apiRequest(t.server.url, 'GET', '/api/sessions', { token: monaToken })).status, 200, 'and works again once lifted');
   });

@@ -17,7 +17,7 @@ import { TokenBucket } from '../../shared/util/token-bucket.ts';
 import { assertNever } from '../../shared/util/result.ts';
 import type { SessionManager } from './session-manager.ts';
 import type { ControlLink, Session } from './session.ts';
-import type { Gatekeeper } from '../auth/gatekeeper.ts';
+import { describeBan, type Gatekeeper } from '../auth/gatekeeper.ts';
 import { createLogger } from '../util/log.ts';
 
 const log = createLogger('control');
@@ -197,6 +197,12 @@ export class ControlConnection implements ControlLink {
         return;
       case 'resume': {
         if (this.#session || this.#greeting) return this.#error('already-greeted', 'this connection already has a session', msg.type);
+        // A resume skips the hello's admission, not its bans: a lane back from a banned address is refused.
+        const ban = this.#gatekeeper.bannedAt(this.remoteAddress, this.#sessions.get(msg.sessionToken)?.userId ?? null, Date.now());
+        if (ban) {
+          this.send({ type: 'access-denied', reason: 'banned', message: describeBan(ban), ...(ban.expiresAt === null ? {} : { retryAfterMs: Math.max(0, ban.expiresAt - Date.now()) }) });
+          return this.close(CloseCode.denied, 'banned');
+        }
         const session = this.#sessions.resume(this, msg);
         if (session) this.#greeted(session);
         return;

@@ -123,6 +123,7 @@ export class SessionManager {
     }
     const old = session.link;
     session.link = link;
+    session.address = link.remoteAddress;
     old?.close(CloseCode.superseded, 'superseded by a resumed connection');
     const secret = randomBytes(32).toString('base64url');
     session.resumeSecretHash = hashSecret(secret);

@@ -31,8 +31,8 @@ export class Session {
   readonly userId: number | null;
   /** Changes when an admin edits the account. */
   role: Role;
-  /** The control lane's address at hello (bans and the admin API read it). */
-  readonly address: string;
+  /** The address of the control lane it came in on last (hello or resume); bans and the admin API read it. */
+  address: string;
   /** ms since the Unix epoch. */
   readonly connectedAt = Date.now();
   /** SHA-256 of the current resume secret; the secret itself is never stored. */
