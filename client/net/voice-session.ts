@@ -14,7 +14,7 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from '../../shared/control/protocol.ts';
-import { FRAME_SAMPLES, SAMPLE_RATE, VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
+import { FRAME_SAMPLES, SAMPLE_RATE, VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL, VOICE_HEADER_BYTES } from '../../shared/voice/constants.ts';
 import { advanceTimestamp, nextSequence, timestampDelta } from '../../shared/voice/sequence.ts';
 import { createVoiceHeader, encodeVoiceDatagram, readVoiceHeader } from '../../shared/voice/voice-header.ts';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
@@ -63,6 +63,22 @@ export type VoiceSessionEvents = {
 
 const RESUME_BACKOFF_MS = [100, 250, 500, 1000, 2000];
 
+/**
+ * How much audio may wait in the voice DataChannel's send buffer. The lane is
+ * lossy on purpose: on a congested uplink a frame beyond this is dropped (the
+ * receivers conceal it) instead of queued behind the others, which would only
+ * add delay to everything after it.
+ */
+export const SEND_BACKLOG_MS = 100;
+
+/** SEND_BACKLOG_MS of a channel's voice datagrams, in bytes. */
+export function sendBacklogLimitBytes(config: ChannelConfig): number {
+  const bytesPerSecond = config.bitrate / 8 + (VOICE_HEADER_BYTES * SAMPLE_RATE) / config.frameSamples;
+  return Math.ceil((bytesPerSecond * SEND_BACKLOG_MS) / 1000);
+}
+
+const DEFAULT_CONFIG: ChannelConfig = { bitrate: 16_000, frameSamples: FRAME_SAMPLES };
+
 export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   readonly roster = new Roster();
   readonly #header = createVoiceHeader();
@@ -91,6 +107,7 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   #attempt = 0;
   #welcomeWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #denial: ServerMessageOf<'access-denied' | 'removed'> | null = null;
+  #backlogDrops = 0;
 
   constructor(options: VoiceSessionOptions, platform: VoiceSessionPlatform) {
     super();
@@ -204,10 +221,20 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
       const real = (this.#anchorTs + Math.round((now - this.#anchorAt) / frameMs) * frameSamples) >>> 0;
       timestamp = timestampDelta(this.#timestamp, real) > 0 ? real : this.#timestamp;
     }
-    const bytes = encodeVoiceDatagram({ token: this.#token, sequence: this.#sequence, timestamp, target: options.target ?? 0 }, opus);
-    this.#sequence = nextSequence(this.#sequence);
+    const sequence = this.#sequence;
+    this.#sequence = nextSequence(sequence);
     this.#timestamp = advanceTimestamp(timestamp, frameSamples);
-    return this.sendDatagram(bytes);
+    // Dropped as the network would drop it: the sequence moves on, so receivers see one lost frame.
+    if (this.#dc!.bufferedAmount > sendBacklogLimitBytes(this.channelConfig ?? DEFAULT_CONFIG)) {
+      this.#backlogDrops++;
+      return false;
+    }
+    return this.sendDatagram(encodeVoiceDatagram({ token: this.#token, sequence, timestamp, target: options.target ?? 0 }, opus));
+  }
+
+  /** Frames sendVoice dropped because the voice lane's send buffer held more than SEND_BACKLOG_MS. */
+  get backlogDrops(): number {
+    return this.#backlogDrops;
   }
 
   /** A header-only ping over the voice lane; the echo arrives as `udp-rtt`. */
