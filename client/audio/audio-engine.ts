@@ -54,6 +54,8 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
   #analyser: AnalyserNode | null = null;
   #source: MediaStreamAudioSourceNode | null = null;
   #stream: MediaStream | null = null;
+  /** Bumped by each microphone open; an open that finds it moved on was superseded. */
+  #micGeneration = 0;
   #session: VoiceSession | null = null;
   #channel: ChannelConfig | null = null;
   #stats: DspStats | null = null;
@@ -315,6 +317,9 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
     const ctx = this.#ctx;
     const node = this.#captureNode;
     if (!ctx || !node) return;
+    // Opens overlap when settings change while a permission prompt or a device switch is pending:
+    // only the newest may keep its stream, or two microphones would feed the capture node.
+    const generation = ++this.#micGeneration;
     this.#closeMic();
     const s = this.#settings;
     if (!navigator.mediaDevices?.getUserMedia) {
@@ -333,6 +338,7 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
         },
       });
     } catch (error) {
+      if (generation !== this.#micGeneration) return; // a newer open decides what the user is told
       const e = error as DOMException;
       const kind: EngineProblemKind =
         e.name === 'NotAllowedError' || e.name === 'SecurityError'
@@ -343,7 +349,7 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
       this.#problem(kind, micMessage(kind, e));
       return;
     }
-    if (this.#ctx !== ctx || this.#state === 'closed') {
+    if (this.#ctx !== ctx || this.#state === 'closed' || generation !== this.#micGeneration) {
       for (const t of stream.getTracks()) t.stop();
       return;
     }

@@ -223,3 +223,30 @@ test('the server drops A\'s control lane: A shows reconnecting, resumes in the s
   await untilOutput(pb, 'A at B after the resume', (x) => toneShare(x, 440) > 0.8, 15_000);
   assert.ok(datagramsFrom(ada, after) > 0);
 });
+
+test('two microphone settings changed at once leave exactly one live microphone stream', async () => {
+  const page = await A.context.newPage();
+  // Record every stream the page is given, to count the ones still live afterwards.
+  await page.addInitScript(() => {
+    const md = navigator.mediaDevices;
+    const original = md.getUserMedia.bind(md);
+    const streams: MediaStream[] = [];
+    (window as unknown as { __streams: MediaStream[] }).__streams = streams;
+    md.getUserMedia = async (constraints) => {
+      const s = await original(constraints);
+      streams.push(s);
+      return s;
+    };
+  });
+  await connectPage(page, t.server.url, 'mic-race');
+  const live = await page.evaluate(async () => {
+    const app = document.querySelector('voice-app') as unknown as { engine: { update(p: object): Promise<void> } };
+    // Both opens overlap: each awaits getUserMedia while the other starts.
+    await Promise.all([app.engine.update({ echoCancellation: true }), app.engine.update({ noiseSuppression: true })]);
+    const streams = (window as unknown as { __streams: MediaStream[] }).__streams;
+    return { given: streams.length, live: streams.filter((s) => s.getAudioTracks().some((tr) => tr.readyState === 'live')).length };
+  });
+  assert.equal(live.given, 3, 'the first open and the two overlapping ones');
+  assert.equal(live.live, 1, `only the newest stream is kept: ${JSON.stringify(live)}`);
+  await page.close();
+});
