@@ -10,7 +10,7 @@
  * This thread only sets things up and carries packets between the worker and
  * the session; audio never passes through it.
  */
-import type { ChannelConfig, ServerMessage } from '../../shared/control/protocol.ts';
+import type { ChannelConfig } from '../../shared/control/protocol.ts';
 import { SAMPLE_RATE } from '../../shared/voice/constants.ts';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
 import { assertNever } from '../../shared/util/result.ts';
@@ -159,16 +159,11 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
       const copy = bytes.slice();
       this.#post({ type: 'datagram', bytes: copy.buffer, at: performance.timeOrigin + performance.now() }, [copy.buffer]);
     });
-    const offMessage = session.on('message', (m: ServerMessage) => {
-      // A channel edit (admin API) may change the bitrate or frame size of the channel this user is in.
-      if (m.type === 'welcome' || m.type === 'resumed' || m.type === 'joined' || (m.type === 'channel-updated' && m.channel.id === session.channelId)) {
-        this.#syncChannel();
-      }
-    });
+    const offConfig = session.on('channel-config', () => this.#syncChannel());
     this.#syncChannel();
     return () => {
       offDatagram();
-      offMessage();
+      offConfig();
       if (this.#session === session) this.#session = null;
     };
   }

@@ -106,3 +106,24 @@ test('a frame that would wait behind more than SEND_BACKLOG_MS of audio is dropp
   assert.deepEqual(sequences, [0, 2], 'the dropped frame took sequence 1, as a lost one would');
   session.close();
 });
+
+test('channel-config is announced on welcome, on a move and on an edit of the own channel only', async () => {
+  const platform = { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now: () => 0 } as unknown as VoiceSessionPlatform;
+  const session = new VoiceSession({ url: 'ws://127.0.0.1:1/control', nickname: 'cy', pingIntervalMs: 60_000 }, platform);
+  const seen: number[] = [];
+  session.on('channel-config', (c) => seen.push(c.bitrate));
+  const connected = session.connect();
+  const ws = StandInSocket.last!;
+  ws.readyState = 1;
+  ws.onopen?.();
+  const lobby = { id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 as const } };
+  const music = { id: 3, parentId: 1, name: 'Music', position: 0, maxUsers: 0, config: { bitrate: 96_000, frameSamples: 960 as const } };
+  ws.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, serverName: 's', sessionToken: 9, channelId: 1, channels: [lobby, music], users: [], resumeSecret: 'x', resumeGraceMs: 1000, maxChatLength: 2000 });
+  await connected;
+  ws.deliver({ type: 'channel-updated', channel: { ...music, config: { bitrate: 64_000, frameSamples: 960 } } }); // not ours
+  ws.deliver({ type: 'channel-updated', channel: { ...lobby, name: 'Hall' } }); // ours, same codec
+  ws.deliver({ type: 'channel-updated', channel: { ...lobby, config: { bitrate: 24_000, frameSamples: 960 } } }); // ours, new bitrate
+  ws.deliver({ type: 'joined', channelId: 3 });
+  assert.deepEqual(seen, [16_000, 24_000, 64_000]);
+  session.close();
+});

@@ -50,6 +50,11 @@ export type VoiceSessionEvents = {
   message: [ServerMessage];
   /** The voice lane is open (after connect, resume or renegotiation). */
   'voice-open': [];
+  /**
+   * The codec settings of the channel this session is in changed: it moved,
+   * or an admin edited its channel. Encode at these from now on.
+   */
+  'channel-config': [ChannelConfig];
   /** A datagram from the relay (header + payload), as received. */
   datagram: [Uint8Array];
   /** Round-trip time of a header-only ping over the voice lane, in ms. */
@@ -108,6 +113,8 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   #welcomeWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #denial: ServerMessageOf<'access-denied' | 'removed'> | null = null;
   #backlogDrops = 0;
+  /** The channel config last announced with 'channel-config'. */
+  #announcedConfig: ChannelConfig | null = null;
 
   constructor(options: VoiceSessionOptions, platform: VoiceSessionPlatform) {
     super();
@@ -422,6 +429,12 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
         assertNever(msg, 'server message');
     }
     this.safeEmit('message', msg);
+    const config = this.channelConfig;
+    const last = this.#announcedConfig;
+    if (config && (!last || last.bitrate !== config.bitrate || last.frameSamples !== config.frameSamples)) {
+      this.#announcedConfig = config;
+      this.safeEmit('channel-config', config);
+    }
   }
 
   #startPinging(): void {
