@@ -61,7 +61,11 @@ export type VoiceSessionEvents = {
   'udp-rtt': [number];
   /** Round-trip time of a control-lane ping, in ms. */
   'tcp-rtt': [number];
-  /** Something went wrong that the user may need to know; the session carries on unless `closed` follows. */
+  /**
+   * Something went wrong on this side that the user may need to know (the voice lane, a bad frame
+   * from the server); the session carries on unless `closed` follows. The server's own `error`
+   * messages come as 'message'.
+   */
   problem: [string];
   closed: [reason: string];
 };
@@ -400,10 +404,10 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
         break;
       }
       case 'error':
+        // Not a 'problem': it is a message, typed by its code, for whoever listens to messages.
         if (msg.code === 'protocol-version') {
           for (const w of this.#welcomeWaiters.splice(0)) w.reject(new Error(msg.message));
         }
-        this.#emitProblem(`${msg.code}: ${msg.message}`);
         break;
       case 'access-denied':
         // The server closes the lane next; the close must not look like a lost lane.

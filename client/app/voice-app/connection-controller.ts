@@ -128,9 +128,8 @@ export class ConnectionController implements ReactiveController {
       session.on('udp-rtt', (ms) => this.#set(() => (this.udpRtt = ms))),
       session.on('tcp-rtt', (ms) => this.#set(() => (this.tcpRtt = Math.round(ms)))),
       session.on('problem', (text) => {
-        // While connecting, the outcome of connect() says what went wrong. A chat that was not
-        // stored is the chat's own quiet notice (#onMessage), not an alert.
-        if (this.phase !== 'connecting' && !isStorageProblem(text)) this.#alert(text);
+        // While connecting, the outcome of connect() says what went wrong.
+        if (this.phase !== 'connecting') this.#alert(text);
       }),
       session.on('closed', (reason) => {
         // A kick or ban stays on the connect view until the user connects again; nothing reconnects.
@@ -215,7 +214,9 @@ export class ConnectionController implements ReactiveController {
         this.serverName = m.serverName;
         break;
       case 'error':
+        // A chat that was not stored gets the chat's own quiet notice; other errors an alert.
         if (m.code === 'storage') this.#showChatNotice(STORAGE_NOTICE);
+        else if (this.phase !== 'connecting') this.#alert(`${m.code}: ${m.message}`);
         break;
       case 'resumed':
         this.#prefs.applyAll(session, this.engine);
@@ -344,7 +345,3 @@ export class ConnectionController implements ReactiveController {
   }
 }
 
-/** VoiceSession words an `error` message as `<code>: <message>` (client/net/voice-session.ts). */
-function isStorageProblem(text: string): boolean {
-  return text.startsWith('storage: ');
-}
