@@ -5,6 +5,7 @@
  *
  * Events: `admin-logged-in` with the login response.
  */
+import { MAX_NICKNAME_LENGTH, MAX_PASSWORD_LENGTH } from '../../../shared/control/protocol.ts';
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { ApiError, type AdminApi } from '../api/admin-api.ts';
@@ -77,7 +78,7 @@ export class LoginForm extends LitElement {
             autocapitalize="off"
             spellcheck="false"
             required
-            maxlength="64"
+            maxlength=${MAX_NICKNAME_LENGTH}
             aria-invalid=${invalid(errors, 'name')}
             aria-describedby=${ifDefined(describedBy(errors, FORM, 'name'))}
           />
@@ -91,7 +92,7 @@ export class LoginForm extends LitElement {
             type="password"
             autocomplete="current-password"
             required
-            maxlength="128"
+            maxlength=${MAX_PASSWORD_LENGTH}
             aria-invalid=${invalid(errors, 'password')}
             aria-describedby=${ifDefined(describedBy(errors, FORM, 'password'))}
           />
@@ -109,7 +110,7 @@ export class LoginForm extends LitElement {
 
 /** The sentence for a failed login; the server's own words where they carry more (a ban's reason and end). */
 function loginErrors(error: unknown): FormErrors {
-  const wait = (e: ApiError): string => (e.retryAfterSeconds === null ? 'later' : `in ${formatDuration(e.retryAfterSeconds)}`);
+  const wait = (e: ApiError): string => (e.retryAfterSeconds === null ? 'later' : `in ${formatDuration(e.retryAfterSeconds >= 60 ? Math.ceil(e.retryAfterSeconds / 60) * 60 : e.retryAfterSeconds)}`);
   if (error instanceof ApiError) {
     switch (error.code) {
       case 'bad-credentials':

@@ -3,6 +3,7 @@
  * /api/users/:id with `password`). `show(account)` resolves with what was
  * done, or null if cancelled.
  */
+import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../../../shared/control/protocol.ts';
 import { LitElement, html, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import type { AdminApi } from '../api/admin-api.ts';
@@ -59,14 +60,14 @@ export class ResetPasswordDialog extends LitElement {
             id="reset-password"
             type="password"
             required
-            minlength="8"
-            maxlength="128"
+            minlength=${MIN_ACCOUNT_PASSWORD_LENGTH}
+            maxlength=${MAX_PASSWORD_LENGTH}
             autocomplete="new-password"
             autofocus
             aria-invalid=${invalid(errors, 'password')}
             aria-describedby=${ifDefined(describedBy(errors, FORM, 'password') ?? 'reset-hint')}
           />
-          <p class="hint" id="reset-hint">8 to 128 characters. Tell the person by a channel you trust.</p>
+          <p class="hint" id="reset-hint">${MIN_ACCOUNT_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters. Tell the person by a channel you trust.</p>
           ${fieldError(errors, FORM, 'password')}
         </div>
         ${formError(errors)}

@@ -3,6 +3,7 @@
  * at once (PATCH /api/users/:id), Reset password and Delete (confirmed); and a
  * form that creates an account (POST /api/users).
  */
+import { MAX_NICKNAME_LENGTH, MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../../../shared/control/protocol.ts';
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { live } from 'lit/directives/live.js';
@@ -169,9 +170,9 @@ export class UsersAdmin extends LitElement {
       <div class="section-head"><h2 id="new-user-title">New account</h2></div>
       <form @submit=${this.#onCreate}>
         <div class="fields">
-          ${field('new-user-name', 'Name', 'name', html`<input id="new-user-name" name="name" required maxlength="64" autocomplete="off" spellcheck="false"
+          ${field('new-user-name', 'Name', 'name', html`<input id="new-user-name" name="name" required maxlength=${MAX_NICKNAME_LENGTH} autocomplete="off" spellcheck="false"
             aria-invalid=${invalid(e, 'name')} aria-describedby=${ifDefined(describedBy(e, FORM, 'name'))} />`)}
-          ${field('new-user-password', 'Password', 'password', html`<input id="new-user-password" name="password" type="password" required minlength="8" maxlength="128"
+          ${field('new-user-password', 'Password', 'password', html`<input id="new-user-password" name="password" type="password" required minlength=${MIN_ACCOUNT_PASSWORD_LENGTH} maxlength=${MAX_PASSWORD_LENGTH}
             autocomplete="new-password" aria-invalid=${invalid(e, 'password')} aria-describedby=${ifDefined(describedBy(e, FORM, 'password'))} />`)}
           ${field('new-user-role', 'Role', 'role', html`<select id="new-user-role" name="role" aria-invalid=${invalid(e, 'role')}>
             ${ROLES.filter((r) => r !== 'guest').map((r) => html`<option value=${r} ?selected=${r === 'member'}>${r}</option>`)}
