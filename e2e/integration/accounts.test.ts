@@ -18,7 +18,6 @@ import {
   rawControlClient,
   startTestServer,
   tryConnect,
-  waitFor,
   withTimeout,
   type ApiChannel,
   type RawControlClient,
@@ -26,7 +25,6 @@ import {
 } from './harness.ts';
 import { CloseCode, type ServerMessageOf } from '../../shared/control/protocol.ts';
 
-const LOBBY = 1;
 const GAMING = 2;
 const MUSIC = 3;
 const AFK = 4;
@@ -190,7 +188,6 @@ describe('accounts on a server that admits guests and lets users register', () =
     back.client.send({ type: 'join', channelId: GAMING });
     assert.equal((await back.client.take('joined')).channelId, GAMING, 'open to guests again');
     back.client.close();
-    assert.equal(LOBBY, 1);
   });
 });
 
@@ -260,7 +257,6 @@ describe('VOICE_ALLOW_REGISTRATION=false', () => {
     assert.equal((await asAdmin('POST', '/api/users', { json: { name: 'invited', password: 'invited password' } })).status, 201);
     const s = await connectClient(t, 'invited', { password: 'invited password' });
     assert.equal(s.roster.users.get(s.sessionToken)?.registered, true);
-    await waitFor(() => s.state === 'connected', 1000, 'connected');
     s.close();
   });
 });

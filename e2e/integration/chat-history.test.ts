@@ -109,9 +109,6 @@ test(`only the last ${KEEP} per channel are kept; the history outlives a restart
   assert.ok(stored[0]!.n <= KEEP, `at most ${KEEP} rows kept for the channel, found ${stored[0]!.n}`);
   const gaming = await join(reader, GAMING);
   assert.deepEqual(texts(gaming.messages), ['hello gaming', 'hi alice'], 'Gaming has its own history');
-  for (const m of reader.messages) {
-    if (m.type === 'chat-history' && m.channelId !== MUSIC) assert.ok(!m.messages.some((e) => e.text.startsWith('music')), `no Music lines in channel ${m.channelId}'s history`);
-  }
   for (const c of [a, b, reader]) c.close();
 
   await t.close();

@@ -152,7 +152,7 @@ describe('kick', () => {
   });
 
   test('a moderator cannot kick or ban an admin or another moderator (403), and can kick a guest', async () => {
-    const mod1 = await createUser('mod-one', 'mod one password', 'moderator');
+    await createUser('mod-one', 'mod one password', 'moderator');
     const mod2 = await createUser('mod-two', 'mod two password', 'moderator');
     const asMod = apiClient(t.server.url, (await apiLogin(t.server.url, 'mod-one', 'mod one password')).token);
     const adminSession = await connectClient(t, 'admin', { password: TEST_ADMIN_PASSWORD });
@@ -184,7 +184,6 @@ describe('kick', () => {
     assert.equal((await asAdmin('POST', '/api/kick', { json: { sessionToken: modSession.sessionToken } })).status, 200);
     await waitFor(() => modSession.state === 'closed', 5000, 'the moderator is kicked');
     adminSession.close();
-    assert.ok(mod1.id !== mod2.id);
   });
 });
 
