@@ -248,15 +248,7 @@ export class SessionManager {
       session.link?.send({ type: 'joined', channelId: channel.id });
       return;
     }
-    const least = channel.requiredRole ?? 'guest';
-    if (!roleAtLeast(session.role, least)) {
-      this.#denyJoin(session, channel.id, 'insufficient-role', `${channel.name} is for ${least}s and above`);
-      return;
-    }
-    if (this.#isFull(channel)) {
-      this.#denyJoin(session, channel.id, 'channel-full', `${channel.name} is full (${channel.maxUsers} users)`);
-      return;
-    }
+    if (this.#refuse(session, channel)) return;
     if (!channel.locked) {
       this.#move(session, channel);
       return;
@@ -271,25 +263,40 @@ export class SessionManager {
       return;
     }
     session.joinPending = true;
-    void this.#joinLocked(session, channel.id, message.password);
+    void this.#joinLocked(session, channel, message);
+  }
+
+  /** Refuses the join (and says so) if the session's role is too low or the channel is full. */
+  #refuse(session: Session, channel: ChannelInfo): boolean {
+    const least = channel.requiredRole ?? 'guest';
+    if (!roleAtLeast(session.role, least)) this.#denyJoin(session, channel.id, 'insufficient-role', `${channel.name} is for ${least}s and above`);
+    else if (this.#isFull(channel)) this.#denyJoin(session, channel.id, 'channel-full', `${channel.name} is full (${channel.maxUsers} users)`);
+    else return false;
+    return true;
   }
 
   /** The asynchronous half of a join to a locked channel; settles the session's join queue whatever happens. */
-  async #joinLocked(session: Session, channelId: number, password: string): Promise<void> {
+  async #joinLocked(session: Session, checked: ChannelInfo, message: ClientMessageOf<'join'>): Promise<void> {
+    const channelId = checked.id;
     try {
       let ok: boolean;
       try {
-        ok = await this.#channels.checkPassword(channelId, password);
+        ok = await this.#channels.checkPassword(channelId, message.password ?? '');
       } catch (error) {
         if (!(error instanceof BusyError)) throw error;
         if (!session.ended) this.#denyJoin(session, channelId, 'rate-limited', BUSY_MESSAGE);
         return;
       }
       if (session.ended) return;
-      // An admin may have deleted or changed the channel during the check: judge what it is now.
+      // An admin may have deleted or edited the channel during the check (ChannelInfo is replaced,
+      // never mutated): a new password, role or limit means the join is decided again from the start.
       const channel = this.#channels.get(channelId);
       if (!channel) {
         this.#denyJoin(session, channelId, 'no-such-channel', 'that channel does not exist');
+        return;
+      }
+      if (channel !== checked) {
+        session.joinQueue.unshift(message); // handled first by the drain below
         return;
       }
       if (!ok) {
@@ -298,11 +305,8 @@ export class SessionManager {
         this.#denyJoin(session, channelId, 'wrong-password', `wrong password for ${channel.name}`);
         return;
       }
-      // The check took a while: others may have filled the channel, or an admin raised its role, meanwhile.
-      const least = channel.requiredRole ?? 'guest';
-      if (!roleAtLeast(session.role, least)) this.#denyJoin(session, channel.id, 'insufficient-role', `${channel.name} is for ${least}s and above`);
-      else if (this.#isFull(channel)) this.#denyJoin(session, channel.id, 'channel-full', `${channel.name} is full (${channel.maxUsers} users)`);
-      else this.#move(session, channel);
+      // The check took a while: others may have filled the channel, or the session's role changed, meanwhile.
+      if (!this.#refuse(session, channel)) this.#move(session, channel);
     } catch (error) {
       log.error('join failed', { token: session.token, channelId, error });
       session.link?.send({ type: 'error', code: 'internal', message: 'the server failed to handle this message; it was not applied', ref: 'join' });
