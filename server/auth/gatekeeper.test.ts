@@ -11,12 +11,8 @@
  * written into every account row, and the throttle tests use a LoginThrottle
  * with maxFailures 3, except the one test of the default of 10.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Role } from '../../shared/auth/roles.ts';
 import { Gatekeeper, addressKey, type GatekeeperOptions } from './gatekeeper.ts';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle } from './login-throttle.ts';
@@ -24,11 +20,10 @@ import { hashPassword } from './password-hash.ts';
 import { AccountStore } from '../accounts/account-store.ts';
 import { BanList, type NewBan } from '../bans/ban-list.ts';
 import { parseAddressRange } from '../bans/ip-range.ts';
-import { openDatabase, type Database } from '../db/database.ts';
-import { migrateToLatestOrThrow } from '../db/migrate.ts';
+import type { Database } from '../db/database.ts';
+import { testDatabases } from '../db/test-databases.ts';
 import { setLogLevel } from '../util/log.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const NOW = 1_795_400_000_000;
 const PASSWORD = 'the right password';
 const WRONG = 'not the password';
@@ -37,15 +32,10 @@ const ELSEWHERE = '203.0.113.50';
 const BAD_CREDENTIALS = { ok: false, reason: 'bad-credentials', message: 'wrong name or password' } as const;
 
 let passwordHash = '';
-const temps: string[] = [];
-const dbs: Database[] = [];
+const databases = testDatabases('gatekeeper');
 before(async () => {
   setLogLevel('warn'); // every failed login logs a line at info
   passwordHash = await hashPassword(PASSWORD);
-});
-after(async () => {
-  for (const db of dbs) await db.close();
-  for (const d of temps) await rm(d, { recursive: true, force: true });
 });
 
 interface World {
@@ -60,11 +50,7 @@ interface World {
 }
 
 async function world(options: Partial<GatekeeperOptions> = {}, throttle = new LoginThrottle({ maxFailures: 3 })): Promise<World> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'gatekeeper-'));
-  temps.push(dir);
-  const db = openDatabase(dir);
-  dbs.push(db);
-  await migrateToLatestOrThrow(db, path.join(repoRoot, 'migrations'));
+  const db = await databases.fresh();
   const accounts = new AccountStore(db);
   const bans = await BanList.load(db, NOW);
   const gate = new Gatekeeper(accounts, bans, throttle, { allowGuests: true, allowRegistration: true, ...options });
