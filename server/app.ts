@@ -27,6 +27,7 @@ import { loadOrCreateDtlsKeys } from './rtc/dtls-identity.ts';
 import { installProcessGuards, processCounters } from './util/process-guards.ts';
 import { setListenerErrorReporter } from '../shared/util/typed-emitter.ts';
 import { createLogger, setLogLevel } from './util/log.ts';
+import { SERVER_VERSION } from './version.ts';
 
 const log = createLogger('server');
 
@@ -120,7 +121,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = createHttpApp({
     clientDir: config.clientDir,
     api: adminApi({ db, accounts, bans, channels, sessions, gatekeeper, tokens, stats, trustedProxies: config.trustedProxies }, ADMIN_ROUTES),
-    health: () => ({ ok: true, serverName: config.serverName, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), sessions: sessions.size }),
+    health: () => ({ ok: true, serverName: config.serverName, version: SERVER_VERSION, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000), sessions: sessions.size }),
   });
   const http = createServer(app.callback());
   control = new ControlServer(http, sessions, gatekeeper, {
