@@ -7,7 +7,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,11 +17,11 @@ import {
   closeRawClients,
   queryDataDir,
   rawControlClient,
-  withTimeout,
   type ApiChannel,
   type ApiLogin,
   type ApiUser,
 } from './harness.ts';
+import { killServerProcesses, startServerProcess, type ServerProcess } from '../server-process.ts';
 import { openDatabase } from '../../server/db/database.ts';
 import { migrateToLatestOrThrow } from '../../server/db/migrate.ts';
 import { hashPassword } from '../../server/auth/password-hash.ts';
@@ -35,10 +34,9 @@ const CHANNEL_PASSWORD = 'old secret';
 const FIRST_RUN = /first run: created the admin account "admin" with password: (\S+)/;
 
 const temps: string[] = [];
-const children: ChildProcess[] = [];
 after(async () => {
   closeRawClients();
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killServerProcesses();
   for (const d of temps) await rm(d, { recursive: true, force: true });
 });
 
@@ -48,43 +46,13 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-interface Run {
-  url: string;
-  stderr: () => string;
-  stop(): Promise<number | null>;
-}
-
 /** Starts `node server/main.ts` on `dataDir` and waits until it listens. */
-async function startProcess(dataDir: string, env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, [main], {
+function startProcess(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startServerProcess({
+    command: process.execPath,
+    args: [main],
     env: { PATH: process.env['PATH'] ?? '', VOICE_HOST: '127.0.0.1', VOICE_PORT: '0', VOICE_LOG_LEVEL: 'info', VOICE_DATA_DIR: dataDir, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
-  let out = '';
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = await withTimeout(
-    new Promise<number>((resolve, reject) => {
-      const onData = (d: Buffer): void => {
-        out += d.toString();
-        const m = /\[server\] listening .*"port":(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      void exit.then((code) => reject(new Error(`the server exited (${code}) before listening:\n${out}`)));
-    }),
-    30_000,
-    'the server listening',
-  );
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stderr: () => out,
-    async stop() {
-      child.kill('SIGTERM');
-      return withTimeout(exit, 15_000, 'the server exits on SIGTERM');
-    },
-  };
 }
 
 test('a pre-accounts data dir upgrades in place: channels and password kept, new tables, first-run admin once', async () => {
@@ -102,14 +70,14 @@ test('a pre-accounts data dir upgrades in place: channels and password kept, new
   const first = await startProcess(dataDir);
   let adminPassword = '';
   try {
-    const applied = /migrations applied \{"applied":(\[[^\]]*\])\}/.exec(first.stderr());
-    assert.ok(applied, `the log names the migrations applied:\n${first.stderr()}`);
+    const applied = /migrations applied \{"applied":(\[[^\]]*\])\}/.exec(first.output());
+    assert.ok(applied, `the log names the migrations applied:\n${first.output()}`);
     const names = JSON.parse(applied[1]!) as string[];
     for (const n of ['0004_accounts', '0005_bans', '0006_chat_history']) assert.ok(names.includes(n), `${n} applied: ${names.join(', ')}`);
     for (const n of OLD_MIGRATIONS) assert.ok(!names.includes(n.slice(0, -4)), `${n} not applied again`);
 
-    const shown = FIRST_RUN.exec(first.stderr());
-    assert.ok(shown, `the first-run admin password is in the log:\n${first.stderr()}`);
+    const shown = FIRST_RUN.exec(first.output());
+    assert.ok(shown, `the first-run admin password is in the log:\n${first.output()}`);
     adminPassword = shown[1]!;
     assert.ok(adminPassword.length >= 12, 'a long random password');
 
@@ -149,8 +117,8 @@ test('a pre-accounts data dir upgrades in place: channels and password kept, new
   // Second start: nothing to migrate, no new admin, no password in the log, even with VOICE_ADMIN_PASSWORD set now.
   const second = await startProcess(dataDir, { VOICE_ADMIN_PASSWORD: 'a different password' });
   try {
-    assert.ok(!second.stderr().includes('migrations applied'), 'nothing left to migrate');
-    assert.ok(!FIRST_RUN.test(second.stderr()) && !second.stderr().includes(adminPassword), 'no password in the log this time');
+    assert.ok(!second.output().includes('migrations applied'), 'nothing left to migrate');
+    assert.ok(!FIRST_RUN.test(second.output()) && !second.output().includes(adminPassword), 'no password in the log this time');
     const again = await apiRequest<ApiLogin>(second.url, 'POST', '/api/auth/login', { json: { name: 'admin', password: adminPassword } });
     assert.equal(again.status, 200, again.text);
     const other = await apiRequest(second.url, 'POST', '/api/auth/login', { json: { name: 'admin', password: 'a different password' } });
@@ -169,7 +137,7 @@ test('a fresh data dir with VOICE_ADMIN_PASSWORD: the admin gets that password a
   const password = 'chosen admin password';
   const run = await startProcess(dataDir, { VOICE_ADMIN_PASSWORD: password });
   try {
-    assert.ok(!run.stderr().includes(password), 'the chosen password is not logged');
+    assert.ok(!run.output().includes(password), 'the chosen password is not logged');
     const login = await apiRequest<ApiLogin>(run.url, 'POST', '/api/auth/login', { json: { name: 'admin', password } });
     assert.equal(login.status, 200, login.text);
     assert.equal(login.body.user.role, 'admin');
