@@ -177,7 +177,9 @@ export async function buildRelease(options: BuildOptions): Promise<ReleaseInfo> 
     engines?: Record<string, string>;
     dependencies: Record<string, string>;
   };
-  const commit = gitOutput(['rev-parse', '--short=12', 'HEAD']);
+  // A Docker build context has no .git; the Dockerfile passes SOURCE_COMMIT instead.
+  const given = process.env['SOURCE_COMMIT'] ?? '';
+  const commit = gitOutput(['rev-parse', '--short=12', 'HEAD']) ?? (/^[0-9a-f]{7,40}$/.test(given) ? given.slice(0, 12) : null);
   const version = commit === null ? pkg.version : `${pkg.version}+${commit}`;
   const name = `${pkg.name}-${pkg.version}-${process.platform}-${process.arch}`;
   const stage = path.join(outDir, name);
