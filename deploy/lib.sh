@@ -1,0 +1,531 @@
+# shellcheck shell=bash
+# Globals set here are read by the scripts that source this file:
+# shellcheck disable=SC2034
+# Shared by install.sh and update.sh, which source it from their own directory.
+# Not meant to be run on its own.
+#
+# Layout (every path is prefixed by $VOICEAPP_ROOT, empty on a real system; the
+# tests point it at a sandbox):
+#   /opt/voice_app/releases/<name>/         one unpacked release per directory
+#   /opt/voice_app/releases/<name>.sha256   sha256 of the tarball it came from
+#   /opt/voice_app/current  -> releases/<name>   what the service runs
+#   /opt/voice_app/previous -> releases/<name>   the one before, for rollback
+#   /opt/voice_app/failed-release           hash of a release that failed health (not retried)
+#   /opt/voice_app/.lock, .tmp/             run lock, scratch space (same file system)
+#   /var/lib/voice_app                      data (StateDirectory), voiceapp 0750
+#   /etc/voice_app/voice_app.env            server settings (VOICE_*), root:voiceapp 0640
+#   /etc/voice_app/update.env               updater settings (VOICEAPP_*), root 0600
+#   /etc/systemd/system/voice_app{,-update}.service, voice_app-update.timer
+
+PROG=${PROG:-$(basename "$0")}
+ROOT=${VOICEAPP_ROOT:-}
+case $ROOT in '' | /*) ;; *) printf '%s: error: VOICEAPP_ROOT must be an absolute path\n' "$PROG" >&2; exit 1 ;; esac
+ROOT=${ROOT%/}
+
+OPT=$ROOT/opt/voice_app
+RELEASES=$OPT/releases
+CURRENT=$OPT/current
+PREVIOUS=$OPT/previous
+FAILED=$OPT/failed-release
+SCRATCH=$OPT/.tmp
+LOCK=$OPT/.lock
+DATA=$ROOT/var/lib/voice_app
+ETC=$ROOT/etc/voice_app
+ENV_FILE=$ETC/voice_app.env
+UPDATE_ENV=$ETC/update.env
+UNIT_DIR=$ROOT/etc/systemd/system
+SERVICE=voice_app.service
+TIMER=voice_app-update.timer
+UNITS=(voice_app.service voice_app-update.service voice_app-update.timer)
+USER_NAME=voiceapp
+DEFAULT_API=https://api.github.com
+HEALTH_TIMEOUT=${VOICEAPP_HEALTH_TIMEOUT:-60}
+case $HEALTH_TIMEOUT in '' | *[!0-9]*) HEALTH_TIMEOUT=60 ;; esac
+
+# Files are created with predictable modes; each one that matters is set explicitly anyway.
+umask 022
+
+say() { printf '%s: %s\n' "$PROG" "$*"; }
+warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; }
+die() {
+  printf '%s: error: %s\n' "$PROG" "$*" >&2
+  exit 1
+}
+
+# Temporary files and directories, removed when the script exits however it exits.
+CLEANUP=()
+cleanup() {
+  if [ "${#CLEANUP[@]}" -gt 0 ]; then rm -rf -- "${CLEANUP[@]}"; fi
+}
+trap cleanup EXIT
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/voice_app.XXXXXX")
+CLEANUP+=("$WORK")
+
+require_root() {
+  if [ "$(id -u)" != 0 ]; then
+    die "must be run as root (try: sudo $0 ...)"
+  fi
+}
+
+# The same test as sd_booted(): systemd is PID 1 when /run/systemd/system is a directory.
+require_systemd() {
+  local docker="Without systemd, run the Docker image instead (README.md, Deploy)."
+  if [ ! -d "$ROOT/run/systemd/system" ]; then
+    die "systemd is not running as PID 1 (no /run/systemd/system): this installer needs systemd. $docker"
+  fi
+  if ! command -v systemctl >/dev/null 2>&1 || ! systemctl --version >/dev/null 2>&1; then
+    die "systemctl does not work here: this installer needs systemd. $docker"
+  fi
+}
+
+need() {
+  local cmd
+  for cmd in "$@"; do
+    command -v "$cmd" >/dev/null 2>&1 || die "$cmd is needed but not installed (e.g. apt-get install $cmd)"
+  done
+}
+
+# Takes the lock that keeps install.sh and update.sh runs from interleaving.
+take_lock() {
+  need flock
+  # Append mode: opening the lock file never changes it.
+  exec 9>>"$LOCK"
+  flock -n 9 || die "another install.sh or update.sh is running (lock: $LOCK)"
+}
+
+# Sets owner (uid:gid, numeric) and mode only where they differ.
+ensure_attrs() {
+  local path=$1 mode=$2 owner=$3
+  if [ "$(stat -c %u:%g "$path")" != "$owner" ]; then chown "$owner" "$path"; fi
+  if [ "$((8#$(stat -c %a "$path")))" != "$((8#$mode))" ]; then chmod "$mode" "$path"; fi
+}
+
+ensure_dir() {
+  if [ ! -d "$1" ]; then mkdir -p "$1"; fi
+  ensure_attrs "$@"
+}
+
+# put_file SRC DEST MODE OWNER: DEST gets SRC's content unless it has it already
+# (then nothing is written, not even a temporary file next to it). Sets
+# PUT_CHANGED to 1 when the content was written, else 0.
+PUT_CHANGED=0
+put_file() {
+  local src=$1 dest=$2 mode=$3 owner=$4 tmp
+  if [ -f "$dest" ] && [ ! -L "$dest" ] && cmp -s "$src" "$dest"; then
+    ensure_attrs "$dest" "$mode" "$owner"
+    PUT_CHANGED=0
+    return 0
+  fi
+  tmp=$(mktemp "$dest.XXXXXX")
+  CLEANUP+=("$tmp")
+  cat "$src" >"$tmp"
+  chown "$owner" "$tmp"
+  chmod "$mode" "$tmp"
+  mv -fT "$tmp" "$dest"
+  PUT_CHANGED=1
+}
+
+# set_link LINK TARGET: atomically points LINK at TARGET (a temporary link renamed over it).
+set_link() {
+  local link=$1 target=$2
+  if [ "$(readlink "$link" 2>/dev/null || true)" = "$target" ]; then return 0; fi
+  rm -f "$link.new"
+  ln -s "$target" "$link.new"
+  mv -fT "$link.new" "$link"
+}
+
+# Name of the release a link (current/previous) points at, or nothing.
+link_name() {
+  local target
+  target=$(readlink "$1" 2>/dev/null || true)
+  printf '%s' "${target##*/}"
+}
+
+# Recorded tarball hash of an installed release, or nothing.
+installed_hash() {
+  local file=$RELEASES/$1.sha256
+  if [ -n "$1" ] && [ -f "$file" ]; then cut -d' ' -f1 "$file"; fi
+}
+
+sha256_of() {
+  sha256sum "$1" | cut -d' ' -f1
+}
+
+# VALUE of the last KEY=VALUE line in an environment file (quotes stripped).
+read_env_value() {
+  local file=$1 key=$2 line value=''
+  if [ ! -r "$file" ]; then return 0; fi
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in "$key="*) value=${line#*=} ;; esac
+  done <"$file"
+  value=${value%"${value##*[![:space:]]}"}
+  case $value in
+    \"*\") value=${value#\"} value=${value%\"} ;;
+    \'*\') value=${value#\'} value=${value%\'} ;;
+  esac
+  printf '%s' "$value"
+}
+
+machine_arch() {
+  local m
+  m=$(uname -m)
+  case $m in
+    x86_64 | amd64) echo x64 ;;
+    aarch64 | arm64) echo arm64 ;;
+    *) die "no voice-app release is built for this machine ($m); x86_64 and aarch64 are" ;;
+  esac
+}
+
+# A Node to parse JSON with: the installed release's, the release this script
+# came in, or one on PATH.
+find_node() {
+  local candidate
+  for candidate in "$CURRENT/runtime/node" "$SCRIPT_DIR/../runtime/node"; do
+    if [ -x "$candidate" ]; then
+      printf '%s' "$candidate"
+      return 0
+    fi
+  done
+  command -v node 2>/dev/null || die "no Node.js to read the Releases API's answer with: install from a release tarball instead (install.sh voice-app-….tar.gz)"
+}
+
+# Checks an unpacked release: every file against its SHA256SUMS, the files the
+# service needs, and that its Node runs on this machine.
+verify_release() {
+  local dir=$1 file
+  [ -f "$dir/SHA256SUMS" ] || die "$dir has no SHA256SUMS: not a voice-app release"
+  if ! (cd "$dir" && sha256sum --quiet --strict -c SHA256SUMS) >&2; then
+    die "$dir: files do not match its SHA256SUMS"
+  fi
+  for file in VERSION bin/voice-app server/main.js server/healthcheck.js; do
+    [ -f "$dir/$file" ] || die "$dir/$file is missing: not a voice-app release"
+  done
+  if [ -e "$dir/runtime/node" ] && ! "$dir/runtime/node" -e 0 >/dev/null 2>&1; then
+    die "$dir/runtime/node does not run on this machine (built for another architecture?)"
+  fi
+}
+
+# unpack_release TARBALL SHA256 FILENAME: puts the release under releases/ (or
+# finds it there already, unpacked from a tarball with the same hash). Sets
+# RELEASE_NAME.
+RELEASE_NAME=''
+unpack_release() {
+  local tarball=$1 sha=$2 file=$3 name dir extract top
+  name=${file%.tar.gz}
+  [[ $name =~ ^voice-app-[A-Za-z0-9._+-]+$ ]] || die "unexpected release file name: $file"
+  # Same name, different content (a rebuild): keep both apart so either can be rolled back to.
+  if [ -f "$RELEASES/$name.sha256" ] && [ "$(installed_hash "$name")" != "$sha" ]; then
+    name=$name-${sha:0:12}
+  fi
+  dir=$RELEASES/$name
+  if [ -d "$dir" ] && [ "$(installed_hash "$name")" = "$sha" ]; then
+    verify_release "$dir"
+    RELEASE_NAME=$name
+    return 0
+  fi
+  say "unpacking $file"
+  ensure_dir "$SCRATCH" 0700 0:0
+  extract=$(mktemp -d "$SCRATCH/extract.XXXXXX")
+  CLEANUP+=("$extract")
+  tar -xzf "$tarball" -C "$extract" --no-same-owner || die "cannot unpack $file"
+  top=$(find "$extract" -mindepth 1 -maxdepth 1 -printf '%f\n')
+  if [ -z "$top" ] || [ "$(printf '%s\n' "$top" | wc -l)" != 1 ] || [ ! -d "$extract/$top" ] || [ -L "$extract/$top" ]; then
+    die "$file does not hold exactly one top-level directory"
+  fi
+  verify_release "$extract/$top"
+  chmod 0755 "$extract/$top"
+  # A directory without a recorded hash is left over from an interrupted run.
+  if [ -e "$dir" ]; then rm -rf -- "$dir"; fi
+  mv -T "$extract/$top" "$dir"
+  printf '%s  %s\n' "$sha" "$file" >"$WORK/sha256"
+  put_file "$WORK/sha256" "$dir.sha256" 0644 0:0
+  RELEASE_NAME=$name
+}
+
+# switch_release NAME: current -> NAME, previous -> what current was. Sets
+# SWITCHED (1 when current changed) and, for a rollback, OLD_NAME/OLD_PREVIOUS.
+SWITCHED=0
+OLD_NAME=''
+OLD_PREVIOUS=''
+switch_release() {
+  local name=$1
+  OLD_NAME=$(link_name "$CURRENT")
+  OLD_PREVIOUS=$(link_name "$PREVIOUS")
+  SWITCHED=0
+  if [ "$OLD_NAME" = "$name" ]; then return 0; fi
+  set_link "$CURRENT" "releases/$name"
+  if [ -n "$OLD_NAME" ] && [ -d "$RELEASES/$OLD_NAME" ]; then set_link "$PREVIOUS" "releases/$OLD_NAME"; fi
+  SWITCHED=1
+  say "current release: $name${OLD_NAME:+ (was $OLD_NAME)}"
+}
+
+# install_units DIR: copies the three unit files from DIR where they differ;
+# daemon-reload only when one changed. Sets SERVICE_UNIT_CHANGED.
+SERVICE_UNIT_CHANGED=0
+install_units() {
+  local src=$1 unit changed=0
+  # A release without its own units (older than them): the ones beside this script.
+  for unit in "${UNITS[@]}"; do
+    if [ ! -f "$src/$unit" ]; then src=$SCRIPT_DIR/systemd; fi
+  done
+  if [ ! -d "$UNIT_DIR" ]; then mkdir -p "$UNIT_DIR"; fi
+  SERVICE_UNIT_CHANGED=0
+  for unit in "${UNITS[@]}"; do
+    [ -f "$src/$unit" ] || die "$src/$unit is missing"
+    put_file "$src/$unit" "$UNIT_DIR/$unit" 0644 0:0
+    if [ "$PUT_CHANGED" = 1 ]; then
+      changed=1
+      say "installed $UNIT_DIR/$unit"
+      if [ "$unit" = "$SERVICE" ]; then SERVICE_UNIT_CHANGED=1; fi
+    fi
+  done
+  if [ "$changed" = 1 ]; then systemctl daemon-reload; fi
+}
+
+# Where the service listens, from its environment file: HEALTH_HOST, HEALTH_PORT.
+HEALTH_HOST=127.0.0.1
+HEALTH_PORT=8080
+listen_address() {
+  local host port
+  host=$(read_env_value "$ENV_FILE" VOICE_HOST)
+  port=$(read_env_value "$ENV_FILE" VOICE_PORT)
+  case ${host:-0.0.0.0} in
+    0.0.0.0) HEALTH_HOST=127.0.0.1 ;;
+    ::) HEALTH_HOST=::1 ;;
+    *) HEALTH_HOST=$host ;;
+  esac
+  HEALTH_PORT=${port:-8080}
+}
+
+# GET /health must answer 200 {ok:true} with the version of the release that
+# should be running (so an old process still answering does not count).
+# argv: want-version host port
+HEALTH_JS=$(
+  cat <<'EOF'
+const [want, host, port] = process.argv.slice(1);
+const req = require('node:http').get({ host, port: Number(port), path: '/health', timeout: 3000 }, (res) => {
+  let body = '';
+  res.setEncoding('utf8');
+  res.on('data', (d) => { body += d; });
+  res.on('end', () => {
+    let j = null;
+    try { j = JSON.parse(body); } catch {}
+    if (res.statusCode === 200 && j !== null && j.ok === true && j.version === want) process.exit(0);
+    console.error(`/health answered ${res.statusCode}` + (j && typeof j.version === 'string' ? ` for version ${j.version}, expected ${want}` : ''));
+    process.exit(1);
+  });
+});
+req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
+req.on('error', (e) => { console.error(`/health: ${e.code || e.message}`); process.exit(1); });
+EOF
+)
+
+# wait_healthy DIR: waits up to HEALTH_TIMEOUT seconds for the service to
+# answer as the release in DIR. Sets HEALTH_ERROR when it does not.
+HEALTH_ERROR=''
+wait_healthy() {
+  local dir=$1 want node deadline
+  want=$(tr -d '[:space:]' <"$dir/VERSION")
+  node=$dir/runtime/node
+  if [ ! -x "$node" ]; then node=$(find_node); fi
+  listen_address
+  deadline=$((SECONDS + HEALTH_TIMEOUT))
+  HEALTH_ERROR=''
+  while :; do
+    if "$node" -e "$HEALTH_JS" "$want" "$HEALTH_HOST" "$HEALTH_PORT" 2>"$WORK/health"; then return 0; fi
+    HEALTH_ERROR=$(tail -n 1 "$WORK/health")
+    if systemctl is-failed --quiet "$SERVICE"; then
+      HEALTH_ERROR="$SERVICE failed ($HEALTH_ERROR)"
+      return 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      HEALTH_ERROR="no healthy answer within ${HEALTH_TIMEOUT} s ($HEALTH_ERROR)"
+      return 1
+    fi
+    sleep 1
+  done
+}
+
+# Restarts the service (or starts it when it is not running and nothing changed).
+start_service() {
+  local restart=$1
+  if [ "$restart" = 1 ]; then
+    say "restarting $SERVICE"
+    systemctl restart "$SERVICE"
+  elif ! systemctl is-active --quiet "$SERVICE"; then
+    say "starting $SERVICE"
+    systemctl start "$SERVICE"
+  fi
+}
+
+# After a switch: waits for health; when it does not come, goes back to the
+# release that ran before (if any), forgets the failed one and fails.
+check_or_rollback() {
+  local name=$1 failed_sha
+  listen_address
+  say "waiting for $SERVICE to answer on ${HEALTH_HOST}:${HEALTH_PORT} (up to ${HEALTH_TIMEOUT} s)"
+  if wait_healthy "$RELEASES/$name"; then
+    prune_releases
+    return 0
+  fi
+  if [ "$SWITCHED" != 1 ] || [ -z "$OLD_NAME" ] || [ ! -d "$RELEASES/$OLD_NAME" ]; then
+    die "$SERVICE is not healthy: $HEALTH_ERROR. See: journalctl -u voice_app"
+  fi
+  warn "$name is not healthy: $HEALTH_ERROR; rolling back to $OLD_NAME"
+  set_link "$CURRENT" "releases/$OLD_NAME"
+  if [ -n "$OLD_PREVIOUS" ] && [ -d "$RELEASES/$OLD_PREVIOUS" ]; then
+    set_link "$PREVIOUS" "releases/$OLD_PREVIOUS"
+  else
+    rm -f "$PREVIOUS"
+  fi
+  failed_sha=$(installed_hash "$name")
+  install_units "$RELEASES/$OLD_NAME/deploy/systemd"
+  systemctl restart "$SERVICE"
+  # The failed release goes; its hash is kept so that the daily update does not try it again.
+  printf '%s  %s  %s\n' "$failed_sha" "$name" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/failed"
+  put_file "$WORK/failed" "$FAILED" 0644 0:0
+  rm -rf -- "${RELEASES:?}/$name" "$RELEASES/$name.sha256"
+  if wait_healthy "$RELEASES/$OLD_NAME"; then
+    die "rolled back to $OLD_NAME: $name did not become healthy. See: journalctl -u voice_app"
+  fi
+  die "rolled back to $OLD_NAME, but it is not healthy either: $HEALTH_ERROR. See: journalctl -u voice_app"
+}
+
+# Keeps the releases current and previous point at; removes the others.
+prune_releases() {
+  local keep_current keep_previous entry base
+  keep_current=$(link_name "$CURRENT")
+  keep_previous=$(link_name "$PREVIOUS")
+  for entry in "$RELEASES"/*; do
+    if [ ! -e "$entry" ] && [ ! -L "$entry" ]; then continue; fi
+    base=${entry##*/}
+    base=${base%.sha256}
+    if [ "$base" = "$keep_current" ] || [ "$base" = "$keep_previous" ]; then continue; fi
+    say "removing old release $base"
+    rm -rf -- "$entry"
+  done
+  # A release that became healthy supersedes a recorded failure.
+  if [ -f "$FAILED" ] && [ "$(cut -d' ' -f1 "$FAILED")" = "$(installed_hash "$keep_current")" ]; then rm -f "$FAILED"; fi
+}
+
+# ---- Releases API ----
+
+# Updater settings: the environment wins over update.env. Sets REPO, API.
+REPO=''
+API=''
+load_update_settings() {
+  REPO=${VOICEAPP_REPO:-$(read_env_value "$UPDATE_ENV" VOICEAPP_REPO)}
+  API=${VOICEAPP_API:-$(read_env_value "$UPDATE_ENV" VOICEAPP_API)}
+  API=${API:-$DEFAULT_API}
+  API=${API%/}
+  if [ -z "${GITHUB_TOKEN:-}" ]; then
+    GITHUB_TOKEN=$(read_env_value "$UPDATE_ENV" GITHUB_TOKEN)
+  fi
+}
+
+valid_repo() {
+  [[ $1 =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]
+}
+
+# curl for our downloads: http(s) only, redirects followed (GitHub's asset URLs redirect), retried.
+fetch() {
+  curl --fail --silent --show-error --location --proto '=http,https' --proto-redir '=http,https' \
+    --retry 3 --connect-timeout 20 --max-time 900 "$@"
+}
+
+# Asks the API for the latest release; picks this machine's asset.
+# argv: arch. Prints: tag, asset name, asset URL, digest hex (or empty), .sha256 asset URL (or empty).
+PICK_JS=$(
+  cat <<'EOF'
+const arch = process.argv[1];
+const fail = (m) => { process.stderr.write(m + '\n'); process.exit(3); };
+let text = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (d) => { text += d; });
+process.stdin.on('end', () => {
+  let r;
+  try { r = JSON.parse(text); } catch { fail('the Releases API did not answer JSON'); }
+  const tag = String(r.tag_name ?? '?').replace(/[^\w.+-]/g, '');
+  const assets = Array.isArray(r.assets) ? r.assets : [];
+  const re = new RegExp(`^voice-app-[A-Za-z0-9._+-]+-linux-${arch}\\.tar\\.gz$`);
+  const hits = assets.filter((a) => typeof a?.name === 'string' && re.test(a.name));
+  if (hits.length !== 1) fail(`release ${tag} has ${hits.length === 0 ? 'no' : 'more than one'} asset voice-app-*-linux-${arch}.tar.gz`);
+  const asset = hits[0];
+  const url = (u) => (typeof u === 'string' && /^https?:\/\/\S+$/.test(u) ? u : fail(`release ${tag}: bad download URL for ${asset.name}`));
+  let digest = '';
+  if (typeof asset.digest === 'string' && asset.digest.startsWith('sha256:')) {
+    digest = asset.digest.slice(7).toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(digest)) fail(`release ${tag}: malformed digest for ${asset.name}`);
+  }
+  const sums = assets.find((a) => a?.name === `${asset.name}.sha256`);
+  process.stdout.write([tag, asset.name, url(asset.browser_download_url), digest, sums ? url(sums.browser_download_url) : ''].join('\n') + '\n');
+});
+EOF
+)
+
+# Sets LATEST_TAG, LATEST_FILE, LATEST_URL, LATEST_SHA (agreed by the .sha256 asset and the digest).
+LATEST_TAG=''
+LATEST_FILE=''
+LATEST_URL=''
+LATEST_SHA=''
+fetch_latest() {
+  local node arch digest sums_url listed_sha listed_file url
+  need curl
+  [ -n "$REPO" ] || die "no repository to update from: set VOICEAPP_REPO=owner/name in ${UPDATE_ENV#"$ROOT"} (or install.sh --repo owner/name)"
+  valid_repo "$REPO" || die "VOICEAPP_REPO must look like owner/name, got \"$REPO\""
+  arch=$(machine_arch)
+  node=$(find_node)
+  url=$API/repos/$REPO/releases/latest
+  say "asking $url"
+  local headers=(-H 'Accept: application/vnd.github+json' -H 'X-GitHub-Api-Version: 2022-11-28')
+  # The token goes through curl's config on stdin, not the command line (visible in ps).
+  if [ -n "${GITHUB_TOKEN:-}" ]; then
+    printf 'header = "Authorization: Bearer %s"\n' "$GITHUB_TOKEN" | fetch --config - "${headers[@]}" -o "$WORK/latest.json" "$url" ||
+      die "cannot read the latest release from $url"
+  else
+    fetch "${headers[@]}" -o "$WORK/latest.json" "$url" </dev/null || die "cannot read the latest release from $url"
+  fi
+  "$node" -e "$PICK_JS" "$arch" <"$WORK/latest.json" >"$WORK/pick" || die "cannot use the latest release of $REPO (see above)"
+  {
+    read -r LATEST_TAG
+    read -r LATEST_FILE
+    read -r LATEST_URL
+    read -r digest
+    read -r sums_url
+  } <"$WORK/pick"
+  LATEST_SHA=''
+  if [ -n "$sums_url" ]; then
+    fetch -o "$WORK/asset.sha256" "$sums_url" </dev/null || die "cannot download $LATEST_FILE.sha256"
+    read -r listed_sha listed_file <"$WORK/asset.sha256" || true
+    listed_sha=$(printf '%s' "${listed_sha:-}" | tr 'A-F' 'a-f')
+    [[ $listed_sha =~ ^[0-9a-f]{64}$ ]] || die "$LATEST_FILE.sha256 does not hold a SHA-256 sum"
+    if [ -n "${listed_file:-}" ] && [ "${listed_file#\*}" != "$LATEST_FILE" ]; then
+      die "$LATEST_FILE.sha256 is the sum of ${listed_file#\*}, not of $LATEST_FILE"
+    fi
+    LATEST_SHA=$listed_sha
+  fi
+  if [ -n "$digest" ]; then
+    if [ -n "$LATEST_SHA" ] && [ "$digest" != "$LATEST_SHA" ]; then
+      die "release $LATEST_TAG disagrees with itself: $LATEST_FILE.sha256 says $LATEST_SHA, the asset's digest says $digest; nothing changed"
+    fi
+    LATEST_SHA=$digest
+  fi
+  [ -n "$LATEST_SHA" ] || die "release $LATEST_TAG publishes no checksum for $LATEST_FILE (no $LATEST_FILE.sha256 asset, no digest)"
+}
+
+# Downloads the latest release's tarball into the scratch directory (same file
+# system as releases/) and checks it against LATEST_SHA. Sets DOWNLOADED.
+DOWNLOADED=''
+download_latest() {
+  local got
+  ensure_dir "$SCRATCH" 0700 0:0
+  DOWNLOADED=$(mktemp "$SCRATCH/download.XXXXXX")
+  CLEANUP+=("$DOWNLOADED")
+  say "downloading $LATEST_FILE ($LATEST_TAG)"
+  fetch -o "$DOWNLOADED" "$LATEST_URL" </dev/null || die "cannot download $LATEST_URL"
+  got=$(sha256_of "$DOWNLOADED")
+  if [ "$got" != "$LATEST_SHA" ]; then
+    rm -f -- "$DOWNLOADED"
+    die "checksum mismatch for $LATEST_FILE: expected $LATEST_SHA, got $got; nothing changed"
+  fi
+}

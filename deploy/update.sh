@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs the latest voice-app release when it differs from the installed one
+# (README.md, "Deploy"). Run by voice_app-update.timer (off by default) or by hand:
+#
+#   /opt/voice_app/current/deploy/update.sh
+#
+# Settings: /etc/voice_app/update.env (VOICEAPP_REPO=owner/name, VOICEAPP_API,
+# GITHUB_TOKEN); variables in the environment override it.
+#
+# Asks $VOICEAPP_API/repos/$VOICEAPP_REPO/releases/latest, picks
+# voice-app-*-linux-<arch>.tar.gz, and takes its SHA-256 from the
+# <asset>.sha256 asset and the asset's digest (both, when both exist, must
+# agree). Same hash as the installed release: nothing to do. Otherwise it
+# downloads, checks the hash, unpacks, checks SHA256SUMS, points
+# /opt/voice_app/current at it, restarts voice_app and waits for /health to
+# report the new version; if it does not, it switches back, restarts, and exits
+# non-zero. Exit status: 0 up to date or updated, 1 anything else.
+set -euo pipefail
+
+SCRIPT_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+PROG=update.sh
+# shellcheck source=deploy/lib.sh
+. "$SCRIPT_DIR/lib.sh"
+
+main() {
+  case ${1:-} in
+    '') ;;
+    -h | --help)
+      sed -n '2,18s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+      exit 0
+      ;;
+    *) die "unknown argument $1 (see --help)" ;;
+  esac
+  require_root
+  require_systemd
+  need sha256sum tar curl
+  [ -L "$CURRENT" ] || die "voice-app is not installed here (no ${CURRENT#"$ROOT"}): run install.sh first"
+  take_lock
+  load_update_settings
+
+  local current_name
+  current_name=$(link_name "$CURRENT")
+  fetch_latest
+  if [ "$(installed_hash "$current_name")" = "$LATEST_SHA" ]; then
+    say "up to date: $current_name ($LATEST_TAG)"
+    exit 0
+  fi
+  if [ -f "$FAILED" ] && [ "$(cut -d' ' -f1 "$FAILED")" = "$LATEST_SHA" ]; then
+    die "$LATEST_FILE ($LATEST_TAG) failed its health check here before and was rolled back; not trying it again. To retry: rm ${FAILED#"$ROOT"}"
+  fi
+
+  download_latest
+  unpack_release "$DOWNLOADED" "$LATEST_SHA" "$LATEST_FILE"
+  switch_release "$RELEASE_NAME"
+  install_units "$RELEASES/$RELEASE_NAME/deploy/systemd"
+  start_service 1
+  check_or_rollback "$RELEASE_NAME"
+  say "updated to $RELEASE_NAME ($LATEST_TAG)${OLD_NAME:+; $OLD_NAME is kept for rollback}"
+}
+
+# Everything is read before anything runs: the release this script lives in
+# may be swapped out while it runs.
+main "$@"
