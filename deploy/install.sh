@@ -35,6 +35,7 @@ ARG_REPO=''
 ARG_API=''
 ENABLE_UPDATES=0
 TARBALL=''
+TARBALL_SHA=''
 
 parse_args() {
   while [ $# -gt 0 ]; do
@@ -105,9 +106,9 @@ VOICE_HOST=${HOST:-0.0.0.0}
 VOICE_PORT=${PORT:-8080}
 
 # UDP ports for the voice lane (WebRTC); open this range in the firewall.
-# Two ports per connected user is plenty.
+# One or two ports per connected user (one per address family the host has).
 VOICE_RTC_PORT_MIN=40000
-VOICE_RTC_PORT_MAX=40100
+VOICE_RTC_PORT_MAX=40199
 
 # Behind NAT: the public IP address written into ICE candidates.
 #VOICE_RTC_ANNOUNCED_ADDRESS=203.0.113.10
@@ -179,16 +180,9 @@ ensure_user() {
 }
 
 install_release() {
-  local sha listed current_name
+  local current_name
   if [ -n "$TARBALL" ]; then
-    sha=$(sha256_of "$TARBALL")
-    if [ -f "$TARBALL.sha256" ]; then
-      listed=$(cut -d' ' -f1 "$TARBALL.sha256" | tr 'A-F' 'a-f')
-      [ "$listed" = "$sha" ] || die "checksum mismatch: $TARBALL.sha256 says $listed, the file's is $sha; nothing installed"
-    else
-      warn "no $TARBALL.sha256 beside the tarball: only the files inside are checked (SHA256SUMS)"
-    fi
-    unpack_release "$TARBALL" "$sha" "$(basename "$TARBALL")"
+    unpack_release "$TARBALL" "$TARBALL_SHA" "$(basename "$TARBALL")"
     return 0
   fi
   fetch_latest
@@ -215,7 +209,14 @@ enable_units() {
 }
 
 summary() {
-  local version shown_host updates
+  local version shown_host updates udp rtc_min rtc_max
+  rtc_min=$(read_env_value "$ENV_FILE" VOICE_RTC_PORT_MIN)
+  rtc_max=$(read_env_value "$ENV_FILE" VOICE_RTC_PORT_MAX)
+  if [ -n "$rtc_min" ] && [ -n "$rtc_max" ]; then
+    udp="UDP $rtc_min-$rtc_max for voice (WebRTC)"
+  else
+    udp="UDP: any port (set VOICE_RTC_PORT_MIN/MAX to open a fixed range)"
+  fi
   version=$(tr -d '[:space:]' <"$CURRENT/VERSION")
   case $HEALTH_HOST in
     127.0.0.1 | ::1)
@@ -238,7 +239,7 @@ voice-app $version is running as voice_app.service.
               journalctl -u voice_app | grep -A1 'first run'
   Settings: ${ENV_FILE#"$ROOT"}  (then: systemctl restart voice_app)
   Data:     ${DATA#"$ROOT"}
-  Ports:    TCP $HEALTH_PORT; UDP VOICE_RTC_PORT_MIN-VOICE_RTC_PORT_MAX for voice
+  Ports:    TCP $HEALTH_PORT (page, API, WebSocket); $udp
   Updates:  $updates
   Logs:     journalctl -u voice_app -f
 EOF
@@ -253,6 +254,17 @@ main() {
     case $TARBALL in *.tar.gz) ;; *) die "expected a release tarball (voice-app-<version>-linux-<arch>.tar.gz), got $TARBALL" ;; esac
   fi
   need sha256sum tar
+  # The tarball is checked before anything is written.
+  if [ -n "$TARBALL" ]; then
+    TARBALL_SHA=$(sha256_of "$TARBALL")
+    if [ -f "$TARBALL.sha256" ]; then
+      local listed
+      listed=$(cut -d' ' -f1 "$TARBALL.sha256" | tr 'A-F' 'a-f')
+      [ "$listed" = "$TARBALL_SHA" ] || die "checksum mismatch: $TARBALL.sha256 says $listed, the file's is $TARBALL_SHA; nothing installed"
+    else
+      warn "no $TARBALL.sha256 beside the tarball: only the files inside are checked (SHA256SUMS)"
+    fi
+  fi
   load_update_settings
   REPO=${ARG_REPO:-$REPO}
   API=${ARG_API:-$API}

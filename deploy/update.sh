@@ -49,8 +49,17 @@ main() {
     die "$LATEST_FILE ($LATEST_TAG) failed its health check here before and was rolled back; not trying it again. To retry: rm ${FAILED#"$ROOT"}"
   fi
 
-  download_latest
-  unpack_release "$DOWNLOADED" "$LATEST_SHA" "$LATEST_FILE"
+  local previous_name
+  previous_name=$(link_name "$PREVIOUS")
+  if [ -n "$previous_name" ] && [ -d "$RELEASES/$previous_name" ] && [ "$(installed_hash "$previous_name")" = "$LATEST_SHA" ]; then
+    # The latest release is the one kept for rollback (a bad release was withdrawn): no download.
+    say "the latest release is the previous one, $previous_name ($LATEST_TAG): switching back"
+    verify_release "$RELEASES/$previous_name"
+    RELEASE_NAME=$previous_name
+  else
+    download_latest
+    unpack_release "$DOWNLOADED" "$LATEST_SHA" "$LATEST_FILE"
+  fi
   switch_release "$RELEASE_NAME"
   install_units "$RELEASES/$RELEASE_NAME/deploy/systemd"
   start_service 1

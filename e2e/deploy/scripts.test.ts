@@ -1,0 +1,558 @@
+/**
+ * deploy/install.sh and deploy/update.sh, run for real in sandbox roots
+ * (VOICEAPP_ROOT) with stand-ins for systemctl, useradd and getent first on
+ * PATH (e2e/deploy/standins): the systemctl stand-in starts the installed
+ * release's real server from the installed unit, on 127.0.0.1 and a free
+ * port. A local server poses as GitHub's Releases API
+ * (fake-releases-api.ts). Plus shellcheck, systemd-analyze verify and
+ * systemd-analyze security on the units.
+ *
+ * One release is built per run (scripts/release.ts, client from dist/), and
+ * variants of it are repacked: 0.2.0 (healthy) and 0.3.0 (its server exits 1).
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { buildRelease, repack, type ReleaseInfo } from '../../scripts/release.ts';
+import { releaseAssets, startFakeReleasesApi, type FakeReleasesApi } from './fake-releases-api.ts';
+import {
+  REPO_ROOT,
+  STANDINS,
+  differences,
+  disposeSandbox,
+  disposeSandboxes,
+  health,
+  makeSandbox,
+  readText,
+  run,
+  said,
+  scriptEnv,
+  servicePid,
+  sessionExecutables,
+  snapshot,
+  systemctlCalls,
+  type RunResult,
+  type Sandbox,
+} from './sandbox.ts';
+
+const execFileP = promisify(execFile);
+const INSTALL = path.join(REPO_ROOT, 'deploy', 'install.sh');
+const UNIT_SOURCES = path.join(REPO_ROOT, 'deploy', 'systemd');
+const UNITS = ['voice_app.service', 'voice_app-update.service', 'voice_app-update.timer'];
+const GH_REPO = 'example/voice-app';
+/** Calls that change a service's state or systemd's configuration. */
+const CHANGING = /^(start|stop|restart|daemon-reload|enable|disable|reload)\b/;
+
+let work = '';
+let v1: ReleaseInfo;
+let v2: ReleaseInfo;
+let v3: ReleaseInfo;
+
+/** A copy of `base` under a new name (hard links, with every file it edits replaced, not written through). */
+async function variant(base: ReleaseInfo, name: string, version: string, edit?: (dir: string) => Promise<void>): Promise<ReleaseInfo> {
+  const outDir = path.join(work, name + '.out');
+  const dir = path.join(outDir, name);
+  await mkdir(outDir);
+  await execFileP('cp', ['-al', base.dir, dir]);
+  for (const file of ['VERSION', 'release.json', 'SHA256SUMS']) {
+    await rm(path.join(dir, file));
+    await copyFile(path.join(base.dir, file), path.join(dir, file));
+  }
+  await writeFile(path.join(dir, 'VERSION'), version + '\n');
+  if (edit !== undefined) await edit(dir);
+  return repack(dir, outDir);
+}
+
+before(
+  async () => {
+    work = await mkdtemp(path.join(os.tmpdir(), 'voice-deploy-releases-'));
+    if (!existsSync(path.join(REPO_ROOT, 'dist', 'client', 'index.html'))) throw new Error('dist/client is not built: run npm run build first');
+    v1 = await buildRelease({ outDir: path.join(work, 'v1'), clientBuild: false });
+    [v2, v3] = await Promise.all([
+      variant(v1, v1.name.replace(/^voice-app-[^-]+/, 'voice-app-0.2.0'), '0.2.0'),
+      variant(v1, v1.name.replace(/^voice-app-[^-]+/, 'voice-app-0.3.0'), '0.3.0', async (dir) => {
+        const main = path.join(dir, 'server', 'main.js');
+        await rm(main);
+        await writeFile(main, "process.stderr.write('voice-app: this test release is broken on purpose\\n');\nprocess.exit(1);\n");
+      }),
+    ]);
+  },
+  { timeout: 240_000 },
+);
+
+after(async () => {
+  await disposeSandboxes();
+  if (work !== '') await rm(work, { recursive: true, force: true });
+});
+
+const opt = (sb: Sandbox, ...p: string[]): string => path.join(sb.root, 'opt', 'voice_app', ...p);
+
+async function install(sb: Sandbox, args: readonly string[], extraEnv: Record<string, string> = {}, pathFirst: readonly string[] = []): Promise<RunResult> {
+  return run(INSTALL, args, scriptEnv(sb, extraEnv, pathFirst));
+}
+
+/** update.sh as the timer runs it: the installed release's copy. */
+async function update(sb: Sandbox, extraEnv: Record<string, string> = {}): Promise<RunResult> {
+  return run(opt(sb, 'current', 'deploy', 'update.sh'), [], scriptEnv(sb, extraEnv));
+}
+
+async function modeOwner(file: string): Promise<string> {
+  const st = await stat(file);
+  return `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
+}
+
+async function assertHealthy(sb: Sandbox, release: ReleaseInfo): Promise<void> {
+  const h = await health(sb);
+  assert.equal(h.status, 200);
+  assert.equal(h.body.ok, true);
+  assert.equal(h.body.version, release.version);
+  // The process that answers runs the installed copy of that release.
+  const pid = await servicePid(sb);
+  assert.ok(pid !== null, 'the systemctl stand-in has a running service');
+  const exes = await sessionExecutables(pid);
+  assert.ok(exes.includes(opt(sb, 'releases', release.name, 'runtime', 'node')), `serving node is the installed ${release.name}'s: ${exes.join(', ')}`);
+}
+
+async function assertTmpEmpty(sb: Sandbox): Promise<void> {
+  assert.deepEqual(await readdir(sb.tmp), [], 'the scripts leave no temporary files behind');
+  if (existsSync(opt(sb, '.tmp'))) assert.deepEqual(await readdir(opt(sb, '.tmp')), [], 'the scratch directory is empty');
+}
+
+describe('install.sh from a tarball', () => {
+  let sb: Sandbox;
+  let first: RunResult;
+
+  before(async () => {
+    sb = await makeSandbox();
+    first = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', v1.tarball]);
+  });
+  after(async () => disposeSandbox(sb));
+
+  it('installs the release, the user, the settings and the units, and starts the service', async () => {
+    assert.equal(first.code, 0, said(first));
+
+    // The release, unpacked and recorded with its tarball's hash, current pointing at it.
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`);
+    assert.equal(await readText(opt(sb, 'releases', `${v1.name}.sha256`)), `${v1.sha256}  ${path.basename(v1.tarball)}\n`);
+    assert.equal((await readText(opt(sb, 'releases', v1.name, 'VERSION'))).trim(), v1.version);
+    assert.equal(existsSync(opt(sb, 'previous')), false, 'no previous release on a first install');
+    assert.equal(await modeOwner(opt(sb)), '755 0:0');
+
+    // The system user: no login shell, home = data directory, not created.
+    const useradd = (await readText(path.join(sb.state, 'useradd.log'))).trim().split('\n');
+    assert.equal(useradd.length, 1);
+    for (const part of ['--system', '--user-group', '--home-dir /var/lib/voice_app', '--no-create-home', '--shell /usr/sbin/nologin']) assert.ok(useradd[0]!.includes(part), `useradd ${useradd[0]} has ${part}`);
+    assert.match(useradd[0]!, / voiceapp$/);
+    const [uid, gid] = (await readText(path.join(sb.state, 'passwd'))).split(':').slice(2, 4);
+
+    assert.equal(await modeOwner(path.join(sb.root, 'var', 'lib', 'voice_app')), `750 ${uid}:${gid}`);
+    assert.equal(await modeOwner(path.join(sb.root, 'etc', 'voice_app')), `750 0:${gid}`);
+    const envFile = path.join(sb.root, 'etc', 'voice_app', 'voice_app.env');
+    assert.equal(await modeOwner(envFile), `640 0:${gid}`);
+    const env = await readText(envFile);
+    assert.match(env, new RegExp(`^VOICE_PORT=${sb.port}$`, 'm'));
+    assert.match(env, /^VOICE_HOST=127\.0\.0\.1$/m);
+    for (const name of ['VOICE_RTC_ANNOUNCED_ADDRESS', 'VOICE_RTC_PORT_MIN', 'VOICE_RTC_PORT_MAX', 'VOICE_SERVER_NAME']) assert.match(env, new RegExp(`^#?${name}=`, 'm'));
+    assert.doesNotMatch(env, /^VOICEAPP_/m, 'deploy settings never go to the server (it refuses unknown VOICE_* only, but keep them apart)');
+    assert.equal(await modeOwner(path.join(sb.root, 'etc', 'voice_app', 'update.env')), '600 0:0');
+
+    // The units, byte for byte; the service enabled, the update timer installed but off.
+    for (const unit of UNITS) {
+      const installed = path.join(sb.root, 'etc', 'systemd', 'system', unit);
+      assert.equal(await readText(installed), await readText(path.join(UNIT_SOURCES, unit)), unit);
+      assert.equal(await modeOwner(installed), '644 0:0');
+    }
+    assert.ok(existsSync(path.join(sb.state, 'enabled', 'voice_app.service')), 'voice_app.service enabled');
+    assert.equal(existsSync(path.join(sb.state, 'enabled', 'voice_app-update.timer')), false, 'update timer not enabled');
+    const calls = await systemctlCalls(sb);
+    assert.ok(calls.includes('daemon-reload'), calls.join('\n'));
+    assert.ok(calls.includes('enable voice_app.service'), calls.join('\n'));
+    assert.ok(calls.indexOf('daemon-reload') < calls.indexOf('restart voice_app.service'), 'units loaded before the start');
+    assert.equal(calls.filter((c) => c.includes('voice_app-update') && CHANGING.test(c)).length, 0, calls.join('\n'));
+
+    await assertHealthy(sb, v1);
+    assert.match(first.stdout, new RegExp(`http://127\\.0\\.0\\.1:${sb.port}/`));
+    assert.match(first.stdout, /journalctl -u voice_app/);
+    assert.match(first.stdout, /systemctl enable --now voice_app-update\.timer/);
+    await assertTmpEmpty(sb);
+  });
+
+  it('changes nothing when run again (no file written, no restart, no daemon-reload)', async () => {
+    assert.equal(first.code, 0, said(first));
+    const before = await snapshot(sb.root);
+    const pid = await servicePid(sb);
+    const from = (await systemctlCalls(sb)).length;
+
+    const again = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', v1.tarball]);
+    assert.equal(again.code, 0, said(again));
+    assert.deepEqual(differences(before, await snapshot(sb.root)), []);
+    const calls = await systemctlCalls(sb, from);
+    assert.deepEqual(calls.filter((c) => CHANGING.test(c)), [], calls.join('\n'));
+    assert.equal(await servicePid(sb), pid, 'the same server process');
+    await assertHealthy(sb, v1);
+
+    // Other --port/--host do not overwrite the existing settings file: they are reported and ignored.
+    const other = await install(sb, ['--port', String(sb.port + 1), v1.tarball]);
+    assert.equal(other.code, 0, said(other));
+    assert.match(other.stderr, /--port \d+ ignored: \/etc\/voice_app\/voice_app\.env exists/);
+    assert.deepEqual(differences(before, await snapshot(sb.root)), []);
+    assert.equal(await servicePid(sb), pid);
+    await assertTmpEmpty(sb);
+  });
+
+  it('--enable-updates turns the daily timer on (once)', async () => {
+    const r = await install(sb, ['--enable-updates', v1.tarball]);
+    assert.equal(r.code, 0, said(r));
+    assert.ok(existsSync(path.join(sb.state, 'enabled', 'voice_app-update.timer')));
+    assert.ok(existsSync(path.join(sb.state, 'active', 'voice_app-update.timer')));
+    assert.match(r.stderr, /no repository to update from/, 'warns that update.env has no VOICEAPP_REPO');
+    const from = (await systemctlCalls(sb)).length;
+    const again = await install(sb, ['--enable-updates', v1.tarball]);
+    assert.equal(again.code, 0, said(again));
+    assert.deepEqual((await systemctlCalls(sb, from)).filter((c) => CHANGING.test(c)), []);
+  });
+});
+
+describe('install.sh refuses', () => {
+  let sb: Sandbox;
+  afterEach(async () => disposeSandbox(sb));
+
+  async function assertNothingWritten(r: RunResult, before: Map<string, unknown>): Promise<void> {
+    assert.deepEqual([...(await snapshot(sb.root)).keys()], [...before.keys()], 'no file created under the root');
+    assert.equal(existsSync(path.join(sb.state, 'useradd.log')), false, 'no user created');
+    assert.deepEqual((await systemctlCalls(sb)).filter((c) => c !== '--version'), [], 'systemctl only asked for its version');
+    assert.deepEqual(await readdir(sb.tmp), []);
+    assert.notEqual(r.code, 0);
+  }
+
+  it('without systemd as PID 1 (no /run/systemd/system), pointing to Docker', async () => {
+    sb = await makeSandbox({ systemd: false });
+    const before = await snapshot(sb.root);
+    const r = await install(sb, ['--port', String(sb.port), v1.tarball]);
+    assert.notEqual(r.code, 0, said(r));
+    assert.match(r.stderr, /systemd is not running as PID 1 .*needs systemd.*Docker image/);
+    await assertNothingWritten(r, before);
+  });
+
+  it('when systemctl does not work', async () => {
+    sb = await makeSandbox();
+    const broken = path.join(sb.dir, 'broken-systemctl');
+    await mkdir(broken);
+    await writeFile(path.join(broken, 'systemctl'), '#!/bin/sh\necho "System has not been booted with systemd as init system (PID 1). Can\'t operate." >&2\nexit 1\n', { mode: 0o755 });
+    const before = await snapshot(sb.root);
+    const r = await install(sb, [v1.tarball], {}, [broken]);
+    assert.match(r.stderr, /systemctl does not work here: this installer needs systemd.*Docker image/);
+    await assertNothingWritten(r, before);
+  });
+
+  it('when not run as root (install.sh and update.sh)', async () => {
+    sb = await makeSandbox();
+    const before = await snapshot(sb.root);
+    const nonroot = path.join(STANDINS, 'nonroot');
+    for (const script of [INSTALL, path.join(REPO_ROOT, 'deploy', 'update.sh')]) {
+      const r = await run(script, script === INSTALL ? [v1.tarball] : [], scriptEnv(sb, {}, [nonroot]));
+      assert.match(r.stderr, /must be run as root/, said(r));
+      await assertNothingWritten(r, before);
+    }
+  });
+
+  it('a tarball whose .sha256 does not match', async () => {
+    sb = await makeSandbox();
+    const dir = path.join(sb.dir, 'bad');
+    await mkdir(dir);
+    const tarball = path.join(dir, path.basename(v1.tarball));
+    await execFileP('ln', ['-s', v1.tarball, tarball]);
+    await writeFile(`${tarball}.sha256`, `${v2.sha256}  ${path.basename(tarball)}\n`);
+    const before = await snapshot(sb.root);
+    const r = await install(sb, ['--port', String(sb.port), tarball]);
+    assert.match(r.stderr, /checksum mismatch: .*\.sha256 says .*nothing installed/, said(r));
+    await assertNothingWritten(r, before);
+  });
+});
+
+describe('update.sh', () => {
+  let sb: Sandbox;
+  let api: FakeReleasesApi;
+  let installed: RunResult;
+  const tar = (r: ReleaseInfo): string => path.basename(r.tarball);
+  const scratchIgnored = (diffs: string[]): string[] => diffs.filter((d) => !d.startsWith('opt/voice_app/.tmp: '));
+
+  before(async () => {
+    sb = await makeSandbox();
+    api = await startFakeReleasesApi(GH_REPO);
+    installed = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url, v1.tarball]);
+  });
+  after(async () => {
+    await disposeSandbox(sb);
+    await api?.close();
+  });
+
+  it('reads its settings from update.env and is a no-op when the latest release is installed', async () => {
+    assert.equal(installed.code, 0, said(installed));
+    const updateEnv = await readText(path.join(sb.root, 'etc', 'voice_app', 'update.env'));
+    assert.match(updateEnv, new RegExp(`^VOICEAPP_REPO=${GH_REPO}$`, 'm'));
+    assert.match(updateEnv, new RegExp(`^VOICEAPP_API=${api.url}$`, 'm'));
+
+    api.setLatest({ tag: 'v0.1.0', assets: releaseAssets(v1) });
+    const before = await snapshot(sb.root);
+    const from = (await systemctlCalls(sb)).length;
+    const r = await update(sb);
+    assert.equal(r.code, 0, said(r));
+    assert.match(r.stdout, /up to date/);
+    assert.equal(api.downloads(tar(v1)), 0, 'the tarball is not downloaded');
+    assert.deepEqual(differences(before, await snapshot(sb.root)), []);
+    assert.deepEqual((await systemctlCalls(sb, from)).filter((c) => CHANGING.test(c)), []);
+    const asked = api.requests.filter((q) => q.path === `/repos/${GH_REPO}/releases/latest`);
+    assert.equal(asked.length, 1);
+    assert.equal(asked[0]!.headers['accept'], 'application/vnd.github+json');
+    assert.equal(asked[0]!.headers['authorization'], undefined);
+    await assertTmpEmpty(sb);
+  });
+
+  for (const c of [
+    { what: 'a .sha256 asset that does not match the download', assets: () => releaseAssets(v2, { digest: null, sha256File: `${v3.sha256}  ${tar(v2)}\n` }), downloads: 1, message: /checksum mismatch for .*expected .*got .*nothing changed/ },
+    { what: 'a digest that does not match the download (no .sha256 asset)', assets: () => releaseAssets(v2, { sha256File: null, digest: `sha256:${v3.sha256}` }), downloads: 1, message: /checksum mismatch/ },
+    { what: 'a digest that disagrees with the .sha256 asset (refused before downloading)', assets: () => releaseAssets(v2, { digest: `sha256:${v3.sha256}` }), downloads: 0, message: /disagrees with itself/ },
+  ]) {
+    it(`refuses ${c.what}; nothing changes`, async () => {
+      assert.equal(installed.code, 0, said(installed));
+      api.setLatest({ tag: 'v0.2.0', assets: c.assets() });
+      const before = await snapshot(sb.root);
+      const pid = await servicePid(sb);
+      const from = (await systemctlCalls(sb)).length;
+      const downloaded = api.downloads(tar(v2));
+      const r = await update(sb);
+      assert.notEqual(r.code, 0, said(r));
+      assert.match(r.stderr, c.message);
+      assert.equal(api.downloads(tar(v2)) - downloaded, c.downloads);
+      // Only the scratch directory's own mtime may move (the download was made and removed in it).
+      assert.deepEqual(scratchIgnored(differences(before, await snapshot(sb.root))), []);
+      assert.deepEqual((await systemctlCalls(sb, from)).filter((call) => CHANGING.test(call)), []);
+      assert.equal(await servicePid(sb), pid);
+      await assertHealthy(sb, v1);
+      await assertTmpEmpty(sb);
+    });
+  }
+
+  it('updates to a newer release: verified, swapped in, restarted, healthy; the previous one kept, older ones removed', async () => {
+    assert.equal(installed.code, 0, said(installed));
+    // A release older than the previous one, left from before: the update prunes it.
+    const stale = opt(sb, 'releases', 'voice-app-0.0.9-linux-x64');
+    await cp(path.join(v1.dir, 'bin'), path.join(stale, 'bin'), { recursive: true });
+    await writeFile(`${stale}.sha256`, `${'0'.repeat(64)}  voice-app-0.0.9-linux-x64.tar.gz\n`);
+    const db = await stat(path.join(sb.root, 'var', 'lib', 'voice_app', 'voice-app.sqlite'));
+
+    api.setLatest({ tag: 'v0.2.0', assets: releaseAssets(v2) });
+    const from = (await systemctlCalls(sb)).length;
+    const r = await update(sb, { GITHUB_TOKEN: 'test-token' });
+    assert.equal(r.code, 0, said(r));
+    assert.match(r.stdout, /updated to voice-app-0\.2\.0/);
+
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    assert.deepEqual((await readdir(opt(sb, 'releases'))).sort(), [v1.name, `${v1.name}.sha256`, v2.name, `${v2.name}.sha256`].sort());
+    assert.equal(await readText(opt(sb, 'releases', `${v2.name}.sha256`)), `${v2.sha256}  ${tar(v2)}\n`);
+    assert.ok((await systemctlCalls(sb, from)).includes('restart voice_app.service'));
+    await assertHealthy(sb, v2);
+    assert.equal((await stat(path.join(sb.root, 'var', 'lib', 'voice_app', 'voice-app.sqlite'))).ino, db.ino, 'the data stays');
+
+    // The token goes to the API only, never to the download host.
+    const latest = api.requests.filter((q) => q.path.endsWith('/releases/latest')).at(-1)!;
+    assert.equal(latest.headers['authorization'], 'Bearer test-token');
+    assert.ok(api.requests.filter((q) => q.path.startsWith('/download/')).every((q) => q.headers['authorization'] === undefined));
+    await assertTmpEmpty(sb);
+  });
+
+  it('rolls back when the new release does not become healthy, and does not retry it', async () => {
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`, 'runs after the update to 0.2.0');
+    api.setLatest({ tag: 'v0.3.0', assets: releaseAssets(v3) });
+    const from = (await systemctlCalls(sb)).length;
+    const r = await update(sb);
+    assert.notEqual(r.code, 0, said(r));
+    assert.match(r.stderr, new RegExp(`${v3.name} is not healthy.*rolling back to ${v2.name}`));
+    assert.match(r.stderr, new RegExp(`rolled back to ${v2.name}`));
+
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    assert.equal(existsSync(opt(sb, 'releases', v3.name)), false, 'the failed release is removed');
+    assert.equal(existsSync(opt(sb, 'releases', `${v3.name}.sha256`)), false);
+    assert.equal((await systemctlCalls(sb, from)).filter((c) => c === 'restart voice_app.service').length, 2, 'restarted onto 0.3.0, then back');
+    assert.match(await readText(path.join(sb.state, 'voice_app.service.log')), /broken on purpose/, 'the broken release did run');
+    await assertHealthy(sb, v2);
+    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${v3.name} `));
+
+    // The next daily run does not download it again.
+    const downloads = api.downloads(tar(v3));
+    const before = await snapshot(sb.root);
+    const again = await update(sb);
+    assert.notEqual(again.code, 0, said(again));
+    assert.match(again.stderr, /failed its health check here before/);
+    assert.equal(api.downloads(tar(v3)), downloads);
+    assert.deepEqual(differences(before, await snapshot(sb.root)), []);
+    await assertTmpEmpty(sb);
+  });
+
+  it('goes back to the previous release without downloading it when that is the latest again', async () => {
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`, 'runs after the update to 0.2.0');
+    api.setLatest({ tag: 'v0.1.0', assets: releaseAssets(v1) });
+    const r = await update(sb);
+    assert.equal(r.code, 0, said(r));
+    assert.equal(api.downloads(tar(v1)), 0);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v2.name}`);
+    await assertHealthy(sb, v1);
+    assert.equal(existsSync(opt(sb, 'failed-release')), true, 'a different release failed; its record stays');
+  });
+
+  it('does not run while another install.sh or update.sh holds the lock', async () => {
+    // flock holds the lock for its child (sleep): both go, as one process group.
+    const holder = spawn('flock', ['-n', opt(sb, '.lock'), 'sleep', '60'], { detached: true, stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(holder.exitCode, null, 'the lock holder runs');
+      const r = await update(sb);
+      assert.notEqual(r.code, 0, said(r));
+      assert.match(r.stderr, /another install\.sh or update\.sh is running/);
+    } finally {
+      process.kill(-holder.pid!, 'SIGKILL');
+    }
+    for (let i = 0; i < 50 && (await run('flock', ['-n', opt(sb, '.lock'), 'true'], { PATH: '/usr/bin:/bin' })).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const free = await update(sb);
+    assert.equal(free.code, 0, said(free));
+    assert.match(free.stdout, /up to date/);
+  });
+});
+
+describe('install.sh without a tarball', () => {
+  let sb: Sandbox;
+  let api: FakeReleasesApi;
+  before(async () => {
+    sb = await makeSandbox();
+    api = await startFakeReleasesApi(GH_REPO);
+  });
+  after(async () => {
+    await disposeSandbox(sb);
+    await api?.close();
+  });
+
+  it('downloads and installs the latest release the way update.sh does, and does not download it twice', async () => {
+    api.setLatest({ tag: 'v0.2.0', assets: releaseAssets(v2) });
+    // Run as an operator would: from the unpacked release's deploy/ (its runtime/node reads the JSON).
+    const script = path.join(v1.dir, 'deploy', 'install.sh');
+    const args = ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url];
+    const r = await run(script, args, scriptEnv(sb));
+    assert.equal(r.code, 0, said(r));
+    assert.equal(api.downloads(path.basename(v2.tarball)), 1);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
+    await assertHealthy(sb, v2);
+
+    const before = await snapshot(sb.root);
+    const again = await run(script, args, scriptEnv(sb));
+    assert.equal(again.code, 0, said(again));
+    assert.equal(api.downloads(path.basename(v2.tarball)), 1);
+    assert.deepEqual(differences(before, await snapshot(sb.root)), []);
+    await assertTmpEmpty(sb);
+  });
+});
+
+describe('static checks', () => {
+  it('shellcheck -x deploy/*.sh is clean', async () => {
+    const scripts = (await readdir(path.join(REPO_ROOT, 'deploy'))).filter((f) => f.endsWith('.sh')).map((f) => path.join('deploy', f));
+    assert.deepEqual(scripts.sort(), ['deploy/install.sh', 'deploy/lib.sh', 'deploy/update.sh']);
+    const standins = ['systemctl', 'useradd', 'getent', 'nonroot/id'].map((f) => path.join('e2e', 'deploy', 'standins', f));
+    let r: RunResult;
+    try {
+      r = await run('shellcheck', ['-x', ...scripts, ...standins], { PATH: process.env['PATH'] ?? '/usr/bin:/bin' });
+    } catch (error) {
+      throw new Error(`shellcheck is not installed (apt-get install shellcheck): ${(error as Error).message}`);
+    }
+    assert.equal(r.code, 0, said(r));
+  });
+
+  /** A root with our units, stub executables where the units point, and the host's system units. */
+  async function unitRoot(): Promise<string> {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'voice-units-'));
+    const units = path.join(root, 'etc', 'systemd', 'system');
+    await mkdir(units, { recursive: true });
+    for (const unit of UNITS) await copyFile(path.join(UNIT_SOURCES, unit), path.join(units, unit));
+    for (const exe of ['bin/voice-app', 'deploy/update.sh']) {
+      const file = path.join(root, 'opt', 'voice_app', 'current', exe);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, '#!/bin/sh\n', { mode: 0o755 });
+    }
+    // sysinit.target, network-online.target, timers.target …: the host's.
+    await cp('/usr/lib/systemd/system', path.join(root, 'usr', 'lib', 'systemd', 'system'), { recursive: true, verbatimSymlinks: true });
+    return root;
+  }
+
+  it('systemd-analyze verify accepts the three units without a warning', async () => {
+    const root = await unitRoot();
+    try {
+      const r = await run('systemd-analyze', ['verify', `--root=${root}`, '--man=no', ...UNITS], { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SYSTEMD_LOG_COLOR: '0' });
+      assert.equal(r.code, 0, said(r));
+      assert.equal(r.stdout + r.stderr, '', `no warnings: ${said(r)}`);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('voice_app.service is hardened: systemd-analyze security exposure at most 2.0', async () => {
+    const unit = path.join(UNIT_SOURCES, 'voice_app.service');
+    const r = await run('systemd-analyze', ['security', '--offline=yes', '--no-pager', unit], { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SYSTEMD_COLORS: '0' });
+    assert.equal(r.code, 0, said(r));
+    const m = /Overall exposure level for voice_app\.service: (\d+\.\d+)/.exec(r.stdout);
+    assert.ok(m !== null, said(r));
+    const score = Number(m[1]);
+    assert.ok(score <= 2.0, `exposure ${score}`);
+    process.stdout.write(`# systemd-analyze security voice_app.service: exposure ${score}\n`);
+  });
+
+  it('the units say what the deployment promises', async () => {
+    const directives = async (unit: string): Promise<string[]> =>
+      (await readFile(path.join(UNIT_SOURCES, unit), 'utf8')).split('\n').filter((l) => /^[A-Za-z]+=/.test(l));
+    const service = await directives('voice_app.service');
+    for (const d of [
+      'User=voiceapp',
+      'Group=voiceapp',
+      'EnvironmentFile=/etc/voice_app/voice_app.env',
+      'Environment=VOICE_DATA_DIR=/var/lib/voice_app',
+      'Environment=NODE_ENV=production',
+      'WorkingDirectory=/var/lib/voice_app',
+      'ExecStart=/opt/voice_app/current/bin/voice-app',
+      'Restart=on-failure',
+      'StateDirectory=voice_app',
+      'StateDirectoryMode=0750',
+      'UMask=0027',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'ProtectHome=yes',
+      'PrivateTmp=yes',
+      'PrivateDevices=yes',
+      'ProtectKernelTunables=yes',
+      'ProtectKernelModules=yes',
+      'ProtectKernelLogs=yes',
+      'ProtectControlGroups=yes',
+      'CapabilityBoundingSet=',
+      'AmbientCapabilities=',
+      'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK',
+      'SystemCallFilter=@system-service',
+      'SystemCallArchitectures=native',
+    ])
+      assert.ok(service.includes(d), `voice_app.service has ${d}`);
+    assert.ok(service.some((l) => /^TimeoutStopSec=/.test(l)));
+    assert.ok(service.some((l) => /^LimitNOFILE=\d{5,}$/.test(l)));
+    assert.equal(service.filter((l) => l.startsWith('MemoryDenyWriteExecute=')).length, 0, 'V8 needs W+X memory');
+
+    const updater = await directives('voice_app-update.service');
+    for (const d of ['Type=oneshot', 'ExecStart=/opt/voice_app/current/deploy/update.sh']) assert.ok(updater.includes(d), `voice_app-update.service has ${d}`);
+    assert.equal(updater.filter((l) => l.startsWith('User=')).length, 0, 'the updater runs as root');
+    const timer = await directives('voice_app-update.timer');
+    for (const d of ['OnCalendar=daily', 'Persistent=true', 'WantedBy=timers.target']) assert.ok(timer.includes(d), `voice_app-update.timer has ${d}`);
+    assert.ok(timer.some((l) => /^RandomizedDelaySec=\S+/.test(l)));
+  });
+});
