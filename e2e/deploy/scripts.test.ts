@@ -52,6 +52,7 @@ let work = '';
 let v1: ReleaseInfo;
 let v2: ReleaseInfo;
 let v3: ReleaseInfo;
+let bad: ReleaseInfo;
 
 /** A copy of `base` under a new name (hard links, with every file it edits replaced, not written through). */
 async function variant(base: ReleaseInfo, name: string, version: string, edit?: (dir: string) => Promise<void>): Promise<ReleaseInfo> {
@@ -68,18 +69,39 @@ async function variant(base: ReleaseInfo, name: string, version: string, edit?: 
   return repack(dir, outDir);
 }
 
+/**
+ * A release whose tarball and .sha256 agree but whose files do not match its
+ * SHA256SUMS (server/healthcheck.js changed after the sums were written).
+ */
+async function tampered(base: ReleaseInfo, name: string): Promise<ReleaseInfo> {
+  const outDir = path.join(work, name + '.out');
+  const dir = path.join(outDir, name);
+  await mkdir(outDir);
+  await execFileP('cp', ['-al', base.dir, dir]);
+  const file = path.join(dir, 'server', 'healthcheck.js');
+  const content = await readFile(file, 'utf8');
+  await rm(file);
+  await writeFile(file, content + '\n// changed after SHA256SUMS was written\n');
+  const tarball = path.join(outDir, `${name}.tar.gz`);
+  await execFileP('tar', ['--use-compress-program=gzip -1', '-C', outDir, '-cf', tarball, name]);
+  const sha256 = (await execFileP('sha256sum', [tarball])).stdout.split(' ')[0]!;
+  await writeFile(`${tarball}.sha256`, `${sha256}  ${path.basename(tarball)}\n`);
+  return { name, version: (await readFile(path.join(dir, 'VERSION'), 'utf8')).trim(), dir, tarball, sha256 };
+}
+
 before(
   async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'voice-deploy-releases-'));
     if (!existsSync(path.join(REPO_ROOT, 'dist', 'client', 'index.html'))) throw new Error('dist/client is not built: run npm run build first');
     v1 = await buildRelease({ outDir: path.join(work, 'v1'), clientBuild: false });
-    [v2, v3] = await Promise.all([
+    [v2, v3, bad] = await Promise.all([
       variant(v1, v1.name.replace(/^voice-app-[^-]+/, 'voice-app-0.2.0'), '0.2.0'),
       variant(v1, v1.name.replace(/^voice-app-[^-]+/, 'voice-app-0.3.0'), '0.3.0', async (dir) => {
         const main = path.join(dir, 'server', 'main.js');
         await rm(main);
         await writeFile(main, "process.stderr.write('voice-app: this test release is broken on purpose\\n');\nprocess.exit(1);\n");
       }),
+      tampered(v1, v1.name.replace(/^voice-app-[^-]+/, 'voice-app-0.4.0')),
     ]);
   },
   { timeout: 240_000 },
@@ -275,6 +297,24 @@ describe('install.sh refuses', () => {
   });
 });
 
+describe('install.sh checks the files inside', () => {
+  let sb: Sandbox;
+  after(async () => disposeSandbox(sb));
+
+  it('refuses a release whose files do not match its SHA256SUMS, installing nothing', async () => {
+    sb = await makeSandbox();
+    const r = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', bad.tarball]);
+    assert.notEqual(r.code, 0, said(r));
+    assert.match(r.stderr, /healthcheck\.js: FAILED/);
+    assert.match(r.stderr, /files do not match its SHA256SUMS/);
+    assert.equal(existsSync(opt(sb, 'current')), false);
+    assert.deepEqual(await readdir(opt(sb, 'releases')), []);
+    assert.equal(existsSync(path.join(sb.root, 'etc', 'systemd', 'system', 'voice_app.service')), false);
+    assert.deepEqual((await systemctlCalls(sb)).filter((c) => CHANGING.test(c)), []);
+    await assertTmpEmpty(sb);
+  });
+});
+
 describe('update.sh', () => {
   let sb: Sandbox;
   let api: FakeReleasesApi;
@@ -315,21 +355,22 @@ describe('update.sh', () => {
   });
 
   for (const c of [
-    { what: 'a .sha256 asset that does not match the download', assets: () => releaseAssets(v2, { digest: null, sha256File: `${v3.sha256}  ${tar(v2)}\n` }), downloads: 1, message: /checksum mismatch for .*expected .*got .*nothing changed/ },
-    { what: 'a digest that does not match the download (no .sha256 asset)', assets: () => releaseAssets(v2, { sha256File: null, digest: `sha256:${v3.sha256}` }), downloads: 1, message: /checksum mismatch/ },
-    { what: 'a digest that disagrees with the .sha256 asset (refused before downloading)', assets: () => releaseAssets(v2, { digest: `sha256:${v3.sha256}` }), downloads: 0, message: /disagrees with itself/ },
+    { what: 'a .sha256 asset that does not match the download', release: () => v2, assets: () => releaseAssets(v2, { digest: null, sha256File: `${v3.sha256}  ${tar(v2)}\n` }), downloads: 1, message: /checksum mismatch for .*expected .*got .*nothing changed/ },
+    { what: 'a digest that does not match the download (no .sha256 asset)', release: () => v2, assets: () => releaseAssets(v2, { sha256File: null, digest: `sha256:${v3.sha256}` }), downloads: 1, message: /checksum mismatch/ },
+    { what: 'a digest that disagrees with the .sha256 asset (refused before downloading)', release: () => v2, assets: () => releaseAssets(v2, { digest: `sha256:${v3.sha256}` }), downloads: 0, message: /disagrees with itself/ },
+    { what: 'a release whose files do not match its SHA256SUMS', release: () => bad, assets: () => releaseAssets(bad), downloads: 1, message: /files do not match its SHA256SUMS/ },
   ]) {
     it(`refuses ${c.what}; nothing changes`, async () => {
       assert.equal(installed.code, 0, said(installed));
-      api.setLatest({ tag: 'v0.2.0', assets: c.assets() });
+      api.setLatest({ tag: `v${c.release().version}`, assets: c.assets() });
       const before = await snapshot(sb.root);
       const pid = await servicePid(sb);
       const from = (await systemctlCalls(sb)).length;
-      const downloaded = api.downloads(tar(v2));
+      const downloaded = api.downloads(tar(c.release()));
       const r = await update(sb);
       assert.notEqual(r.code, 0, said(r));
       assert.match(r.stderr, c.message);
-      assert.equal(api.downloads(tar(v2)) - downloaded, c.downloads);
+      assert.equal(api.downloads(tar(c.release())) - downloaded, c.downloads);
       // Only the scratch directory's own mtime may move (the download was made and removed in it).
       assert.deepEqual(scratchIgnored(differences(before, await snapshot(sb.root))), []);
       assert.deepEqual((await systemctlCalls(sb, from)).filter((call) => CHANGING.test(call)), []);
