@@ -531,10 +531,19 @@ describe('static checks', () => {
     return root;
   }
 
+  /** systemd-analyze, failing clearly when it is not installed. */
+  async function analyze(args: readonly string[]): Promise<RunResult> {
+    try {
+      return await run('systemd-analyze', args, { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SYSTEMD_COLORS: '0' });
+    } catch (error) {
+      throw new Error(`systemd-analyze is not installed (apt-get install systemd): ${(error as Error).message}`);
+    }
+  }
+
   it('systemd-analyze verify accepts the three units without a warning', async () => {
     const root = await unitRoot();
     try {
-      const r = await run('systemd-analyze', ['verify', `--root=${root}`, '--man=no', ...UNITS], { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SYSTEMD_LOG_COLOR: '0' });
+      const r = await analyze(['verify', `--root=${root}`, '--man=no', ...UNITS]);
       assert.equal(r.code, 0, said(r));
       assert.equal(r.stdout + r.stderr, '', `no warnings: ${said(r)}`);
     } finally {
@@ -544,7 +553,7 @@ describe('static checks', () => {
 
   it('voice_app.service is hardened: systemd-analyze security exposure at most 2.0', async () => {
     const unit = path.join(UNIT_SOURCES, 'voice_app.service');
-    const r = await run('systemd-analyze', ['security', '--offline=yes', '--no-pager', unit], { PATH: process.env['PATH'] ?? '/usr/bin:/bin', SYSTEMD_COLORS: '0' });
+    const r = await analyze(['security', '--offline=yes', '--no-pager', unit]);
     assert.equal(r.code, 0, said(r));
     const m = /Overall exposure level for voice_app\.service: (\d+\.\d+)/.exec(r.stdout);
     assert.ok(m !== null, said(r));
