@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { sessionTokenSchema } from '../../shared/control/protocol.ts';
 import { roleRank, type Role } from '../../shared/auth/roles.ts';
+import { MAX_REASON_LENGTH } from '../../shared/admin/api.ts';
 import type { Account } from '../accounts/account-store.ts';
 import { parseAddress, parseAddressRange, type AddressRange } from '../bans/ip-range.ts';
 import { banCovers } from '../bans/ban-list.ts';
@@ -10,9 +11,8 @@ import type { Session } from '../control/session.ts';
 import { ApiError, fieldError, notFound } from './api-error.ts';
 import { callerOf, idParam, route, type Route } from './route.ts';
 
-const MAX_REASON = 200;
 const sessionToken = sessionTokenSchema;
-const reason = z.string().trim().max(MAX_REASON);
+const reason = z.string().trim().max(MAX_REASON_LENGTH);
 
 /**
  * Whether `actor` may kick or ban someone with `targetRole` (and account
