@@ -14,7 +14,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Role } from '../../shared/auth/roles.ts';
-import { Gatekeeper, addressKey, type GatekeeperOptions } from './gatekeeper.ts';
+import { Gatekeeper, REGISTRATION_THROTTLE, addressKey, type GatekeeperOptions } from './gatekeeper.ts';
 import { DEFAULT_LOGIN_THROTTLE, LoginThrottle } from './login-throttle.ts';
 import { hashPassword } from './password-hash.ts';
 import { AccountStore } from '../accounts/account-store.ts';
@@ -188,6 +188,24 @@ describe('Gatekeeper.admit', () => {
     assert.equal(!d.ok && d.reason, 'rate-limited');
     assert.equal(!d.ok && d.retryAfterMs, DEFAULT_LOGIN_THROTTLE.blockMs - 1000);
     assert.equal(await w.accounts.findByName('newbie'), undefined);
+  });
+
+  test('register: a burst from one address makes at most the allowance of accounts, and later ones wait too', async () => {
+    const w = await world();
+    const allowance = REGISTRATION_THROTTLE.maxFailures!;
+    const n = allowance + 10;
+    const verdicts = await Promise.all(
+      Array.from({ length: n }, (_, i) => w.gate.admit({ nickname: `new${i}`, password: 'long enough password', register: true }, HOME, NOW)),
+    );
+    const reasons = verdicts.map((v) => (v.ok ? 'ok' : v.reason));
+    assert.equal(reasons.filter((r) => r === 'ok').length, allowance, reasons.join());
+    assert.equal(reasons.filter((r) => r === 'rate-limited').length, n - allowance, reasons.join());
+    assert.equal((await w.accounts.list()).length, allowance, 'one row per registration let through');
+    const later = await w.gate.admit({ nickname: 'later', password: 'long enough password', register: true }, `::ffff:${HOME}`, NOW + 60_000);
+    assert.equal(!later.ok && later.message, 'too many registrations from this address: try again in 59 min');
+    assert.equal((await w.gate.admit({ nickname: 'elsewhere', password: 'long enough password', register: true }, ELSEWHERE, NOW)).ok, true);
+    // Registrations have their own allowance: the address may still log in.
+    assert.equal((await w.gate.login(`new${reasons.indexOf('ok')}`, 'long enough password', HOME, NOW)).ok, true, 'logins from the address still work');
   });
 
   test('a hello with a password is a login', async () => {

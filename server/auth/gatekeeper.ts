@@ -11,7 +11,7 @@ import type { AccountStore, Account } from '../accounts/account-store.ts';
 import type { BanList, Ban } from '../bans/ban-list.ts';
 import { formatAddress, isV4Mapped, parseAddress } from '../bans/ip-range.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
-import type { LoginThrottle } from './login-throttle.ts';
+import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { BusyError, ConflictError } from '../util/errors.ts';
 import { createLogger } from '../util/log.ts';
 
@@ -19,6 +19,14 @@ const log = createLogger('gatekeeper');
 
 /** What a refused password check says when the hasher's queue is full (server/auth/password-hash.ts). */
 export const BUSY_MESSAGE = 'the server is busy checking passwords: try again in a moment';
+
+/**
+ * Self-registrations per address (addressKey): each costs a hash and a `users`
+ * row, so each counts like a failed login, in a table of its own (a household
+ * registering does not lock its logins): 20 an hour, then an hour's wait.
+ * Registrations still running count too, so a parallel burst is bounded.
+ */
+export const REGISTRATION_THROTTLE: Partial<LoginThrottleOptions> = Object.freeze({ maxFailures: 20, windowMs: 3_600_000, blockMs: 3_600_000 });
 
 export type Denial = { ok: false; reason: AccessDeniedReason; message: string; retryAfterMs?: number };
 export type Admitted = { ok: true; account: Account | null };
@@ -67,6 +75,7 @@ export class Gatekeeper {
   readonly #accounts: AccountStore;
   readonly #bans: BanList;
   readonly #throttle: LoginThrottle;
+  readonly #registrations = new LoginThrottle(REGISTRATION_THROTTLE);
   readonly #options: GatekeeperOptions;
   /** Verified when the name is unknown, so that case costs what a wrong password costs. */
   #decoy: Promise<string> | null = null;
@@ -146,8 +155,13 @@ export class Gatekeeper {
       return { ok: false, reason: 'weak-password', message: `a password needs at least ${MIN_ACCOUNT_PASSWORD_LENGTH} characters` };
     }
     // Registering costs a hash like a login does: an address blocked for guessing cannot register either.
-    const wait = this.#throttle.blockedFor(addressKey(address), nowMs);
+    const key = addressKey(address);
+    const wait = this.#throttle.blockedFor(key, nowMs);
     if (wait > 0) return this.#rateLimited(wait);
+    const registrationWait = this.#registrations.begin(key, nowMs);
+    if (registrationWait > 0) return this.#rateLimited(registrationWait, 'registrations from this address');
+    // Every registration counts against the address (end(…, true)), made or refused, unless no hash ran (busy).
+    let counted = true;
     try {
       const account = await this.#accounts.create(name, password, 'member', nowMs);
       await this.#accounts.touchLogin(account.id, nowMs);
@@ -155,17 +169,22 @@ export class Gatekeeper {
       return { ok: true, account: { ...account, lastLoginAt: nowMs } };
     } catch (error) {
       if (error instanceof ConflictError) return { ok: false, reason: 'name-taken', message: `the name "${name}" is already registered` };
-      if (error instanceof BusyError) return { ok: false, reason: 'busy', message: BUSY_MESSAGE };
+      if (error instanceof BusyError) {
+        counted = false;
+        return { ok: false, reason: 'busy', message: BUSY_MESSAGE };
+      }
       throw error;
+    } finally {
+      this.#registrations.end(key, counted, nowMs);
     }
   }
 
-  #rateLimited(waitMs: number): Denial {
+  #rateLimited(waitMs: number, what = 'failed logins'): Denial {
     const after = waitMs < 60_000 ? `${Math.ceil(waitMs / 1000)} s` : `${Math.ceil(waitMs / 60_000)} min`;
     return {
       ok: false,
       reason: 'rate-limited',
-      message: `too many failed logins: try again in ${after}`,
+      message: `too many ${what}: try again in ${after}`,
       retryAfterMs: Math.ceil(waitMs),
     };
   }

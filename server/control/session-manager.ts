@@ -19,8 +19,8 @@ import {
 } from '../../shared/control/protocol.ts';
 import { roleAtLeast, type Role } from '../../shared/auth/roles.ts';
 import type { ChatHistory } from '../chat/chat-history.ts';
-import { PasswordAttempts } from '../channels/password-attempts.ts';
 import { addressKey, BUSY_MESSAGE } from '../auth/gatekeeper.ts';
+import { LoginThrottle, type LoginThrottleOptions } from '../auth/login-throttle.ts';
 import type { ChannelDirectory } from '../channels/channel-directory.ts';
 import type { VoiceRelay } from '../relay/voice-relay.ts';
 import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
@@ -33,6 +33,15 @@ const log = createLogger('sessions');
 
 /** Joins a session may have waiting behind a password check before more are refused (the chatty rate limit allows 5 at once). */
 const MAX_QUEUED_JOINS = 8;
+
+/**
+ * Wrong channel passwords, counted per client address (addressKey: IPv6 per
+ * /64), any channel, any session: 5 within a minute block that address's
+ * channel passwords for a minute. Checks still running count too
+ * (LoginThrottle.begin), so sessions opened side by side from one address get
+ * 5 hashes between them, not one each.
+ */
+export const CHANNEL_PASSWORD_THROTTLE: Partial<LoginThrottleOptions> = Object.freeze({ maxFailures: 5, windowMs: 60_000, blockMs: 60_000 });
 
 export interface SessionManagerOptions {
   serverName: string;
@@ -50,7 +59,7 @@ export class SessionManager {
   readonly #relay: VoiceRelay;
   readonly #options: SessionManagerOptions;
   readonly #chat: ChatHistory;
-  readonly #passwordAttempts = new PasswordAttempts();
+  readonly #passwordThrottle = new LoginThrottle(CHANNEL_PASSWORD_THROTTLE);
   /** Set by closeAll(): lost lanes no longer start a grace period. */
   #closed = false;
 
@@ -257,13 +266,14 @@ export class SessionManager {
       this.#denyJoin(session, channel.id, 'password-required', `${channel.name} is locked: enter its password`);
       return;
     }
-    const waitMs = this.#passwordAttempts.msUntil(addressKey(session.address), performance.now());
+    const throttleKey = addressKey(session.address);
+    const waitMs = this.#passwordThrottle.begin(throttleKey, performance.now());
     if (waitMs > 0) {
       this.#denyJoin(session, channel.id, 'rate-limited', `too many wrong passwords: wait ${Math.ceil(waitMs / 1000)} s before trying again`);
       return;
     }
     session.joinPending = true;
-    void this.#joinLocked(session, channel, message);
+    void this.#joinLocked(session, channel, message, throttleKey);
   }
 
   /** Refuses the join (and says so) if the session's role is too low or the channel is full. */
@@ -275,13 +285,20 @@ export class SessionManager {
     return true;
   }
 
-  /** The asynchronous half of a join to a locked channel; settles the session's join queue whatever happens. */
-  async #joinLocked(session: Session, checked: ChannelInfo, message: ClientMessageOf<'join'>): Promise<void> {
+  /**
+   * The asynchronous half of a join to a locked channel; ends the throttle
+   * attempt `#join` began under `throttleKey` and settles the session's join
+   * queue whatever happens. A wrong password counts as a failure even when
+   * its answer is never sent (the session left, or the channel changed).
+   */
+  async #joinLocked(session: Session, checked: ChannelInfo, message: ClientMessageOf<'join'>, throttleKey: string): Promise<void> {
     const channelId = checked.id;
+    let failed = false;
     try {
       let ok: boolean;
       try {
         ok = await this.#channels.checkPassword(channelId, message.password ?? '');
+        failed = !ok;
       } catch (error) {
         if (!(error instanceof BusyError)) throw error;
         if (!session.ended) this.#denyJoin(session, channelId, 'rate-limited', BUSY_MESSAGE);
@@ -300,7 +317,6 @@ export class SessionManager {
         return;
       }
       if (!ok) {
-        this.#passwordAttempts.fail(addressKey(session.address), performance.now());
         log.info('wrong channel password', { token: session.token, channelId });
         this.#denyJoin(session, channelId, 'wrong-password', `wrong password for ${channel.name}`);
         return;
@@ -311,6 +327,7 @@ export class SessionManager {
       log.error('join failed', { token: session.token, channelId, error });
       session.link?.send({ type: 'error', code: 'internal', message: 'the server failed to handle this message; it was not applied', ref: 'join' });
     } finally {
+      this.#passwordThrottle.end(throttleKey, failed, performance.now());
       session.joinPending = false;
       this.#drainJoins(session);
     }

@@ -1,0 +1,80 @@
+/**
+ * SessionManager on a real, migrated database with real Argon2 and fake
+ * control links (no sockets, no WebRTC): what the channel-password throttle
+ * lets through when one address opens many sessions at once.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerMessage } from '../../shared/control/protocol.ts';
+import { ChannelDirectory } from '../channels/channel-directory.ts';
+import { ChatHistory } from '../chat/chat-history.ts';
+import { testDatabases } from '../db/test-databases.ts';
+import { VoiceRelay } from '../relay/voice-relay.ts';
+import { setLogLevel } from '../util/log.ts';
+import { CHANNEL_PASSWORD_THROTTLE, SessionManager } from './session-manager.ts';
+import type { ControlLink } from './session.ts';
+
+const GAMING = 2; // seeded by migrations/0002_seed_channels.sql
+const PASSWORD = 'open sesame';
+
+const databases = testDatabases('session-manager');
+before(() => setLogLevel('error'));
+
+/** A control link that keeps what it is sent. */
+function fakeLink(remoteAddress: string): ControlLink & { sent: ServerMessage[] } {
+  const sent: ServerMessage[] = [];
+  return {
+    remoteAddress,
+    sent,
+    send: (m) => sent.push(m),
+    sendRaw: (json) => sent.push(JSON.parse(json) as ServerMessage),
+    close() {},
+  };
+}
+
+async function world(): Promise<SessionManager> {
+  const db = await databases.fresh();
+  const channels = await ChannelDirectory.load(db);
+  await channels.update(db, GAMING, { password: PASSWORD });
+  return new SessionManager(channels, new VoiceRelay(), new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs: 0, peer: {} as never });
+}
+
+/** The first join answer a link got, as 'joined' or the denial's reason; undefined while there is none. */
+function answer(link: { sent: ServerMessage[] }): string | undefined {
+  for (const m of link.sent) {
+    if (m.type === 'joined') return 'joined';
+    if (m.type === 'join-denied') return m.reason;
+  }
+  return undefined;
+}
+
+async function answered(links: { sent: ServerMessage[] }[]): Promise<string[]> {
+  const deadline = Date.now() + 30_000;
+  while (links.some((l) => answer(l) === undefined)) {
+    if (Date.now() > deadline) throw new Error('not every join was answered within 30 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return links.map((l) => answer(l)!);
+}
+
+test('20 sessions from one address guessing at once get 5 password checks between them, then the address waits', async () => {
+  const sessions = await world();
+  const allowance = CHANNEL_PASSWORD_THROTTLE.maxFailures!;
+  const links = Array.from({ length: 20 }, () => fakeLink('203.0.113.7'));
+  for (const [i, link] of links.entries()) {
+    const s = sessions.create(link, { nickname: `guest${i}`, userId: null, role: 'guest' });
+    sessions.join(s, { type: 'join', channelId: GAMING, password: `guess ${i}` });
+  }
+  const reasons = await answered(links);
+  assert.equal(reasons.filter((r) => r === 'wrong-password').length, allowance, reasons.join());
+  assert.equal(reasons.filter((r) => r === 'rate-limited').length, 20 - allowance, reasons.join());
+
+  // The failures block the address (IPv4-mapped alike), even for the right password, in a new session.
+  const late = fakeLink('::ffff:203.0.113.7');
+  sessions.join(sessions.create(late, { nickname: 'late', userId: null, role: 'guest' }), { type: 'join', channelId: GAMING, password: PASSWORD });
+  assert.deepEqual(await answered([late]), ['rate-limited']);
+  // Another address is not affected.
+  const other = fakeLink('198.51.100.9');
+  sessions.join(sessions.create(other, { nickname: 'other', userId: null, role: 'guest' }), { type: 'join', channelId: GAMING, password: PASSWORD });
+  assert.deepEqual(await answered([other]), ['joined']);
+});
