@@ -116,7 +116,7 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
         channelCount: 1,
         channelCountMode: 'explicit',
         channelInterpretation: 'speakers',
-        processorOptions: { ring: capture.buffer, bell, notifyAt: 960 } satisfies CaptureProcessorOptions,
+        processorOptions: { ring: capture.buffer, bell } satisfies CaptureProcessorOptions,
       });
 
       const worker = new Worker(new URL('./rt/dsp-worker.ts', import.meta.url), { type: 'module', name: 'voice-dsp' });

@@ -1,8 +1,9 @@
 /**
  * The DSP worker's real-time core, kept free of messages and timers so Node
- * tests drive it frame by frame: capture ring → 960-sample frames (the
- * channel's frame size) → capture plugins (in place) → level + transmit gate →
- * Opus → `send`; datagrams in → per-speaker jitter buffer and decoder
+ * tests drive it frame by frame: capture ring → frames of the channel's size
+ * (480–2880 samples; the capture worklet learns it from the ring header) →
+ * capture plugins (in place) → level + transmit gate → Opus → `send`;
+ * datagrams in → per-speaker jitter buffer and decoder
  * (shared/audio/voice-receiver.ts) → per-user volume → mix → playback ring.
  *
  * Time is an argument. Buffers are made when the channel's frame size changes,
@@ -75,6 +76,7 @@ export class DspCore {
     this.#inFrame = this.#inBuf.subarray(0, 960);
     this.#outFrame = this.#outBuf.subarray(0, 960);
     this.#receiver = new VoiceReceiver(this.#receiverOptions());
+    Atomics.store(options.capture.header, RingSlot.notifyAt, this.#frameSamples);
   }
 
   /** The channel we are in: its bitrate and frame size. Resolves when the encoder is ready. */
@@ -87,6 +89,8 @@ export class DspCore {
       this.#inFrame = this.#inBuf.subarray(0, config.frameSamples);
       this.#outFrame = this.#outBuf.subarray(0, config.frameSamples);
       this.#receiver.reconfigure(this.#receiverOptions());
+      // The capture worklet rings once a frame of this size waits.
+      Atomics.store(this.#opt.capture.header, RingSlot.notifyAt, config.frameSamples);
     }
     this.gate.setFrameMs((config.frameSamples * 1000) / SAMPLE_RATE);
     this.gate.reset();

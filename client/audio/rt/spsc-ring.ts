@@ -8,7 +8,8 @@
  *
  * Besides the two counters the header has a few i32 slots for the threads to
  * share small facts without messages: overrun/underrun counts, the audio
- * clock of the last quantum played, the playback low-water mark.
+ * clock of the last quantum played, the playback low-water mark, the capture
+ * frame size.
  *
  * `push`/`pop`/`available`/`free` allocate nothing and are safe on the audio
  * thread; the constructor and `create` allocate and are not.
@@ -28,6 +29,8 @@ export const RingSlot = {
   clockCounter: 5,
   /** Playback: the consumer rings the bell below this many samples (the worker adapts it). */
   lowWater: 6,
+  /** Capture: the producer rings the bell once this many samples wait — one frame (the worker sets it per channel; 0 = not yet). */
+  notifyAt: 7,
 } as const;
 
 const HEADER_SLOTS = 16;
