@@ -121,7 +121,7 @@ describe('a running server with Gaming locked', () => {
   let hash = '';
   before(async () => {
     t = await startTestServer();
-    const info = await t.server.channels.setPassword(t.server.db, GAMING, PASSWORD);
+    const info = await t.server.channels.update(t.server.db, GAMING, { password: PASSWORD });
     assert.equal(info.locked, true);
     hash = (t.server.db.sqlite.prepare('SELECT password_hash FROM channels WHERE id = ?').get(GAMING) as { password_hash: string }).password_hash;
     assert.match(hash, /^\$argon2id\$v=19\$m=65536,t=3,p=1\$/);
@@ -296,7 +296,7 @@ test('a data dir made before 0003 upgrades in place, keeps its data, and a passw
     const games = first.channels.get(GAMING);
     assert.deepEqual([games?.name, games?.maxUsers, games?.locked], ['Games', 7, false], 'existing rows kept, open');
     assert.ok(first.channels.list().every((c) => c.locked === false));
-    await first.channels.setPassword(first.db, GAMING, PASSWORD);
+    await first.channels.update(first.db, GAMING, { password: PASSWORD });
   } finally {
     await first.close();
   }

@@ -162,6 +162,26 @@ describe('ChannelDirectory.update', () => {
     assert.equal(await again.checkPassword(MUSIC, 'wrong'), true, 'open again');
   });
 
+  test('writes only the patched columns: a password set by another process (the CLI) survives an edit here', async () => {
+    const { db, dir: server } = await fresh();
+    const cli = await ChannelDirectory.load(db); // npm run channel, while the server runs
+    await cli.update(db, MUSIC, { password: 'from the shell' });
+    await cli.update(db, GAMING, { name: 'Games', maxUsers: 9 });
+    await server.update(db, MUSIC, { name: 'Tunes' }); // an admin renames it in /admin
+    await server.update(db, GAMING, { password: 'from the panel' });
+    const again = await ChannelDirectory.load(db);
+    assert.deepEqual([again.get(MUSIC)?.name, again.get(MUSIC)?.locked], ['Tunes', true], 'the rename kept the lock');
+    assert.equal(await again.checkPassword(MUSIC, 'from the shell'), true);
+    assert.deepEqual([again.get(GAMING)?.name, again.get(GAMING)?.maxUsers, again.get(GAMING)?.locked], ['Games', 9, true], 'the lock kept the rename');
+    assert.equal(await again.checkPassword(GAMING, 'from the panel'), true);
+  });
+
+  test('an empty patch changes nothing and returns the channel as it is', async () => {
+    const { db, dir } = await fresh();
+    const before = dir.get(AFK);
+    assert.equal(await dir.update(db, AFK, {}), before);
+  });
+
   test('moves a channel (and its subtree) under another parent', async () => {
     const { db, dir } = await fresh();
     const sub = await dir.create(db, { name: 'Sub', parentId: GAMING });

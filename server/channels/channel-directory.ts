@@ -8,7 +8,9 @@
  */
 import type { ChannelInfo } from '../../shared/control/protocol.ts';
 import type { FrameSamples } from '../../shared/voice/constants.ts';
+import type { Updateable } from 'kysely';
 import type { Database } from '../db/database.ts';
+import type { ChannelsTable } from '../db/schema.ts';
 import type { Role } from '../../shared/auth/roles.ts';
 import { hashPassword, verifyPassword } from '../auth/password-hash.ts';
 import { ConflictError } from '../util/errors.ts';
@@ -91,20 +93,11 @@ export class ChannelDirectory {
   }
 
   /**
-   * Locks channel `id` with `password`, or opens it with null: hashes, writes
-   * the database, then updates memory (so clients told afterwards see the new
-   * `locked`). Sessions already in the channel stay. TypeError for an unknown
-   * channel or a password that is not 1–128 characters.
+   * @deprecated `update(db, id, { password })`. Kept only until
+   * e2e/browser/audio.test.ts stops calling it.
    */
-  async setPassword(db: Database, id: number, password: string | null): Promise<ChannelInfo> {
-    const record = this.#byId.get(id);
-    if (!record) throw new TypeError(`no channel with id ${id}`);
-    const passwordHash = password === null ? null : await hashPassword(password);
-    const result = await db.kysely.updateTable('channels').set({ password_hash: passwordHash }).where('id', '=', id).executeTakeFirst();
-    if (result.numUpdatedRows !== 1n) throw new Error(`channel ${id} is in memory but not in the database`);
-    record.passwordHash = passwordHash;
-    record.info = { ...record.info, locked: passwordHash !== null };
-    return record.info;
+  setPassword(db: Database, id: number, password: string | null): Promise<ChannelInfo> {
+    return this.update(db, id, { password });
   }
 
   /** Creates a channel. TypeError for an unknown parent. */
@@ -143,9 +136,12 @@ export class ChannelDirectory {
   }
 
   /**
-   * Changes a channel. TypeError for an unknown channel or parent;
-   * ConflictError for a parent inside the channel's own subtree or a parent
-   * for the root.
+   * Changes a channel: writes only the columns the patch names (the CLI may
+   * have changed others in the database meanwhile, and an edit here must not
+   * undo that), then memory. `password: null` opens the channel; sessions
+   * already in it stay either way. TypeError for an unknown channel or
+   * parent; ConflictError for a parent inside the channel's own subtree or a
+   * parent for the root.
    */
   async update(db: Database, id: number, patch: ChannelPatch): Promise<ChannelInfo> {
     const record = this.#byId.get(id);
@@ -156,6 +152,17 @@ export class ChannelDirectory {
       if (this.subtree(id).includes(patch.parentId)) throw new ConflictError('a channel cannot move into itself or one of its subchannels');
     }
     const passwordHash = patch.password === undefined ? record.passwordHash : patch.password === null ? null : await hashPassword(patch.password);
+    const columns: Updateable<ChannelsTable> = {
+      ...(patch.name === undefined ? {} : { name: patch.name }),
+      ...(patch.parentId === undefined ? {} : { parent_id: patch.parentId }),
+      ...(patch.position === undefined ? {} : { position: patch.position }),
+      ...(patch.maxUsers === undefined ? {} : { max_users: patch.maxUsers }),
+      ...(patch.bitrate === undefined ? {} : { bitrate: patch.bitrate }),
+      ...(patch.frameSamples === undefined ? {} : { frame_samples: patch.frameSamples }),
+      ...(patch.requiredRole === undefined ? {} : { required_role: patch.requiredRole }),
+      ...(patch.password === undefined ? {} : { password_hash: passwordHash }),
+    };
+    if (Object.keys(columns).length === 0) return record.info;
     const next: ChannelInfo = {
       ...record.info,
       ...(patch.name === undefined ? {} : { name: patch.name }),
@@ -169,20 +176,7 @@ export class ChannelDirectory {
       },
       locked: passwordHash !== null,
     };
-    const result = await db.kysely
-      .updateTable('channels')
-      .set({
-        name: next.name,
-        parent_id: next.parentId,
-        position: next.position,
-        max_users: next.maxUsers,
-        bitrate: next.config.bitrate,
-        frame_samples: next.config.frameSamples,
-        required_role: next.requiredRole ?? 'guest',
-        password_hash: passwordHash,
-      })
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const result = await db.kysely.updateTable('channels').set(columns).where('id', '=', id).executeTakeFirst();
     if (result.numUpdatedRows !== 1n) throw new Error(`channel ${id} is in memory but not in the database`);
     record.passwordHash = passwordHash;
     record.info = next;

@@ -1,15 +1,18 @@
 /**
- * Channel passwords from the shell, until the admin panel exists:
+ * Channel passwords from the shell, for an owner without the admin panel at
+ * hand (/admin changes them on a running server and tells clients at once):
  *
  *   npm run channel -- list
  *   npm run channel -- password <channelId> <password>   (or "-" to read it from stdin)
  *   npm run channel -- unlock <channelId>
  *
  * Uses the server's configuration (VOICE_DATA_DIR, VOICE_MIGRATIONS_DIR), brings
- * the schema up to date, and writes the database. A running server reads
- * channels at start-up only, so it applies a change when it restarts. Exit 0
- * on success; 1 on an error, with one line on stderr; 2 on bad usage, with
- * the usage after that line.
+ * the schema up to date, and writes the database through ChannelDirectory.update,
+ * as the admin API does. A running server reads channels at start-up only, so
+ * it applies a change when it restarts; an /admin edit made meanwhile writes
+ * only the fields it changes, so it does not undo this one. Exit 0 on
+ * success; 1 on an error, with one line on stderr; 2 on bad usage, with the
+ * usage after that line.
  */
 import { existsSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
@@ -84,14 +87,14 @@ async function run(args: string[], db: Database): Promise<string[]> {
       if (rest.length > 2) throw new CliError('too many arguments (quote a password with spaces)', true);
       const channel = channelOf(channels, channelIdArg(rest[0]));
       const password = await passwordArg(rest[1]);
-      await channels.setPassword(db, channel.id, password);
+      await channels.update(db, channel.id, { password });
       return [`${channel.name} (${channel.id}) is now locked; ${RESTART_NOTE}`];
     }
     case 'unlock': {
       if (rest.length > 1) throw new CliError('unlock takes one channel id', true);
       const channel = channelOf(channels, channelIdArg(rest[0]));
       if (!channel.locked) return [`${channel.name} (${channel.id}) has no password; nothing changed`];
-      await channels.setPassword(db, channel.id, null);
+      await channels.update(db, channel.id, { password: null });
       return [`${channel.name} (${channel.id}) is now open; ${RESTART_NOTE}`];
     }
     case undefined:
