@@ -1,13 +1,15 @@
 /**
- * VoiceSession's send path against stand-in WebSocket and RTCPeerConnection
- * objects (the real ones are exercised by the integration and browser
- * tests): a frame that would queue behind more than SEND_BACKLOG_MS of audio
- * is dropped and counted, and the sequence moves on as for a lost frame.
+ * VoiceSession against stand-in WebSocket and RTCPeerConnection objects (the
+ * real ones are exercised by the integration and browser tests): connect()
+ * failures come as a ConnectError with a reason code; a frame that would queue
+ * behind more than SEND_BACKLOG_MS of audio is dropped and counted, and the
+ * sequence moves on as for a lost frame.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/control/protocol.ts';
 import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-header.ts';
+import { ConnectError, type ConnectFailure } from './connect-error.ts';
 import { VoiceSession, sendBacklogLimitBytes, type VoiceSessionPlatform } from './voice-session.ts';
 
 class StandInSocket {
@@ -126,4 +128,83 @@ test('channel-config is announced on welcome, on a move and on an edit of the ow
   ws.deliver({ type: 'joined', channelId: 3 });
   assert.deepEqual(seen, [16_000, 24_000, 64_000]);
   session.close();
+});
+
+/** Starts a session on the stand-ins; `script` plays the server's part on its socket. */
+async function connectFailure(script: (ws: StandInSocket, session: VoiceSession) => void, platform?: Partial<VoiceSessionPlatform>): Promise<{ error: unknown; session: VoiceSession }> {
+  const session = new VoiceSession(
+    { url: 'ws://127.0.0.1:1/control', nickname: 'dee', pingIntervalMs: 60_000 },
+    { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now: () => 0, ...platform } as unknown as VoiceSessionPlatform,
+  );
+  const closed = new Promise<string>((resolve) => session.on('closed', resolve));
+  const connected = session.connect();
+  if (!platform) script(StandInSocket.last!, session);
+  const error = await connected.then(
+    () => assert.fail('connect() resolved'),
+    (e: unknown) => e,
+  );
+  await closed;
+  assert.equal(session.state, 'closed');
+  return { error, session };
+}
+
+function assertConnectError(error: unknown, reason: ConnectFailure, message: string | RegExp): asserts error is ConnectError {
+  assert.ok(error instanceof ConnectError, `a ConnectError, not ${String(error)}`);
+  assert.equal(error.name, 'ConnectError');
+  assert.equal(error.reason, reason);
+  if (typeof message === 'string') assert.equal(error.message, message);
+  else assert.match(error.message, message);
+}
+
+const open = (ws: StandInSocket): void => {
+  ws.readyState = 1;
+  ws.onopen?.();
+};
+
+test('connect(): a control lane that never opens rejects as unreachable', async () => {
+  const { error } = await connectFailure((ws) => ws.onclose?.({ code: 1006, reason: '' }));
+  assertConnectError(error, 'unreachable', 'the server could not be reached');
+});
+
+test('connect(): a socket the browser refuses to open rejects as bad-address, with the browser\'s error as cause', async () => {
+  const refused = new SyntaxError("The URL 'ws://[::1' is invalid.");
+  const Refusing = function () {
+    throw refused;
+  };
+  const { error } = await connectFailure(() => {}, { WebSocket: Refusing as unknown as VoiceSessionPlatform['WebSocket'] });
+  assertConnectError(error, 'bad-address', refused.message);
+  assert.equal(error.cause, refused);
+});
+
+test('connect(): a protocol-version error rejects as protocol-version with the server\'s words', async () => {
+  const { error } = await connectFailure((ws) => {
+    open(ws);
+    ws.deliver({ type: 'error', code: 'protocol-version', message: 'this server speaks protocol 9, the client 1' });
+    ws.onclose?.({ code: 4002, reason: 'protocol' });
+  });
+  assertConnectError(error, 'protocol-version', 'this server speaks protocol 9, the client 1');
+});
+
+test('connect(): an access-denied rejects as denied and carries the refusal', async () => {
+  const denial = { type: 'access-denied', reason: 'bad-credentials', message: 'wrong name or password' } as const;
+  const { error, session } = await connectFailure((ws) => {
+    open(ws);
+    ws.deliver(denial);
+  });
+  assertConnectError(error, 'denied', 'wrong name or password');
+  assert.deepEqual(error.denial, denial);
+  assert.deepEqual(session.denial, denial);
+});
+
+test('connect(): a lane closed after opening but before the welcome rejects as closed; so does close()', async () => {
+  const byServer = await connectFailure((ws) => {
+    open(ws);
+    ws.onclose?.({ code: 1011, reason: '' });
+  });
+  assertConnectError(byServer.error, 'closed', 'closed by the server (1011)');
+  const byUs = await connectFailure((ws, session) => {
+    open(ws);
+    session.close('gave up waiting');
+  });
+  assertConnectError(byUs.error, 'closed', 'gave up waiting');
 });

@@ -19,6 +19,7 @@ import { advanceTimestamp, nextSequence, timestampDelta } from '../../shared/voi
 import { createVoiceHeader, encodeVoiceDatagram, readVoiceHeader } from '../../shared/voice/voice-header.ts';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
 import { assertNever } from '../../shared/util/result.ts';
+import { ConnectError, type ConnectFailure } from './connect-error.ts';
 import { Roster } from './roster.ts';
 
 export interface VoiceSessionPlatform {
@@ -114,7 +115,7 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   #reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   #droppedAt = 0;
   #attempt = 0;
-  #welcomeWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  #welcomeWaiters: { resolve: () => void; reject: (e: ConnectError) => void }[] = [];
   #denial: ServerMessageOf<'access-denied' | 'removed'> | null = null;
   #backlogDrops = 0;
   /** The channel config last announced with 'channel-config'. */
@@ -150,7 +151,11 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
 
   // ---- life cycle ---------------------------------------------------------------
 
-  /** Opens the control lane and says hello; resolves on welcome, rejects if the server refuses. */
+  /**
+   * Opens the control lane and says hello; resolves on welcome. Rejects with a
+   * ConnectError whose `reason` says why there was none (unreachable, another
+   * protocol version, refused…); calling it twice rejects with a plain Error.
+   */
   connect(): Promise<void> {
     if (this.#ws) return Promise.reject(new Error('already connected'));
     const done = new Promise<void>((resolve, reject) => this.#welcomeWaiters.push({ resolve, reject }));
@@ -280,10 +285,19 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   }
 
   #openSocket(resume: boolean): void {
-    const ws = new this.#platform.WebSocket(this.#options.url);
+    let ws: WebSocket;
+    try {
+      ws = new this.#platform.WebSocket(this.#options.url);
+    } catch (error) {
+      // The browser refused the address (SyntaxError) or the page's policy did (SecurityError).
+      this.#finish((error as Error).message, 'bad-address', { cause: error });
+      return;
+    }
     this.#ws = ws;
+    let opened = false;
     ws.onopen = () => {
       if (this.#ws !== ws) return;
+      opened = true;
       if (resume) this.#send({ type: 'resume', protocol: PROTOCOL_VERSION, sessionToken: this.#token, resumeSecret: this.#resumeSecret });
       else {
         const { nickname, password, register } = this.#options;
@@ -306,16 +320,22 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     ws.onclose = (event: CloseEvent) => {
       if (this.#ws !== ws) return;
       this.#ws = null;
-      this.#onSocketClosed(event.code, event.reason);
+      this.#onSocketClosed(event.code, event.reason, opened);
     };
     ws.onerror = () => {
       // The close event that follows carries the outcome.
     };
   }
 
-  #onSocketClosed(code: number, reason: string): void {
+  #onSocketClosed(code: number, reason: string, opened: boolean): void {
     this.#stopPinging();
     if (this.#state === 'closed') return;
+    if (this.#token === 0) {
+      // No welcome yet: a lane that never opened means nothing answered.
+      if (opened) this.#finish(reason || `closed by the server (${code})`, 'closed');
+      else this.#finish(reason || 'the server could not be reached', 'unreachable');
+      return;
+    }
     const final =
       code === CloseCode.normal ||
       code === CloseCode.goingAway ||
@@ -324,8 +344,8 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
       code === CloseCode.protocolError ||
       code === CloseCode.denied ||
       code === CloseCode.removed;
-    if (this.#token === 0 || final) {
-      this.#finish(reason || (this.#token === 0 ? 'the server could not be reached' : `closed by the server (${code})`));
+    if (final) {
+      this.#finish(reason || `closed by the server (${code})`);
       return;
     }
     if (this.#state !== 'reconnecting') {
@@ -406,13 +426,13 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
       case 'error':
         // Not a 'problem': it is a message, typed by its code, for whoever listens to messages.
         if (msg.code === 'protocol-version') {
-          for (const w of this.#welcomeWaiters.splice(0)) w.reject(new Error(msg.message));
+          for (const w of this.#welcomeWaiters.splice(0)) w.reject(new ConnectError('protocol-version', msg.message));
         }
         break;
       case 'access-denied':
         // The server closes the lane next; the close must not look like a lost lane.
         this.#denial = msg;
-        this.#finish(msg.message);
+        this.#finish(msg.message, 'denied', { denial: msg });
         break;
       case 'removed':
         this.#denial = msg;
@@ -451,7 +471,7 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
         this.#ws?.close(4000, 'no pong');
         const ws = this.#ws;
         this.#ws = null;
-        if (ws) this.#onSocketClosed(4000, 'no pong');
+        if (ws) this.#onSocketClosed(4000, 'no pong', true);
         return;
       }
       this.pingControl();
@@ -553,7 +573,8 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     this.safeEmit('problem', text);
   }
 
-  #finish(reason: string): void {
+  /** Ends the session; a connect() still waiting for the welcome rejects with `failure` and `reason`. */
+  #finish(reason: string, failure: ConnectFailure = 'closed', detail: { cause?: unknown; denial?: ServerMessageOf<'access-denied'> } = {}): void {
     if (this.#state === 'closed') return;
     this.#stopPinging();
     if (this.#reconnectTimer) clearTimeout(this.#reconnectTimer);
@@ -563,7 +584,10 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     if (ws && ws.readyState <= 1) ws.close(CloseCode.normal, 'bye');
     this.#closePeer();
     this.#setState('closed');
-    for (const w of this.#welcomeWaiters.splice(0)) w.reject(new Error(reason));
+    if (this.#welcomeWaiters.length > 0) {
+      const error = new ConnectError(failure, reason, detail);
+      for (const w of this.#welcomeWaiters.splice(0)) w.reject(error);
+    }
     this.safeEmit('closed', reason);
   }
 }

@@ -7,8 +7,9 @@
  * welcome comes through its events.
  */
 import { controlUrl, createBrowserVoiceSession, type ServerAddress } from '../../browser/browser-voice-session.ts';
+import { ConnectError } from '../../net/connect-error.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
-import { describeBlocked, describeConnectFailure, describeSessionEnd, describeTimeout } from './messages.ts';
+import { describeBlocked, describeConnectFailure, describeTimeout } from './messages.ts';
 
 /** How long a connection attempt may go unanswered before it counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -41,11 +42,7 @@ export function dial(request: ConnectRequest): Dial {
   return {
     session,
     async connect() {
-      let versionMismatch: string | null = null;
       let failure: string | null = null;
-      const offMessage = session.on('message', (m) => {
-        if (m.type === 'error' && m.code === 'protocol-version') versionMismatch = m.message;
-      });
       // Two failures the socket never reports with a close: a page policy that blocks the
       // address (Chromium fires only 'error'), and a host that swallows packets (minutes of silence).
       const giveUp = (text: string): void => {
@@ -61,14 +58,12 @@ export function dial(request: ConnectRequest): Dial {
       try {
         await session.connect();
       } catch (error) {
-        // The server said why it refused the hello (bad password, banned…): that, not a generic refusal.
-        const denial = session.denial;
-        const text = denial ? describeSessionEnd(denial, nickname, '') : null;
-        throw new Error(failure ?? text ?? describeConnectFailure(error as Error, versionMismatch, where), { cause: error });
+        if (!(error instanceof ConnectError)) throw error;
+        // Our own give-up closed the session: its reason, not the 'closed' that followed.
+        throw new Error(failure ?? describeConnectFailure(error, where, nickname), { cause: error });
       } finally {
         clearTimeout(timer);
         document.removeEventListener('securitypolicyviolation', onViolation);
-        offMessage();
       }
     },
   };

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Role } from '../../../shared/auth/roles.ts';
 import { accessDeniedReasonSchema, type ServerMessageOf } from '../../../shared/control/protocol.ts';
-import { describeAccessDenied, describeRemoval, describeSessionEnd, describeWait, channelRoleBadge, userRoleBadge } from './messages.ts';
+import { ConnectError } from '../../net/connect-error.ts';
+import { describeAccessDenied, describeConnectFailure, describeRemoval, describeSessionEnd, describeWait, channelRoleBadge, userRoleBadge } from './messages.ts';
 
 const denied = (reason: string, message = 'refused', retryAfterMs?: number): ServerMessageOf<'access-denied'> => ({
   type: 'access-denied',
@@ -26,6 +27,19 @@ test('waits are rounded up to the unit people use', () => {
   assert.equal(describeWait(47 * 3600_000), '47 h');
   assert.equal(describeWait(48 * 3600_000), '2 days');
   assert.equal(describeWait(86400_000 * 7 - 1), '7 days');
+});
+
+test('connect failures are told apart by their reason code, not their wording', () => {
+  const say = (e: ConnectError) => describeConnectFailure(e, 'example.org:4400', 'alice');
+  // The same words under every code: only the code decides.
+  const words = 'the server could not be reached';
+  assert.equal(say(new ConnectError('unreachable', 'anything')), 'Server unreachable: nothing answered at example.org:4400. Check the address and port, and that the server is running.');
+  assert.match(say(new ConnectError('protocol-version', 'this server speaks protocol 9, the client 1')), /^This server speaks a different protocol version \(this server speaks protocol 9, the client 1\)\. Reload the page/);
+  assert.equal(say(new ConnectError('bad-address', "The URL 'ws://x:99999' is invalid.")), "Could not connect to example.org:4400: The URL 'ws://x:99999' is invalid.");
+  assert.equal(say(new ConnectError('closed', words)), `The server refused the connection: ${words}.`);
+  assert.equal(say(new ConnectError('denied', words)), `The server refused the connection: ${words}.`);
+  assert.match(say(new ConnectError('denied', 'wrong name or password', { denial: denied('bad-credentials') })), /^Wrong name or password\./);
+  assert.match(say(new ConnectError('denied', 'x', { denial: denied('name-registered') })), /^“alice” is a registered name/);
 });
 
 test('every access-denied reason has its own sentence', () => {

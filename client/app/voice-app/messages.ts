@@ -3,23 +3,28 @@ import type { Role } from '../../../shared/auth/roles.ts';
 import { MIN_ACCOUNT_PASSWORD_LENGTH, type AccessDeniedReason, type ServerMessageOf } from '../../../shared/control/protocol.ts';
 import { assertNever } from '../../../shared/util/result.ts';
 import type { EngineProblem } from '../../audio/engine-api.ts';
+import type { ConnectError } from '../../net/connect-error.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
 import type { ServerAddress } from '../../browser/browser-voice-session.ts';
 
-/** VoiceSession's reason when the socket closed before the server's welcome. */
-const UNREACHABLE = 'the server could not be reached';
-
-export function describeConnectFailure(error: Error, versionMismatch: string | null, where: string): string {
-  const reason = error.message;
-  if (versionMismatch !== null) {
-    return `This server speaks a different protocol version (${versionMismatch}). Reload the page to get the latest client, or connect to a server of the same version.`;
+/** Why connect() failed, for the connect view; `where` is host:port, `nickname` the name tried. */
+export function describeConnectFailure(error: ConnectError, where: string, nickname: string): string {
+  const detail = error.message;
+  switch (error.reason) {
+    case 'unreachable':
+      return `Server unreachable: nothing answered at ${where}. Check the address and port, and that the server is running.`;
+    case 'bad-address':
+      return `Could not connect to ${where}: ${detail}`;
+    case 'protocol-version':
+      return `This server speaks a different protocol version (${detail}). Reload the page to get the latest client, or connect to a server of the same version.`;
+    case 'denied':
+      // The server said why it refused the hello (bad password, banned…): that, not a generic refusal.
+      return error.denial === null ? `The server refused the connection: ${detail}.` : describeAccessDenied(error.denial, nickname);
+    case 'closed':
+      return `The server refused the connection: ${detail}.`;
+    default:
+      return assertNever(error.reason, 'connect failure');
   }
-  if (reason === UNREACHABLE) {
-    return `Server unreachable: nothing answered at ${where}. Check the address and port, and that the server is running.`;
-  }
-  // The browser itself refused to open the socket (a bad address, or a page policy).
-  if (error.name === 'SecurityError' || error.name === 'SyntaxError') return `Could not connect to ${where}: ${reason}`;
-  return `The server refused the connection: ${reason}.`;
 }
 
 export function describeTimeout(where: string, ms: number): string {
