@@ -24,7 +24,7 @@ import {
   type EngineState,
   type LevelReport,
 } from './engine-api.ts';
-import type { DspStats, FromWorker, ToWorker } from './rt/dsp-messages.ts';
+import type { FromWorker, ToWorker } from './rt/dsp-messages.ts';
 import type { CaptureMark, PlayMark } from './rt/latency-probe.ts';
 import type { CaptureProcessorOptions } from './rt/capture.worklet.ts';
 import type { PlaybackProcessorOptions } from './rt/playback.worklet.ts';
@@ -58,7 +58,6 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
   #micGeneration = 0;
   #session: VoiceSession | null = null;
   #channel: ChannelConfig | null = null;
-  #stats: DspStats | null = null;
   /** Messages posted before the worker said `ready` (settings, channel): sent in order once it has. */
   #pending: [ToWorker, Transferable[]][] | null = [];
   #probeWaiters: ((m: { captures: CaptureMark[]; plays: PlayMark[] }) => void)[] = [];
@@ -73,10 +72,6 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
   }
   get settings(): Readonly<AudioSettings> {
     return this.#settings;
-  }
-  /** Worker counters from the last report (frames sent/played, under/overruns, jitter depths). */
-  get stats(): DspStats | null {
-    return this.#stats;
   }
   get audioContext(): AudioContext | null {
     return this.#ctx;
@@ -282,7 +277,6 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
         this.#session?.sendVoice(new Uint8Array(m.opus), { timestamp: m.timestamp });
         break;
       case 'report': {
-        this.#stats = m.stats;
         const voiceUp = this.#session?.voiceOpen ?? false;
         const report = { ...m.report, transmitting: m.report.transmitting && voiceUp };
         this.safeEmit('level', report);

@@ -54,7 +54,6 @@ export class DspCore {
   transmitting = false;
   deaf = false;
   framesSent = 0;
-  framesPlayed = 0;
   /** Benchmark instrumentation (bench:latency); null otherwise. */
   probe: LatencyProbe | null = null;
 
@@ -176,7 +175,6 @@ export class DspCore {
       }
       this.outputDb = frameLevelDb(out, n);
       ring.push(out, n);
-      this.framesPlayed++;
       frames++;
     }
     return frames;
@@ -190,11 +188,6 @@ export class DspCore {
   /** Housekeeping at ~1 Hz: forget speakers silent for 10 s. */
   evictIdle(nowMs: number): void {
     this.#receiver.evictIdle(nowMs);
-  }
-
-  /** Jitter-buffer depth per speaker (frames), for the stats view. */
-  jitterDepths(): { token: number; depth: number; target: number }[] {
-    return [...this.#receiver.speakers.values()].map((s) => ({ token: s.token, depth: s.jitter.depthFrames, target: s.jitter.targetFrames }));
   }
 
   close(): void {

@@ -35,22 +35,10 @@ export type ToWorker =
   | { type: 'probe-read' }
   | { type: 'close' };
 
-export interface DspStats {
-  framesSent: number;
-  framesPlayed: number;
-  /** Samples the capture worklet could not queue (the worker fell behind). */
-  captureOverruns: number;
-  /** Samples the output worklet had to fill with silence. */
-  playbackUnderruns: number;
-  /** The playback ring's current low-water mark, samples. */
-  playbackLowWater: number;
-  jitter: { token: number; depth: number; target: number }[];
-}
-
 export type FromWorker =
   | { type: 'ready' }
   /** One encoded frame to send; `opus` is transferred. */
   | { type: 'frame'; opus: ArrayBuffer; timestamp: number }
-  | { type: 'report'; report: LevelReport; stats: DspStats }
+  | { type: 'report'; report: LevelReport }
   | { type: 'probe-marks'; captures: CaptureMark[]; plays: PlayMark[] }
   | { type: 'error'; message: string };

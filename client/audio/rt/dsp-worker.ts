@@ -25,7 +25,6 @@ const EVICT_EVERY_MS = 1000;
 const MAX_WAIT_MS = 20;
 
 let core: DspCore | null = null;
-let capture: SpscRing | null = null;
 let playback: SpscRing | null = null;
 let bell: Int32Array | null = null;
 let lowWater: LowWater | null = null;
@@ -44,7 +43,7 @@ function send(opus: Uint8Array, timestamp: number): void {
 async function run(): Promise<void> {
   let lastReport = 0;
   let lastEvict = 0;
-  while (!closed && core && bell && capture && playback && lowWater) {
+  while (!closed && core && bell && playback && lowWater) {
     const seen = Atomics.load(bell, 0);
     const now = performance.now();
     const mark = lowWater.observe(Atomics.load(playback.header, RingSlot.underruns), now);
@@ -62,14 +61,6 @@ async function run(): Promise<void> {
           speaking: core.speaking(now),
           outputDb: core.outputDb,
         },
-        stats: {
-          framesSent: core.framesSent,
-          framesPlayed: core.framesPlayed,
-          captureOverruns: Atomics.load(capture.header, RingSlot.overruns),
-          playbackUnderruns: Atomics.load(playback.header, RingSlot.underruns),
-          playbackLowWater: mark,
-          jitter: core.jitterDepths(),
-        },
       });
     }
     if (now - lastEvict >= EVICT_EVERY_MS) {
@@ -85,7 +76,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   const m = event.data;
   switch (m.type) {
     case 'init': {
-      capture = new SpscRing(m.capture);
+      const capture = new SpscRing(m.capture);
       playback = new SpscRing(m.playback);
       bell = new Int32Array(m.bell);
       lowWater = new LowWater({ deviceBufferSamples: m.deviceBufferSamples, nowMs: performance.now() });
