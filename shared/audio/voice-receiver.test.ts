@@ -1,12 +1,17 @@
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VoiceReceiver } from './voice-receiver.ts';
-import { VoiceEncoder } from './opus-codec.ts';
+import { VoiceDecoder, VoiceEncoder } from './opus-codec.ts';
 import { tone } from './synth.ts';
 import { encodeVoiceDatagram } from '../voice/voice-header.ts';
 
-async function waitDecoders(r: VoiceReceiver): Promise<void> {
-  for (let i = 0; i < 200 && [...r.speakers.values()].some((s) => s.decoder === null); i++) await new Promise((res) => setTimeout(res, 5));
+/** Waits until every speaker has its decoder; throws after `ms`. */
+async function waitDecoders(r: VoiceReceiver, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while ([...r.speakers.values()].some((s) => s.decoder === null)) {
+    if (Date.now() > deadline) throw new Error(`no decoder after ${ms} ms for tokens ${[...r.speakers.values()].filter((s) => s.decoder === null).map((s) => s.token).join(', ')}`);
+    await new Promise((res) => setTimeout(res, 5));
+  }
 }
 
 test('two speakers are decoded, scaled by their volume and mixed; a muted one is left out', async () => {
@@ -40,12 +45,18 @@ test('a speaker silent for longer than the idle time is forgotten and its decode
   const r = new VoiceReceiver();
   r.push(encodeVoiceDatagram({ token: 7, sequence: 0, timestamp: 0 }, new Uint8Array([0xf8, 0xff, 0xfe])), 0);
   await waitDecoders(r);
+  const decoder = r.speakers.get(7)!.decoder;
+  assert.ok(decoder !== null, 'the speaker has a decoder');
+  const free = mock.method(decoder, 'free');
   const out = new Float32Array(960);
   for (let k = 0; k < 10; k++) r.tick(out); // plays the frame, then the spurt ends
   assert.equal(r.evictIdle(5_000), 0, 'not yet idle long enough');
+  assert.equal(free.mock.callCount(), 0);
   assert.equal(r.evictIdle(20_000), 1);
   assert.equal(r.speakers.size, 0);
+  assert.equal(free.mock.callCount(), 1, 'its decoder was freed');
   r.close();
+  assert.equal(free.mock.callCount(), 1, 'and only once');
 });
 
 test('frame duration follows the frame size (10, 40, 60 ms channels)', () => {
@@ -74,5 +85,45 @@ test('per-user volume and mute outlive the speaker: a token that comes back afte
   r.push(packet(6, 2), 60_020);
   assert.equal(r.speakers.get(6)!.muted, true, 'kept across a reconfigure');
   assert.equal(r.speakers.get(6)!.jitter.options.frameMs, 40);
+  r.close();
+});
+
+test('a speaker whose decoder could not be created is forgotten and reported once; the next datagram tries again and plays', async (t) => {
+  const enc = await VoiceEncoder.create({ bitrate: 32000, frameSamples: 960 });
+  const src = tone(0.2, 440, 0.3);
+  const packets = Array.from({ length: 10 }, (_, i) => enc.encode(src.subarray(i * 960, (i + 1) * 960)));
+  enc.free();
+  const create = VoiceDecoder.create.bind(VoiceDecoder);
+  let failures = 2;
+  const spy = t.mock.method(VoiceDecoder, 'create', (frameSamples?: number) => (failures-- > 0 ? Promise.reject(new Error('out of memory')) : create(frameSamples)));
+  const errors: string[] = [];
+  const r = new VoiceReceiver({ jitter: { mode: 'fixed' }, onError: (m) => errors.push(m) });
+  const datagram = (i: number) => encodeVoiceDatagram({ token: 4, sequence: i, timestamp: i * 960 }, packets[i]!);
+  const settle = () => new Promise((res) => setTimeout(res, 0));
+
+  r.push(datagram(0), 0);
+  await settle();
+  assert.equal(r.speakers.has(4), false, 'not kept silent with no decoder');
+  assert.equal(r.decoderFailures, 1);
+  assert.deepEqual(errors, ['an Opus decoder could not be created: out of memory']);
+  assert.deepEqual(r.heardWithin(10, 200), [], 'not shown talking');
+
+  r.push(datagram(1), 20); // tries again, fails again: counted, not reported twice
+  await settle();
+  assert.equal(r.decoderFailures, 2);
+  assert.equal(errors.length, 1);
+
+  r.push(datagram(2), 40); // tries again and succeeds
+  await waitDecoders(r);
+  assert.equal(spy.mock.callCount(), 3, 'one creation per attempt');
+  const out = new Float32Array(960);
+  const kinds: string[] = [];
+  for (let i = 3; i < 10; i++) {
+    r.push(datagram(i), i * 20);
+    r.tick(out);
+    kinds.push(r.speakers.get(4)!.last);
+  }
+  assert.ok(kinds.includes('normal'), `the speaker plays: ${kinds.join(' ')}`);
+  assert.ok(Math.sqrt(out.reduce((a, x) => a + x * x, 0) / out.length) > 0.05, 'audibly');
   r.close();
 });

@@ -53,6 +53,11 @@ export class RemoteSpeaker {
 export interface VoiceReceiverOptions {
   frameSamples: number;
   jitter: Partial<JitterBufferOptions>;
+  /**
+   * A speaker's decoder could not be created. Told once until a creation
+   * succeeds again; every failure is counted in `decoderFailures` either way.
+   */
+  onError?(message: string): void;
 }
 
 export class VoiceReceiver {
@@ -64,8 +69,10 @@ export class VoiceReceiver {
   readonly #prefs = new Map<number, { volume: number; muted: boolean }>();
   /** Datagrams that did not parse (they never should, past the relay). */
   malformed = 0;
-  /** Decoders that could not be created (the speaker stays silent). */
+  /** Decoders that could not be created (the speaker is forgotten; its next datagram tries again). */
   decoderFailures = 0;
+  /** The last decoder creation failed (and was reported). */
+  #decoderFailing = false;
   #closed = false;
 
   constructor(options: Partial<VoiceReceiverOptions> = {}) {
@@ -93,11 +100,18 @@ export class VoiceReceiver {
       // Decoder creation is async only until libopus is loaded; packets wait in the jitter buffer meanwhile.
       VoiceDecoder.create(this.options.frameSamples).then(
         (d) => {
+          this.#decoderFailing = false;
           if (this.#closed || this.speakers.get(speaker.token) !== speaker) d.free();
           else speaker.decoder = d;
         },
-        () => {
+        (error: unknown) => {
           this.decoderFailures++;
+          // Without a decoder the speaker would stay silent while shown talking: forget it, so
+          // its next datagram starts afresh and tries again (what it buffered meanwhile is lost).
+          if (this.speakers.get(speaker.token) === speaker) this.speakers.delete(speaker.token);
+          if (this.#closed || this.#decoderFailing) return;
+          this.#decoderFailing = true;
+          this.options.onError?.(`an Opus decoder could not be created: ${error instanceof Error ? error.message : String(error)}`);
         },
       );
     }

@@ -10,6 +10,7 @@ import { DspCore } from './dsp-core.ts';
 import { SpscRing } from './spsc-ring.ts';
 import { encodeVoiceDatagram } from '../../../shared/voice/voice-header.ts';
 import { tone } from '../../../shared/audio/synth.ts';
+import { VoiceDecoder } from '../../../shared/audio/opus-codec.ts';
 
 const CHANNEL = { bitrate: 32_000, frameSamples: 960 } as const;
 const FRAME = 960;
@@ -182,4 +183,15 @@ test('the latency probe marks each impulse on both sides, pairs them by timestam
     assert.ok(shift >= 0 && shift < 960, `impulse ${i} lands ${shift} samples later (Opus look-ahead)`);
     assert.ok(c.graphAt <= c.framedAt && c.framedAt <= c.encodedAt && c.encodedAt <= p.receivedAt && p.receivedAt <= p.decodeAt && p.decodeAt <= p.decodedAt);
   }
+});
+
+test('a speaker\'s decoder that cannot be created comes out as the core\'s onError (the worker\'s \'error\' message)', async (t) => {
+  t.mock.method(VoiceDecoder, 'create', () => Promise.reject(new Error('no memory')));
+  const errors: string[] = [];
+  const core = new DspCore({ capture: SpscRing.create(8192), playback: SpscRing.create(8192), send: () => {}, onError: (m) => errors.push(m) });
+  core.receive(encodeVoiceDatagram({ token: 3, sequence: 0, timestamp: 0 }, new Uint8Array([0xf8])), 0);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(errors, ['an Opus decoder could not be created: no memory']);
+  assert.deepEqual(core.speaking(10), [], 'not shown talking');
+  core.close();
 });

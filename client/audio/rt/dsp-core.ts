@@ -35,7 +35,7 @@ export interface DspCoreOptions {
   playback: SpscRing;
   /** Called synchronously with each encoded frame and its capture-clock timestamp (samples). */
   send(opus: Uint8Array, timestamp: number): void;
-  /** Called when a channel's encoder could not be created (the frames are not sent). */
+  /** Called when a channel's encoder (its frames are not sent) or a speaker's decoder could not be created. */
   onError?(message: string): void;
 }
 
@@ -74,7 +74,7 @@ export class DspCore {
     this.#opt = options;
     this.#inFrame = this.#inBuf.subarray(0, 960);
     this.#outFrame = this.#outBuf.subarray(0, 960);
-    this.#receiver = new VoiceReceiver(this.#receiverOptions());
+    this.#receiver = new VoiceReceiver({ ...this.#receiverOptions(), onError: (message) => this.#opt.onError?.(message) });
     Atomics.store(options.capture.header, RingSlot.notifyAt, this.#frameSamples);
   }
 
