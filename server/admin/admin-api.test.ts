@@ -33,7 +33,7 @@ import { SessionManager } from '../control/session-manager.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrateToLatestOrThrow } from '../db/migrate.ts';
 import { VoiceRelay } from '../relay/voice-relay.ts';
-import { BusyError, ConflictError } from '../util/errors.ts';
+import { BusyError, ConflictError, NotFoundError } from '../util/errors.ts';
 import { setLogLevel } from '../util/log.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -65,6 +65,8 @@ const ROUTES: readonly Route[] = [
   }),
   route({ method: 'PATCH', path: '/api/numbered/:id', role: 'moderator', handle: (_deps, req) => ({ body: { id: idParam(req) } }) }),
   route({ method: 'GET', path: '/api/missing', role: null, handle: () => Promise.reject(notFound('widget')) }),
+  route({ method: 'GET', path: '/api/gone', role: null, handle: () => Promise.reject(new NotFoundError('no widget with id 7')) }),
+  route({ method: 'POST', path: '/api/gone', role: null, handle: () => Promise.reject(new NotFoundError('no widget with id 8', { field: 'parentId' })) }),
   route({
     method: 'POST',
     path: '/api/conflict',
@@ -267,6 +269,15 @@ describe('routing', () => {
     const missing = await call('GET', '/api/missing');
     assertError(missing, 404, 'not-found');
     assert.equal((missing.body as { message: string }).message, 'no such widget');
+  });
+
+  test('a NotFoundError is a 404, or a 400 naming its field when the unknown id came in the body', async () => {
+    const gone = await call('GET', '/api/gone');
+    assertError(gone, 404, 'not-found');
+    assert.equal((gone.body as { message: string }).message, 'no widget with id 7');
+    const badParent = await call('POST', '/api/gone', { headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    assertError(badParent, 400, 'bad-request');
+    assert.deepEqual((badParent.body as { fields: unknown }).fields, { parentId: 'no widget with id 8' });
   });
 });
 

@@ -13,7 +13,7 @@ import { readJsonBody } from './json-body.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { BUSY_MESSAGE } from '../auth/gatekeeper.ts';
 import type { AdminDeps, Route } from './route.ts';
-import { BusyError, ConflictError } from '../util/errors.ts';
+import { BusyError, ConflictError, NotFoundError } from '../util/errors.ts';
 import { createLogger } from '../util/log.ts';
 
 const log = createLogger('admin-api');
@@ -116,6 +116,7 @@ export function adminApi(deps: AdminDeps, routes: readonly Route[]): Koa.Middlew
 
 function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof NotFoundError) return error.field === undefined ? new ApiError(404, 'not-found', error.message) : fieldError(error.field, error.message);
   if (error instanceof ConflictError) return new ApiError(409, 'conflict', error.message);
   if (error instanceof BusyError) return new ApiError(503, 'busy', BUSY_MESSAGE, { headers: { 'Retry-After': '1' } });
   return new ApiError(500, 'internal', 'the server failed to handle this request (see its log)');

@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, channelConfigSchema, channelIdSchema, channelNameSchema, roleSchema } from '../../shared/control/protocol.ts';
 import type { ChannelInfo } from '../../shared/control/protocol.ts';
-import { fieldError, notFound } from './api-error.ts';
 import { idParam, route, type Route } from './route.ts';
 
 const fields = {
@@ -70,7 +69,6 @@ export const channelRoutes: Route[] = [
     role: 'admin',
     body: createBody,
     async handle(deps, req) {
-      if (!deps.channels.get(req.body.parentId)) throw fieldError('parentId', 'no such channel');
       const { password: pw, ...rest } = req.body;
       const channel = await deps.channels.create(deps.db, { ...rest, ...(pw === undefined ? {} : { password: pw }) });
       deps.sessions.channelChanged(channel);
@@ -84,8 +82,6 @@ export const channelRoutes: Route[] = [
     body: patchBody,
     async handle(deps, req) {
       const id = idParam(req);
-      if (!deps.channels.get(id)) throw notFound('channel');
-      if (req.body.parentId !== undefined && !deps.channels.get(req.body.parentId)) throw fieldError('parentId', 'no such channel');
       const patch = Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== undefined));
       const channel = await deps.channels.update(deps.db, id, patch);
       deps.sessions.channelChanged(channel);
@@ -97,9 +93,7 @@ export const channelRoutes: Route[] = [
     path: '/api/channels/:id',
     role: 'admin',
     async handle(deps, req) {
-      const id = idParam(req);
-      if (!deps.channels.get(id)) throw notFound('channel');
-      const removed = await deps.channels.remove(deps.db, id);
+      const removed = deps.channels.remove(deps.db, idParam(req));
       deps.sessions.channelsRemoved(removed);
       return { status: 204 };
     },

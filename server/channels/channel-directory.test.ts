@@ -12,7 +12,7 @@ import type { ChannelInfo } from '../../shared/control/protocol.ts';
 import { ChannelDirectory } from './channel-directory.ts';
 import type { Database } from '../db/database.ts';
 import { testDatabases } from '../db/test-databases.ts';
-import { ConflictError } from '../util/errors.ts';
+import { ConflictError, NotFoundError } from '../util/errors.ts';
 
 // Seeded by migrations/0002_seed_channels.sql.
 const LOBBY = 1;
@@ -123,9 +123,9 @@ describe('ChannelDirectory.create', () => {
     assert.equal(await again.checkPassword(999, 'anything'), false, 'an unknown channel opens to none');
   });
 
-  test('an unknown parent is a TypeError and writes nothing', async () => {
+  test('an unknown parent is a NotFoundError naming parentId and writes nothing', async () => {
     const { db, dir } = await fresh();
-    await assert.rejects(dir.create(db, { name: 'Orphan', parentId: 99 }), TypeError);
+    await assert.rejects(dir.create(db, { name: 'Orphan', parentId: 99 }), { name: 'NotFoundError', field: 'parentId', message: 'no channel with id 99' });
     assert.deepEqual(await ids(db), [LOBBY, GAMING, MUSIC, AFK]);
     assert.equal(dir.list().length, 4);
   });
@@ -214,10 +214,10 @@ describe('ChannelDirectory.update', () => {
     assert.equal((await ChannelDirectory.load(db)).rootId, LOBBY);
   });
 
-  test('an unknown channel or parent is a TypeError', async () => {
+  test('an unknown channel or parent is a NotFoundError (naming parentId for the parent)', async () => {
     const { db, dir } = await fresh();
-    await assert.rejects(dir.update(db, 99, { name: 'x' }), TypeError);
-    await assert.rejects(dir.update(db, GAMING, { parentId: 99 }), TypeError);
+    await assert.rejects(dir.update(db, 99, { name: 'x' }), { name: 'NotFoundError', field: undefined });
+    await assert.rejects(dir.update(db, GAMING, { parentId: 99 }), { name: 'NotFoundError', field: 'parentId' });
     assert.equal(dir.get(GAMING)?.parentId, LOBBY);
   });
 
@@ -231,6 +231,50 @@ describe('ChannelDirectory.update', () => {
   });
 });
 
+describe('changes made while a password is hashed', () => {
+  // A change with a password awaits Argon2; these run meanwhile. What the change checks must be
+  // what it finds when it writes: it hashes first, then checks and writes with no await between.
+  test('create under a parent deleted during the hash: NotFoundError, nothing written', async () => {
+    const { db, dir } = await fresh();
+    const made = dir.create(db, { name: 'Late', parentId: AFK, password: 'pw' });
+    dir.remove(db, AFK);
+    await assert.rejects(made, { name: 'NotFoundError', field: 'parentId' });
+    assert.deepEqual(await ids(db), [LOBBY, GAMING, MUSIC]);
+    assert.deepEqual(await reloaded(db), byId(dir));
+  });
+
+  test('update of a channel deleted during the hash: NotFoundError', async () => {
+    const { db, dir } = await fresh();
+    const locked = dir.update(db, AFK, { password: 'pw' });
+    dir.remove(db, AFK);
+    await assert.rejects(locked, { name: 'NotFoundError', field: undefined });
+    assert.deepEqual(await reloaded(db), byId(dir));
+  });
+
+  test('a move under a parent deleted during the hash: NotFoundError naming parentId', async () => {
+    const { db, dir } = await fresh();
+    const moved = dir.update(db, GAMING, { parentId: AFK, password: 'pw' });
+    dir.remove(db, AFK);
+    await assert.rejects(moved, { name: 'NotFoundError', field: 'parentId' });
+    assert.equal(dir.get(GAMING)?.parentId, LOBBY);
+    assert.deepEqual(await reloaded(db), byId(dir));
+  });
+
+  test('two crossed moves, one with a password: the second to write is a ConflictError, never a loop', async () => {
+    const { db, dir } = await fresh();
+    const a = await dir.create(db, { name: 'A', parentId: LOBBY });
+    const b = await dir.create(db, { name: 'B', parentId: LOBBY });
+    const aUnderB = dir.update(db, a.id, { parentId: b.id, password: 'pw' }); // hashes first
+    assert.equal((await dir.update(db, b.id, { parentId: a.id })).parentId, a.id); // no hash: done meanwhile
+    await assert.rejects(aUnderB, ConflictError);
+    assert.deepEqual(
+      [dir.get(a.id)?.parentId, dir.get(b.id)?.parentId],
+      [LOBBY, a.id],
+    );
+    assert.deepEqual(await reloaded(db), byId(dir));
+  });
+});
+
 describe('ChannelDirectory.remove', () => {
   test('takes the whole subtree, returns it deepest first, and the table agrees', async () => {
     const { db, dir } = await fresh();
@@ -239,7 +283,7 @@ describe('ChannelDirectory.remove', () => {
     const b = await dir.create(db, { name: 'b', parentId: a.id });
     const d = await dir.create(db, { name: 'd', parentId: a.id });
     const c = await dir.create(db, { name: 'c', parentId: b.id });
-    const gone = await dir.remove(db, GAMING);
+    const gone = dir.remove(db, GAMING);
     assert.deepEqual([...gone].sort((x, y) => x - y), [GAMING, a.id, b.id, d.id, c.id].sort((x, y) => x - y));
     const depth = new Map([
       [GAMING, 0],
@@ -260,14 +304,14 @@ describe('ChannelDirectory.remove', () => {
 
   test('a leaf goes alone', async () => {
     const { db, dir } = await fresh();
-    assert.deepEqual(await dir.remove(db, AFK), [AFK]);
+    assert.deepEqual(dir.remove(db, AFK), [AFK]);
     assert.deepEqual(await ids(db), [LOBBY, GAMING, MUSIC]);
   });
 
-  test('the root is a ConflictError, an unknown id a TypeError; nothing is removed', async () => {
+  test('the root is a ConflictError, an unknown id a NotFoundError; nothing is removed', async () => {
     const { db, dir } = await fresh();
-    await assert.rejects(dir.remove(db, LOBBY), ConflictError);
-    await assert.rejects(dir.remove(db, 99), TypeError);
+    assert.throws(() => dir.remove(db, LOBBY), ConflictError);
+    assert.throws(() => dir.remove(db, 99), NotFoundError);
     assert.deepEqual(await ids(db), [LOBBY, GAMING, MUSIC, AFK]);
     assert.equal(dir.list().length, 4);
   });

@@ -5,15 +5,19 @@
  * to "does this password open it". Every change writes the database, then
  * memory, and returns what clients should be told; telling them is
  * SessionManager's job (it also moves people out of deleted channels).
+ *
+ * A change hashes its password first and only then checks and writes, with
+ * no await from the check to the memory update: a delete or move made while
+ * a password was hashed cannot slip between them (a parent gone, or a loop).
  */
 import type { ChannelInfo } from '../../shared/control/protocol.ts';
 import type { FrameSamples } from '../../shared/voice/constants.ts';
 import type { Updateable } from 'kysely';
-import type { Database } from '../db/database.ts';
+import { runNow, type Database } from '../db/database.ts';
 import type { ChannelsTable } from '../db/schema.ts';
 import type { Role } from '../../shared/auth/roles.ts';
 import { hashPassword, verifyPassword } from '../auth/password-hash.ts';
-import { ConflictError } from '../util/errors.ts';
+import { ConflictError, NotFoundError } from '../util/errors.ts';
 
 /** What the admin API may set on a channel. `password: null` opens it. */
 export interface ChannelPatch {
@@ -100,24 +104,27 @@ export class ChannelDirectory {
     return this.update(db, id, { password });
   }
 
-  /** Creates a channel. TypeError for an unknown parent. */
+  /** Creates a channel. NotFoundError (field `parentId`) for an unknown parent. */
   async create(db: Database, input: NewChannel): Promise<ChannelInfo> {
-    if (!this.#byId.has(input.parentId)) throw new TypeError(`no channel with id ${input.parentId}`);
     const passwordHash = input.password == null ? null : await hashPassword(input.password);
-    const r = await db.kysely
-      .insertInto('channels')
-      .values({
-        parent_id: input.parentId,
-        name: input.name,
-        position: input.position ?? 0,
-        max_users: input.maxUsers ?? 0,
-        bitrate: input.bitrate ?? 16_000,
-        frame_samples: input.frameSamples ?? 960,
-        required_role: input.requiredRole ?? 'guest',
-        password_hash: passwordHash,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    if (!this.#byId.has(input.parentId)) throw new NotFoundError(`no channel with id ${input.parentId}`, { field: 'parentId' });
+    const [r] = runNow(
+      db,
+      db.kysely
+        .insertInto('channels')
+        .values({
+          parent_id: input.parentId,
+          name: input.name,
+          position: input.position ?? 0,
+          max_users: input.maxUsers ?? 0,
+          bitrate: input.bitrate ?? 16_000,
+          frame_samples: input.frameSamples ?? 960,
+          required_role: input.requiredRole ?? 'guest',
+          password_hash: passwordHash,
+        })
+        .returningAll(),
+    );
+    if (!r) throw new Error('INSERT … RETURNING returned no row');
     const record: ChannelRecord = {
       info: {
         id: r.id,
@@ -139,19 +146,20 @@ export class ChannelDirectory {
    * Changes a channel: writes only the columns the patch names (the CLI may
    * have changed others in the database meanwhile, and an edit here must not
    * undo that), then memory. `password: null` opens the channel; sessions
-   * already in it stay either way. TypeError for an unknown channel or
-   * parent; ConflictError for a parent inside the channel's own subtree or a
-   * parent for the root.
+   * already in it stay either way. NotFoundError for an unknown channel (or,
+   * with field `parentId`, parent); ConflictError for a parent inside the
+   * channel's own subtree or a parent for the root.
    */
   async update(db: Database, id: number, patch: ChannelPatch): Promise<ChannelInfo> {
+    const newHash = patch.password == null ? null : await hashPassword(patch.password);
     const record = this.#byId.get(id);
-    if (!record) throw new TypeError(`no channel with id ${id}`);
+    if (!record) throw new NotFoundError(`no channel with id ${id}`);
     if (patch.parentId !== undefined && patch.parentId !== record.info.parentId) {
       if (id === this.#rootId) throw new ConflictError('the root channel cannot have a parent');
-      if (!this.#byId.has(patch.parentId)) throw new TypeError(`no channel with id ${patch.parentId}`);
+      if (!this.#byId.has(patch.parentId)) throw new NotFoundError(`no channel with id ${patch.parentId}`, { field: 'parentId' });
       if (this.subtree(id).includes(patch.parentId)) throw new ConflictError('a channel cannot move into itself or one of its subchannels');
     }
-    const passwordHash = patch.password === undefined ? record.passwordHash : patch.password === null ? null : await hashPassword(patch.password);
+    const passwordHash = patch.password === undefined ? record.passwordHash : newHash;
     const columns: Updateable<ChannelsTable> = {
       ...(patch.name === undefined ? {} : { name: patch.name }),
       ...(patch.parentId === undefined ? {} : { parent_id: patch.parentId }),
@@ -176,8 +184,8 @@ export class ChannelDirectory {
       },
       locked: passwordHash !== null,
     };
-    const result = await db.kysely.updateTable('channels').set(columns).where('id', '=', id).executeTakeFirst();
-    if (result.numUpdatedRows !== 1n) throw new Error(`channel ${id} is in memory but not in the database`);
+    const updated = runNow(db, db.kysely.updateTable('channels').set(columns).where('id', '=', id).returning('id'));
+    if (updated.length !== 1) throw new Error(`channel ${id} is in memory but not in the database`);
     record.passwordHash = passwordHash;
     record.info = next;
     return next;
@@ -185,13 +193,13 @@ export class ChannelDirectory {
 
   /**
    * Deletes a channel and its subchannels (the table cascades); returns their
-   * ids, deepest first. TypeError for an unknown channel, ConflictError for the root.
+   * ids, deepest first. NotFoundError for an unknown channel, ConflictError for the root.
    */
-  async remove(db: Database, id: number): Promise<number[]> {
-    if (!this.#byId.has(id)) throw new TypeError(`no channel with id ${id}`);
+  remove(db: Database, id: number): number[] {
+    if (!this.#byId.has(id)) throw new NotFoundError(`no channel with id ${id}`);
     if (id === this.#rootId) throw new ConflictError('the root channel cannot be deleted');
     const gone = this.subtree(id).reverse();
-    await db.kysely.deleteFrom('channels').where('id', '=', id).execute();
+    runNow(db, db.kysely.deleteFrom('channels').where('id', '=', id));
     for (const g of gone) this.#byId.delete(g);
     return gone;
   }

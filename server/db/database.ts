@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type Compilable } from 'kysely';
 import type { DatabaseSchema } from './schema.ts';
 
 export interface Database {
@@ -41,4 +41,17 @@ export function openDatabase(dataDir: string): Database {
       await kysely.destroy(); // closes the better-sqlite3 handle too
     },
   };
+}
+
+/**
+ * Runs a query built with Kysely at once, on the better-sqlite3 handle: for a
+ * check and the write it guards, with no await (and so no other request)
+ * between them. Returns the rows of a query that has any (RETURNING), else [].
+ */
+export function runNow<O>(db: Database, query: Compilable<O>): O[] {
+  const { sql, parameters } = query.compile();
+  const statement = db.sqlite.prepare(sql);
+  if (statement.reader) return statement.all(parameters) as O[];
+  statement.run(parameters);
+  return [];
 }

@@ -19,3 +19,16 @@ export class BusyError extends Error {
 export class ConflictError extends Error {
   override name = 'ConflictError';
 }
+
+/**
+ * What a call names does not exist (an unknown id). Admin API: 404, or a 400
+ * naming `field` when the unknown id came in that body field (a parent, say).
+ */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+  readonly field: string | undefined;
+  constructor(message: string, options: { field?: string } = {}) {
+    super(message);
+    this.field = options.field;
+  }
+}
