@@ -77,7 +77,6 @@ test('a 440 Hz tone captured by A plays on B at 440 Hz and about its level; spea
   const played = await run(a, b, src, (f) => {
     if (f === 30) midDb = b.core.outputDb;
   });
-  assert.equal(a.sent.length, 0);
   assert.ok(a.core.framesSent >= 49, `A sent ${a.core.framesSent} frames`);
   const steady = played.subarray(10 * FRAME, 40 * FRAME);
   assert.ok(Math.abs(frequency(steady) - 440) < 5, `B plays ${frequency(steady).toFixed(1)} Hz`);
