@@ -34,7 +34,7 @@ export class ChatHistory {
   readonly #insert: Statement<[number, number, number | null, string, string, number]>;
   readonly #prune: Statement<[number, number, number]>;
   readonly #recent: Statement<[number, number], { id: number; nickname: string; text: string; created_at: number }>;
-  /** Insert and prune as one transaction: one commit (one fsync) per message, not two. */
+  /** Insert and prune as one transaction: one commit per message, not two. */
   readonly #store: (id: number, r: ChatRecord) => void;
 
   constructor(db: Database, keep: number) {

@@ -1,6 +1,6 @@
 /**
  * The SQLite database: one better-sqlite3 handle in WAL mode with
- * synchronous=FULL (a committed write survives power loss), wrapped by Kysely.
+ * synchronous=NORMAL, wrapped by Kysely.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -26,7 +26,12 @@ export function openDatabase(dataDir: string): Database {
   const file = databaseFile(dataDir);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
+  // NORMAL, not FULL: under WAL, NORMAL syncs at checkpoints instead of at every commit. The
+  // database stays consistent and a commit survives a process crash at once; only power loss or
+  // an OS crash can take back the last commits before a checkpoint — a few chat lines, a login
+  // time, a ban made seconds earlier. FULL would fsync once per chat message on the one thread
+  // that also relays voice (docs/architecture.md §9).
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const kysely = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
