@@ -60,6 +60,8 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
   #channel: ChannelConfig | null = null;
   /** Messages posted before the worker said `ready` (settings, channel): sent in order once it has. */
   #pending: [ToWorker, Transferable[]][] | null = [];
+  /** Rejects start()'s wait for the worker's `ready` (close() ends that wait). */
+  #abortReady: ((error: Error) => void) | null = null;
   #probeWaiters: ((m: { captures: CaptureMark[]; plays: PlayMark[] }) => void)[] = [];
 
   constructor(settings: Partial<AudioSettings> = {}) {
@@ -81,7 +83,8 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
    * Opens the audio path. Call it inside the user's click (browsers start an
    * AudioContext only from a gesture). Resolves once playback runs, even when
    * the microphone is refused: the engine then listens only, and a `problem`
-   * event says why.
+   * event says why. If close() comes first, it rejects with an AbortError
+   * (and no problem event): the engine stays closed.
    */
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new Error(`the audio engine is ${this.#state}`);
@@ -89,8 +92,14 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
     try {
       const ctx = new AudioContext({ sampleRate: SAMPLE_RATE, latencyHint: 'interactive' });
       this.#ctx = ctx;
-      const resumed = ctx.resume();
+      // Awaited after the worker is up; settled to a value so that leaving early (close(), a
+      // failed module) does not leave a rejection unhandled.
+      const resumed = ctx.resume().then(
+        () => null,
+        (error: unknown) => error,
+      );
       await Promise.all([ctx.audioWorklet.addModule(captureWorkletUrl), ctx.audioWorklet.addModule(playbackWorkletUrl)]);
+      this.#stillStarting();
       const capture = SpscRing.create(RING_SAMPLES);
       const playback = SpscRing.create(RING_SAMPLES);
       const bell = new SharedArrayBuffer(16);
@@ -117,6 +126,7 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
       const worker = new Worker(new URL('./rt/dsp-worker.ts', import.meta.url), { type: 'module', name: 'voice-dsp' });
       this.#worker = worker;
       const ready = new Promise<void>((resolve, reject) => {
+        this.#abortReady = reject;
         worker.onmessage = (e: MessageEvent<FromWorker>) => {
           if (e.data.type === 'ready') resolve();
           this.#onWorker(e.data);
@@ -133,13 +143,21 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
         playout: this.#settings.playout,
       } satisfies ToWorker);
       await ready;
+      this.#abortReady = null;
+      this.#stillStarting();
       for (const [m, t] of this.#pending ?? []) worker.postMessage(m, t);
       this.#pending = null;
       worker.onerror = (e) => this.#problem('audio-failed', `the audio worker stopped: ${e.message}`);
-      await resumed;
+      const resumeError = await resumed;
+      this.#stillStarting();
+      if (resumeError !== null) throw resumeError;
       if (this.#settings.outputDeviceId) await this.#applySink();
+      this.#stillStarting();
       this.#setState('running');
     } catch (error) {
+      this.#abortReady = null;
+      // Closed while starting: what close() did stands, and it is not a failure to report.
+      if ((this.#state as EngineState) === 'closed') throw closedWhileStarting();
       this.#problem('audio-failed', `audio could not start: ${(error as Error).message}`);
       await this.close();
       throw error;
@@ -247,6 +265,8 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
     this.#closeMic();
     if (this.#pending === null) this.#post({ type: 'close' });
     else this.#worker?.terminate(); // never got ready: nothing to close gracefully
+    this.#abortReady?.(closedWhileStarting()); // start() must not wait for a ready that will never come
+    this.#abortReady = null;
     this.#worker = null;
     this.#pending = null;
     this.#captureNode?.disconnect();
@@ -258,6 +278,11 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
   }
 
   // ---- internals --------------------------------------------------------------
+
+  /** After each of start()'s awaits: close() may have run meanwhile. */
+  #stillStarting(): void {
+    if (this.#state !== 'starting') throw closedWhileStarting();
+  }
 
   #post(message: ToWorker, transfer: Transferable[] = []): void {
     if (this.#pending === null) this.#worker?.postMessage(message, transfer);
@@ -381,6 +406,10 @@ export class AudioEngine extends TypedEmitter<AudioEngineEvents> {
     this.#state = state;
     this.safeEmit('state', state);
   }
+}
+
+function closedWhileStarting(): DOMException {
+  return new DOMException('the audio engine was closed while starting', 'AbortError');
 }
 
 function micMessage(kind: EngineProblemKind, e: DOMException): string {

@@ -101,10 +101,11 @@ export class ConnectionController implements ReactiveController {
         if (this.engine === engine) this.#alert(describeEngineProblem(problem));
       }),
     );
-    engine.start().catch(
+    engine.start().catch((error: unknown) => {
       // A start failure has already come as a 'problem' event, which the alert shows; chat still works.
-      (error: unknown) => console.warn('[app] the audio engine did not start:', error),
-    );
+      // An AbortError is a disconnect or cancel that closed the engine while it started: no failure.
+      if (!(error instanceof DOMException && error.name === 'AbortError')) console.warn('[app] the audio engine did not start:', error);
+    });
     void this.#open(request);
   }
 
