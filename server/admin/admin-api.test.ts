@@ -27,6 +27,7 @@ import { Gatekeeper } from '../auth/gatekeeper.ts';
 import { LoginThrottle } from '../auth/login-throttle.ts';
 import { TokenService } from '../auth/token-service.ts';
 import { BanList } from '../bans/ban-list.ts';
+import { parseAddressRange } from '../bans/ip-range.ts';
 import { ChannelDirectory } from '../channels/channel-directory.ts';
 import { ChatHistory } from '../chat/chat-history.ts';
 import { SessionManager } from '../control/session-manager.ts';
@@ -360,6 +361,24 @@ describe('authorisation: 403', () => {
     const r = await call('GET', '/api/things/1', { headers: auth });
     assertError(r, 403, 'banned');
     assert.equal(r.headers.get('www-authenticate'), null);
+  });
+
+  test('a ban on the caller’s address applies at once to a token already issued, as at login: admins are spared', async () => {
+    const mod = await caller('moderator');
+    const admin = await caller('admin');
+    assert.equal((await call('GET', '/api/things/1', { headers: mod.auth })).status, 200);
+    const range = parseAddressRange('127.0.0.0/8');
+    assert.ok(!('error' in range));
+    const ban = await bans.add({ userId: null, userName: null, range, reason: 'loopback', createdBy: 'test', expiresAt: null });
+    try {
+      const r = await call('GET', '/api/things/1', { headers: mod.auth });
+      assertError(r, 403, 'banned');
+      assert.equal((r.body as { message: string }).message, 'you are banned from this server permanently: loopback');
+      assert.equal((await call('GET', '/api/things/1', { headers: admin.auth })).status, 200, 'an admin can still get in to lift it');
+    } finally {
+      await bans.lift(ban.id);
+    }
+    assert.equal((await call('GET', '/api/things/1', { headers: mod.auth })).status, 200, 'lifted: in again');
   });
 });
 

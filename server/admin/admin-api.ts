@@ -2,8 +2,9 @@
  * Koa middleware for /api/*: matches the route table, checks the bearer token
  * and the caller's role, reads and validates the body, runs the handler, and
  * writes every failure in the one error shape (api-error.ts). The token only
- * says who calls; the account is read again on every request, so role
- * changes, bans and deletions apply at once.
+ * says who calls; the account is read again on every request, and the bans
+ * the login obeys (Gatekeeper.banFor) are asked again, so role changes, bans
+ * of the account or of the caller's address, and deletions apply at once.
  */
 import type Koa from 'koa';
 import { roleAtLeast } from '../../shared/auth/roles.ts';
@@ -11,7 +12,7 @@ import type { Account } from '../accounts/account-store.ts';
 import { ApiError, badRequest, fieldError } from './api-error.ts';
 import { readJsonBody } from './json-body.ts';
 import { clientAddress } from '../http/client-address.ts';
-import { BUSY_MESSAGE } from '../auth/gatekeeper.ts';
+import { BUSY_MESSAGE, describeBan } from '../auth/gatekeeper.ts';
 import type { AdminDeps, Route } from './route.ts';
 import { BusyError, ConflictError, NotFoundError } from '../util/errors.ts';
 import { createLogger } from '../util/log.ts';
@@ -47,7 +48,8 @@ async function authenticate(deps: AdminDeps, header: string | undefined, address
   }
   const account = await deps.accounts.get(verdict.userId);
   if (!account) throw unauthorized('the token\'s account no longer exists');
-  if (deps.bans.match({ userId: account.id, address: null }, Date.now())) throw new ApiError(403, 'banned', 'this account is banned');
+  const ban = deps.gatekeeper.banFor(account, address, Date.now(), 'admin-api');
+  if (ban) throw new ApiError(403, 'banned', describeBan(ban));
   return account;
 }
 

@@ -17,7 +17,7 @@ export const authRoutes: Route[] = [
     body: loginBody,
     async handle(deps, req) {
       const now = Date.now();
-      const verdict = await deps.gatekeeper.login(req.body.name, req.body.password, req.address, now, { addressBansSpareAdmins: true });
+      const verdict = await deps.gatekeeper.login(req.body.name, req.body.password, req.address, now, 'admin-api');
       if (!verdict.ok) {
         switch (verdict.reason) {
           case 'rate-limited': {

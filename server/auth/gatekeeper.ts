@@ -32,6 +32,9 @@ export type Denial = { ok: false; reason: AccessDeniedReason; message: string; r
 export type Admitted = { ok: true; account: Account | null };
 export type LoggedIn = { ok: true; account: Account };
 
+/** Where an account comes in: the control lane (a hello) or the admin API (login, and every request's token). */
+export type Door = 'control' | 'admin-api';
+
 export interface GatekeeperOptions {
   allowGuests: boolean;
   allowRegistration: boolean;
@@ -92,6 +95,18 @@ export class Gatekeeper {
     return this.#bans.match({ userId, address: parseAddress(address) }, nowMs);
   }
 
+  /**
+   * The ban in force that keeps `account`, coming from `address`, out of
+   * `door`, or null. Account bans hold everywhere. At the admin API an address
+   * ban spares admin accounts, so the owner can always get back in to lift a
+   * ban that covers their own address; the control lane spares nobody. The
+   * one rule for both the admin API's login and every request it authenticates.
+   */
+  banFor(account: Account, address: string, nowMs: number, door: Door): Ban | null {
+    const spared = door === 'admin-api' && account.role === 'admin';
+    return spared ? this.#bans.match({ userId: account.id, address: null }, nowMs) : this.bannedAt(address, account.id, nowMs);
+  }
+
   /** Decides a `hello`. */
   async admit(hello: Hello, address: string, nowMs: number): Promise<Admitted | Denial> {
     const addressBan = this.bannedAt(address, null, nowMs);
@@ -107,11 +122,9 @@ export class Gatekeeper {
 
   /**
    * Name + password → the account, for the control lane and the admin API
-   * alike. With `addressBansSpareAdmins` (the admin API) an address ban does
-   * not stop an admin account: the owner can always get back in to lift a ban
-   * that covers their own address.
+   * alike; which bans apply at `door` is banFor's rule.
    */
-  async login(name: string, password: string, address: string, nowMs: number, options: { addressBansSpareAdmins?: boolean } = {}): Promise<LoggedIn | Denial> {
+  async login(name: string, password: string, address: string, nowMs: number, door: Door = 'control'): Promise<LoggedIn | Denial> {
     const addrKey = addressKey(address);
     const userKey = `user:${name.toLowerCase()}`;
     // Attempts in flight count against the allowance too (LoginThrottle.begin): a burst of parallel
@@ -142,8 +155,7 @@ export class Gatekeeper {
     }
     // Only the account's count is forgiven: one good login must not reset an address guessing others' passwords.
     this.#throttle.succeed(userKey);
-    const spare = options.addressBansSpareAdmins === true && found.account.role === 'admin';
-    const ban = spare ? this.#bans.match({ userId: found.account.id, address: null }, nowMs) : this.bannedAt(address, found.account.id, nowMs);
+    const ban = this.banFor(found.account, address, nowMs, door);
     if (ban) return banned(ban, nowMs);
     await this.#accounts.touchLogin(found.account.id, nowMs);
     return { ok: true, account: { ...found.account, lastLoginAt: nowMs } };
