@@ -137,19 +137,15 @@ function sourceDateEpoch(): number {
 }
 
 /**
- * Rewrites SHA256SUMS and release.json's version (from VERSION) in a staged
- * tree and packs it as `<outDir>/<basename of dir>.tar.gz` + `.sha256`.
+ * Packs a staged tree as it is: `<outDir>/<basename of dir>.tar.gz` and its
+ * `.sha256`. Sorted names, uid/gid 0, every mtime `epoch`, gzip without a
+ * timestamp.
  */
-export async function repack(dir: string, outDir: string): Promise<ReleaseInfo> {
+export async function pack(dir: string, outDir: string, epoch = sourceDateEpoch()): Promise<ReleaseInfo> {
   const name = path.basename(dir);
   const version = (await readFile(path.join(dir, 'VERSION'), 'utf8')).trim();
-  const metaFile = path.join(dir, 'release.json');
-  const meta = JSON.parse(await readFile(metaFile, 'utf8')) as Record<string, unknown>;
-  await writeFile(metaFile, JSON.stringify({ ...meta, version }, null, 2) + '\n');
-  await writeSums(dir);
   await mkdir(outDir, { recursive: true });
   const tarball = path.join(outDir, `${name}.tar.gz`);
-  const epoch = sourceDateEpoch();
   const tar = spawn('tar', ['--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--mode=go-w', '-C', path.dirname(dir), '-cf', '-', name], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -161,6 +157,19 @@ export async function repack(dir: string, outDir: string): Promise<ReleaseInfo> 
   const sha256 = await sha256Of(tarball);
   await writeFile(`${tarball}.sha256`, `${sha256}  ${path.basename(tarball)}\n`);
   return { name, version, dir, tarball, sha256 };
+}
+
+/**
+ * Rewrites SHA256SUMS and release.json's version (from VERSION) in a staged
+ * tree and packs it (pack()).
+ */
+export async function repack(dir: string, outDir: string): Promise<ReleaseInfo> {
+  const version = (await readFile(path.join(dir, 'VERSION'), 'utf8')).trim();
+  const metaFile = path.join(dir, 'release.json');
+  const meta = JSON.parse(await readFile(metaFile, 'utf8')) as Record<string, unknown>;
+  await writeFile(metaFile, JSON.stringify({ ...meta, version }, null, 2) + '\n');
+  await writeSums(dir);
+  return pack(dir, outDir);
 }
 
 export async function buildRelease(options: BuildOptions): Promise<ReleaseInfo> {
@@ -207,6 +216,7 @@ export async function buildRelease(options: BuildOptions): Promise<ReleaseInfo> 
   await writeFile(path.join(stage, 'bin', 'voice-app'), launcher(), { mode: 0o755 });
 
   await writeFile(path.join(stage, 'VERSION'), version + '\n');
+  const epoch = sourceDateEpoch();
   const meta = {
     name: pkg.name,
     version,
@@ -214,10 +224,11 @@ export async function buildRelease(options: BuildOptions): Promise<ReleaseInfo> 
     platform: process.platform,
     arch: process.arch,
     node: process.versions.node,
-    builtAt: new Date(sourceDateEpoch() * 1000).toISOString(),
+    builtAt: new Date(epoch * 1000).toISOString(),
   };
   await writeFile(path.join(stage, 'release.json'), JSON.stringify(meta, null, 2) + '\n');
-  return repack(stage, outDir);
+  await writeSums(stage);
+  return pack(stage, outDir, epoch);
 }
 
 function parseArgs(argv: readonly string[]): BuildOptions {

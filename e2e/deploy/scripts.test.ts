@@ -8,7 +8,8 @@
  * systemd-analyze security on the units.
  *
  * One release is built per run (scripts/release.ts, client from dist/), and
- * variants of it are repacked: 0.2.0 (healthy) and 0.3.0 (its server exits 1).
+ * variants of it are packed: 0.2.0 (healthy), 0.3.0 (its server exits 1) and
+ * 0.4.0 (a file that does not match its SHA256SUMS).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -18,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { buildRelease, repack, type ReleaseInfo } from '../../scripts/release.ts';
+import { buildRelease, pack, repack, type ReleaseInfo } from '../../scripts/release.ts';
 import { releaseAssets, startFakeReleasesApi, type FakeReleasesApi } from './fake-releases-api.ts';
 import {
   REPO_ROOT,
@@ -54,39 +55,48 @@ let v2: ReleaseInfo;
 let v3: ReleaseInfo;
 let bad: ReleaseInfo;
 
-/** A copy of `base` under a new name (hard links, with every file it edits replaced, not written through). */
-async function variant(base: ReleaseInfo, name: string, version: string, edit?: (dir: string) => Promise<void>): Promise<ReleaseInfo> {
-  const outDir = path.join(work, name + '.out');
-  const dir = path.join(outDir, name);
-  await mkdir(outDir);
-  await execFileP('cp', ['-al', base.dir, dir]);
-  for (const file of ['VERSION', 'release.json', 'SHA256SUMS']) {
-    await rm(path.join(dir, file));
-    await copyFile(path.join(base.dir, file), path.join(dir, file));
-  }
-  await writeFile(path.join(dir, 'VERSION'), version + '\n');
-  if (edit !== undefined) await edit(dir);
-  return repack(dir, outDir);
+interface VariantSpec {
+  /** The version in the name and in VERSION (left as the base's when absent). */
+  readonly version?: string;
+  /** The name's version part when it differs from `version`. */
+  readonly label?: string;
+  /** Changes the tree. It shares the base's inodes: replace a file (rm, then write), never write through it. */
+  readonly edit?: (dir: string) => Promise<void>;
+  /** false: pack the tree as edited, SHA256SUMS and release.json as the base had them (default true: rewritten). */
+  readonly manifest?: boolean;
 }
 
 /**
- * A release whose tarball and .sha256 agree but whose files do not match its
- * SHA256SUMS (server/healthcheck.js changed after the sums were written).
+ * The variants of `base`, each a tree of hard links to its files (VERSION,
+ * release.json and SHA256SUMS own copies), then packed with scripts/release.ts.
+ * The trees are made one after another and only then packed, in parallel:
+ * making or removing a hard link changes the shared inode's ctime, and a tar
+ * reading that file meanwhile fails ("file changed as we read it").
  */
-async function tampered(base: ReleaseInfo, name: string): Promise<ReleaseInfo> {
-  const outDir = path.join(work, name + '.out');
-  const dir = path.join(outDir, name);
-  await mkdir(outDir);
-  await execFileP('cp', ['-al', base.dir, dir]);
-  const file = path.join(dir, 'server', 'healthcheck.js');
-  const content = await readFile(file, 'utf8');
+async function variants<const T extends readonly VariantSpec[]>(base: ReleaseInfo, specs: T): Promise<{ -readonly [K in keyof T]: ReleaseInfo }> {
+  const trees: Array<{ dir: string; outDir: string; manifest: boolean }> = [];
+  for (const spec of specs) {
+    const name = base.name.replace(/^voice-app-[^-]+/, `voice-app-${spec.label ?? spec.version}`);
+    const outDir = path.join(work, name + '.out');
+    const dir = path.join(outDir, name);
+    await mkdir(outDir);
+    await execFileP('cp', ['-al', base.dir, dir]);
+    for (const file of ['VERSION', 'release.json', 'SHA256SUMS']) {
+      await rm(path.join(dir, file));
+      await copyFile(path.join(base.dir, file), path.join(dir, file));
+    }
+    if (spec.version !== undefined) await writeFile(path.join(dir, 'VERSION'), spec.version + '\n');
+    await spec.edit?.(dir);
+    trees.push({ dir, outDir, manifest: spec.manifest !== false });
+  }
+  const packed = await Promise.all(trees.map((t) => (t.manifest ? repack(t.dir, t.outDir) : pack(t.dir, t.outDir))));
+  return packed as { -readonly [K in keyof T]: ReleaseInfo };
+}
+
+/** Replaces a file of a variant's tree (a new inode: the old one is shared with the base). */
+async function replaceFile(file: string, content: string): Promise<void> {
   await rm(file);
-  await writeFile(file, content + '\n// changed after SHA256SUMS was written\n');
-  const tarball = path.join(outDir, `${name}.tar.gz`);
-  await execFileP('tar', ['--use-compress-program=gzip -1', '-C', outDir, '-cf', tarball, name]);
-  const sha256 = (await execFileP('sha256sum', [tarball])).stdout.split(' ')[0]!;
-  await writeFile(`${tarball}.sha256`, `${sha256}  ${path.basename(tarball)}\n`);
-  return { name, version: (await readFile(path.join(dir, 'VERSION'), 'utf8')).trim(), dir, tarball, sha256 };
+  await writeFile(file, content);
 }
 
 before(
@@ -94,14 +104,21 @@ before(
     work = await mkdtemp(path.join(os.tmpdir(), 'voice-deploy-releases-'));
     if (!existsSync(path.join(REPO_ROOT, 'dist', 'client', 'index.html'))) throw new Error('dist/client is not built: run npm run build first');
     v1 = await buildRelease({ outDir: path.join(work, 'v1'), clientBuild: false });
-    [v2, v3, bad] = await Promise.all([
-      variant(v1, v1.name.replace(/^voice-app-[^-]+/, 'voice-app-0.2.0'), '0.2.0'),
-      variant(v1, v1.name.replace(/^voice-app-[^-]+/, 'voice-app-0.3.0'), '0.3.0', async (dir) => {
-        const main = path.join(dir, 'server', 'main.js');
-        await rm(main);
-        await writeFile(main, "process.stderr.write('voice-app: this test release is broken on purpose\\n');\nprocess.exit(1);\n");
-      }),
-      tampered(v1, v1.name.replace(/^voice-app-[^-]+/, 'voice-app-0.4.0')),
+    [v2, v3, bad] = await variants(v1, [
+      { version: '0.2.0' },
+      {
+        version: '0.3.0',
+        edit: (dir) => replaceFile(path.join(dir, 'server', 'main.js'), "process.stderr.write('voice-app: this test release is broken on purpose\\n');\nprocess.exit(1);\n"),
+      },
+      // Tarball and .sha256 agree, but server/healthcheck.js changed after SHA256SUMS was written.
+      {
+        label: '0.4.0',
+        manifest: false,
+        edit: async (dir) => {
+          const file = path.join(dir, 'server', 'healthcheck.js');
+          await replaceFile(file, (await readFile(file, 'utf8')) + '\n// changed after SHA256SUMS was written\n');
+        },
+      },
     ]);
   },
   { timeout: 240_000 },
