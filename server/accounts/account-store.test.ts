@@ -207,4 +207,14 @@ describe('AccountStore.touchLogin', () => {
     await store.touchLogin(ivy, NOW + 9000);
     assert.equal((await store.get(ivy))?.lastLoginAt, NOW + 9000);
   });
+
+  test('returns the account as it is now, and undefined for one that is gone', async () => {
+    const db = await freshDb();
+    const store = new AccountStore(db);
+    const kim = await addRow(db, 'kim', 'member');
+    await db.kysely.updateTable('users').set({ role: 'moderator' }).where('id', '=', kim).execute();
+    assert.deepEqual(await store.touchLogin(kim, NOW + 1), await store.get(kim));
+    assert.deepEqual(await store.touchLogin(kim, NOW + 2), { id: kim, name: 'kim', role: 'moderator', createdAt: (await store.get(kim))!.createdAt, lastLoginAt: NOW + 2 });
+    assert.equal(await store.touchLogin(9999, NOW), undefined);
+  });
 });

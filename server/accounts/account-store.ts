@@ -106,8 +106,13 @@ export class AccountStore {
     return r.numUpdatedRows === 1n;
   }
 
-  async touchLogin(id: number, nowMs = Date.now()): Promise<void> {
-    await this.#db.kysely.updateTable('users').set({ last_login_at: nowMs }).where('id', '=', id).execute();
+  /**
+   * Records a login; returns the account as it is now (its role may have
+   * changed while the password was checked), or undefined if it is gone.
+   */
+  async touchLogin(id: number, nowMs = Date.now()): Promise<Account | undefined> {
+    const r = await this.#db.kysely.updateTable('users').set({ last_login_at: nowMs }).where('id', '=', id).returning(COLUMNS).executeTakeFirst();
+    return r && toAccount(r);
   }
 
   /** Deletes an account; false for an unknown id, ConflictError for the last admin. */

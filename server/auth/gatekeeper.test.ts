@@ -313,6 +313,31 @@ describe('Gatekeeper.login', () => {
     assert.equal(v.throttle.blockedFor(addressKey('203.0.113.51'), NOW), 0);
   });
 
+  test('the account returned is the row as it is after the check: a role changed or an account deleted meanwhile counts', async () => {
+    const w = await world();
+    const id = await w.addUser('alice', 'moderator');
+    const duringHash = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)); // the name is read; Argon2 runs
+    const demoted = w.gate.login('alice', PASSWORD, HOME, NOW);
+    await duringHash();
+    await w.db.kysely.updateTable('users').set({ role: 'guest' }).where('id', '=', id).execute();
+    assert.deepEqual(await demoted, { ok: true, account: { id, name: 'alice', role: 'guest', createdAt: NOW, lastLoginAt: NOW } });
+
+    const deleted = w.gate.login('alice', PASSWORD, HOME, NOW + 1);
+    await duringHash();
+    await w.accounts.delete(id);
+    assert.deepEqual(await deleted, BAD_CREDENTIALS);
+
+    // At the admin API an admin is spared address bans; one demoted during the check is not.
+    const root = await w.addUser('root', 'admin');
+    await w.addUser('other-admin', 'admin');
+    await w.ban({ address: HOME });
+    const apiLogin = w.gate.login('root', PASSWORD, HOME, NOW, 'admin-api');
+    await duringHash();
+    await w.accounts.setRole(root, 'moderator');
+    const d = await apiLogin;
+    assert.equal(!d.ok && d.reason, 'banned');
+  });
+
   test('a good login forgives the account its failures, but not the address', async () => {
     const w = await world();
     await w.addUser('alice');

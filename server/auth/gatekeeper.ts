@@ -28,6 +28,8 @@ export const BUSY_MESSAGE = 'the server is busy checking passwords: try again in
  */
 export const REGISTRATION_THROTTLE: Partial<LoginThrottleOptions> = Object.freeze({ maxFailures: 20, windowMs: 3_600_000, blockMs: 3_600_000 });
 
+const BAD_CREDENTIALS: Denial = Object.freeze({ ok: false, reason: 'bad-credentials', message: 'wrong name or password' });
+
 export type Denial = { ok: false; reason: AccessDeniedReason; message: string; retryAfterMs?: number };
 export type Admitted = { ok: true; account: Account | null };
 export type LoggedIn = { ok: true; account: Account };
@@ -65,7 +67,8 @@ export function describeBan(ban: Ban): string {
   return `you are banned from this server ${until}${ban.reason === '' ? '' : `: ${ban.reason}`}`;
 }
 
-function banned(ban: Ban, nowMs: number): Denial {
+/** The refusal for a ban in force: its description and, for a ban that ends, when. */
+export function banDenial(ban: Ban, nowMs: number): Denial {
   return {
     ok: false,
     reason: 'banned',
@@ -110,7 +113,7 @@ export class Gatekeeper {
   /** Decides a `hello`. */
   async admit(hello: Hello, address: string, nowMs: number): Promise<Admitted | Denial> {
     const addressBan = this.bannedAt(address, null, nowMs);
-    if (addressBan) return banned(addressBan, nowMs);
+    if (addressBan) return banDenial(addressBan, nowMs);
     if (hello.register) return this.#register(hello.nickname, hello.password, address, nowMs);
     if (hello.password !== undefined) return this.login(hello.nickname, hello.password, address, nowMs);
     if (!this.#options.allowGuests) return { ok: false, reason: 'guests-not-allowed', message: 'this server admits registered users only: log in with a password' };
@@ -151,14 +154,23 @@ export class Gatekeeper {
     this.#throttle.end(userKey, !ok, nowMs);
     if (!found || !ok) {
       log.info('login failed', { address, name });
-      return { ok: false, reason: 'bad-credentials', message: 'wrong name or password' };
+      return BAD_CREDENTIALS;
     }
     // Only the account's count is forgiven: one good login must not reset an address guessing others' passwords.
     this.#throttle.succeed(userKey);
+    // A banned account's login is not recorded.
     const ban = this.banFor(found.account, address, nowMs, door);
-    if (ban) return banned(ban, nowMs);
-    await this.#accounts.touchLogin(found.account.id, nowMs);
-    return { ok: true, account: { ...found.account, lastLoginAt: nowMs } };
+    if (ban) return banDenial(ban, nowMs);
+    // The row as it is now: an admin may have deleted the account or changed its role during the hash.
+    const account = await this.#accounts.touchLogin(found.account.id, nowMs);
+    if (!account) {
+      log.info('login failed: the account was deleted during the check', { address, name });
+      return BAD_CREDENTIALS;
+    }
+    // Which bans apply can depend on the role (banFor), and that is now the current one.
+    const banNow = this.banFor(account, address, nowMs, door);
+    if (banNow) return banDenial(banNow, nowMs);
+    return { ok: true, account };
   }
 
   async #register(name: string, password: string | undefined, address: string, nowMs: number): Promise<LoggedIn | Denial> {
@@ -175,10 +187,11 @@ export class Gatekeeper {
     // Every registration counts against the address (end(…, true)), made or refused, unless no hash ran (busy).
     let counted = true;
     try {
-      const account = await this.#accounts.create(name, password, 'member', nowMs);
-      await this.#accounts.touchLogin(account.id, nowMs);
+      const created = await this.#accounts.create(name, password, 'member', nowMs);
+      const account = await this.#accounts.touchLogin(created.id, nowMs);
+      if (!account) throw new Error(`account ${created.id} was deleted as it was registered`);
       log.info('account registered', { id: account.id, name: account.name, address });
-      return { ok: true, account: { ...account, lastLoginAt: nowMs } };
+      return { ok: true, account };
     } catch (error) {
       if (error instanceof ConflictError) return { ok: false, reason: 'name-taken', message: `the name "${name}" is already registered` };
       if (error instanceof BusyError) {

@@ -17,7 +17,7 @@ import { TokenBucket } from '../../shared/util/token-bucket.ts';
 import { assertNever } from '../../shared/util/result.ts';
 import type { SessionManager } from './session-manager.ts';
 import type { ControlLink, Session } from './session.ts';
-import { describeBan, type Gatekeeper } from '../auth/gatekeeper.ts';
+import { banDenial, describeBan, type Gatekeeper } from '../auth/gatekeeper.ts';
 import { createLogger } from '../util/log.ts';
 
 const log = createLogger('control');
@@ -245,9 +245,16 @@ export class ControlConnection implements ControlLink {
     // The handshake timeout is for silent sockets; a hello waiting on the password hasher is not one.
     if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
     this.#handshakeTimer = null;
-    const verdict = await this.#gatekeeper.admit(msg, this.remoteAddress, Date.now());
+    let verdict = await this.#gatekeeper.admit(msg, this.remoteAddress, Date.now());
     this.#greeting = false;
     if (this.#serverClose !== null || this.#ws.readyState !== this.#ws.OPEN) return; // gone while we decided
+    if (verdict.ok) {
+      // Bans again, with no await from here to create: one made while a password was hashed
+      // (a registration checks before its hash only) is not missed.
+      const now = Date.now();
+      const ban = this.#gatekeeper.bannedAt(this.remoteAddress, verdict.account?.id ?? null, now);
+      if (ban) verdict = banDenial(ban, now);
+    }
     if (!verdict.ok) {
       const { reason, message, retryAfterMs } = verdict;
       this.send({ type: 'access-denied', reason, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
