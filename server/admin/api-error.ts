@@ -3,6 +3,7 @@
  * status. Handlers throw ApiError; the middleware in admin-api.ts writes it.
  */
 import type { z } from 'zod';
+import type { ErrorBody } from '../../shared/admin/api.ts';
 
 export type ApiErrorCode =
   | 'bad-request'
@@ -35,7 +36,7 @@ export class ApiError extends Error {
     this.headers = options.headers ?? {};
   }
 
-  body(): { error: ApiErrorCode; message: string; fields?: Record<string, string> } {
+  body(): ErrorBody & { error: ApiErrorCode } {
     return { error: this.code, message: this.message, ...(this.fields === undefined ? {} : { fields: this.fields }) };
   }
 }

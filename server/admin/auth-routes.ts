@@ -1,6 +1,7 @@
 /** Login, the caller's own account, and the live counters. */
 import { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, nicknameSchema } from '../../shared/control/protocol.ts';
+import type { loginResponseSchema, meResponseSchema } from '../../shared/admin/api.ts';
 import { ApiError } from './api-error.ts';
 import { callerOf, route, type Route } from './route.ts';
 
@@ -34,7 +35,9 @@ export const authRoutes: Route[] = [
       }
       const { account } = verdict;
       const { token, expiresAt } = await deps.tokens.issue(account.id, now);
-      return { body: { token, tokenType: 'Bearer', expiresAt, user: { id: account.id, name: account.name, role: account.role } } };
+      return {
+        body: { token, tokenType: 'Bearer', expiresAt, user: { id: account.id, name: account.name, role: account.role } } satisfies z.input<typeof loginResponseSchema>,
+      };
     },
   }),
   route({
@@ -43,7 +46,7 @@ export const authRoutes: Route[] = [
     role: 'guest',
     handle(_deps, req) {
       const me = callerOf(req);
-      return { body: { user: { id: me.id, name: me.name, role: me.role } } };
+      return { body: { user: { id: me.id, name: me.name, role: me.role } } satisfies z.input<typeof meResponseSchema> };
     },
   }),
   route({

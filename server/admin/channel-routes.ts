@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, channelConfigSchema, channelIdSchema, channelNameSchema, roleSchema } from '../../shared/control/protocol.ts';
 import type { ChannelInfo } from '../../shared/control/protocol.ts';
+import type { channelResponseSchema, channelSchema, channelsResponseSchema } from '../../shared/admin/api.ts';
 import { idParam, route, type Route } from './route.ts';
 
 const fields = {
@@ -51,7 +52,7 @@ function channelView(c: ChannelInfo) {
     frameSamples: c.config.frameSamples,
     requiredRole: c.requiredRole ?? 'guest',
     locked: c.locked ?? false,
-  };
+  } satisfies z.input<typeof channelSchema>;
 }
 
 export const channelRoutes: Route[] = [
@@ -60,7 +61,7 @@ export const channelRoutes: Route[] = [
     path: '/api/channels',
     role: 'moderator',
     handle(deps) {
-      return { body: { channels: deps.channels.list().map(channelView) } };
+      return { body: { channels: deps.channels.list().map(channelView) } satisfies z.input<typeof channelsResponseSchema> };
     },
   }),
   route({
@@ -72,7 +73,7 @@ export const channelRoutes: Route[] = [
       const { password: pw, ...rest } = req.body;
       const channel = await deps.channels.create(deps.db, { ...rest, ...(pw === undefined ? {} : { password: pw }) });
       deps.sessions.channelChanged(channel);
-      return { status: 201, body: { channel: channelView(channel) } };
+      return { status: 201, body: { channel: channelView(channel) } satisfies z.input<typeof channelResponseSchema> };
     },
   }),
   route({
@@ -85,7 +86,7 @@ export const channelRoutes: Route[] = [
       const patch = Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== undefined));
       const channel = await deps.channels.update(deps.db, id, patch);
       deps.sessions.channelChanged(channel);
-      return { body: { channel: channelView(channel) } };
+      return { body: { channel: channelView(channel) } satisfies z.input<typeof channelResponseSchema> };
     },
   }),
   route({

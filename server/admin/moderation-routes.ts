@@ -2,7 +2,14 @@
 import { z } from 'zod';
 import { sessionTokenSchema } from '../../shared/control/protocol.ts';
 import { roleRank, type Role } from '../../shared/auth/roles.ts';
-import { MAX_REASON_LENGTH } from '../../shared/admin/api.ts';
+import {
+  MAX_REASON_LENGTH,
+  type banResponseSchema,
+  type bansResponseSchema,
+  type kickResponseSchema,
+  type sessionSchema,
+  type sessionsResponseSchema,
+} from '../../shared/admin/api.ts';
 import type { Account } from '../accounts/account-store.ts';
 import { parseAddress, parseAddressRange, type AddressRange } from '../bans/ip-range.ts';
 import { banCovers } from '../bans/ban-list.ts';
@@ -37,7 +44,7 @@ function sessionView(s: Session) {
     selfMute: s.selfMute,
     selfDeaf: s.selfDeaf,
     voice: s.peer?.isOpen ?? false,
-  };
+  } satisfies z.input<typeof sessionSchema>;
 }
 
 const banBody = z
@@ -56,7 +63,7 @@ export const moderationRoutes: Route[] = [
     path: '/api/sessions',
     role: 'moderator',
     handle(deps) {
-      return { body: { sessions: [...deps.sessions.sessions()].map(sessionView) } };
+      return { body: { sessions: [...deps.sessions.sessions()].map(sessionView) } satisfies z.input<typeof sessionsResponseSchema> };
     },
   }),
   route({
@@ -72,7 +79,7 @@ export const moderationRoutes: Route[] = [
       if (refusal) throw new ApiError(403, 'forbidden', refusal);
       const why = req.body.reason ?? '';
       deps.sessions.remove(target, 'kicked', why === '' ? 'you were kicked from the server' : `you were kicked: ${why}`, me.name);
-      return { body: { kicked: target.token } };
+      return { body: { kicked: target.token } satisfies z.input<typeof kickResponseSchema> };
     },
   }),
   route({
@@ -119,7 +126,7 @@ export const moderationRoutes: Route[] = [
         now,
       );
       for (const s of covered) deps.sessions.remove(s, 'banned', describeBan(ban), me.name);
-      return { status: 201, body: { ban, kicked: covered.map((s) => s.token) } };
+      return { status: 201, body: { ban, kicked: covered.map((s) => s.token) } satisfies z.input<typeof banResponseSchema> };
     },
   }),
   route({
@@ -127,7 +134,7 @@ export const moderationRoutes: Route[] = [
     path: '/api/bans',
     role: 'moderator',
     handle(deps) {
-      return { body: { bans: deps.bans.list(Date.now()) } };
+      return { body: { bans: deps.bans.list(Date.now()) } satisfies z.input<typeof bansResponseSchema> };
     },
   }),
   route({

@@ -4,6 +4,7 @@
  * The table is data, so the authz rules can be read (and tested) in one place.
  */
 import type { z } from 'zod';
+import type { statsSchema } from '../../shared/admin/api.ts';
 import type { Role } from '../../shared/auth/roles.ts';
 import type { Account } from '../accounts/account-store.ts';
 import type { AccountStore } from '../accounts/account-store.ts';
@@ -27,7 +28,8 @@ export interface AdminDeps {
   sessions: SessionManager;
   gatekeeper: Gatekeeper;
   tokens: TokenService;
-  stats: () => unknown;
+  /** GET /api/stats. */
+  stats: () => z.input<typeof statsSchema>;
   trustedProxies: TrustedProxies;
 }
 

@@ -2,13 +2,14 @@
 import { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH, nicknameSchema, roleSchema } from '../../shared/control/protocol.ts';
 import type { Account } from '../accounts/account-store.ts';
+import type { accountResponseSchema, accountSchema, accountsResponseSchema } from '../../shared/admin/api.ts';
 import { ApiError, notFound } from './api-error.ts';
 import { callerOf, idParam, route, type Route } from './route.ts';
 
 const name = nicknameSchema;
 const password = z.string().min(MIN_ACCOUNT_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
 
-const userView = (a: Account) => ({ id: a.id, name: a.name, role: a.role, createdAt: a.createdAt, lastLoginAt: a.lastLoginAt });
+const userView = (a: Account) => ({ id: a.id, name: a.name, role: a.role, createdAt: a.createdAt, lastLoginAt: a.lastLoginAt }) satisfies z.input<typeof accountSchema>;
 
 export const userRoutes: Route[] = [
   route({
@@ -16,7 +17,7 @@ export const userRoutes: Route[] = [
     path: '/api/users',
     role: 'admin',
     async handle(deps) {
-      return { body: { users: (await deps.accounts.list()).map(userView) } };
+      return { body: { users: (await deps.accounts.list()).map(userView) } satisfies z.input<typeof accountsResponseSchema> };
     },
   }),
   route({
@@ -26,7 +27,7 @@ export const userRoutes: Route[] = [
     body: z.strictObject({ name, password, role: roleSchema.optional() }),
     async handle(deps, req) {
       const account = await deps.accounts.create(req.body.name, req.body.password, req.body.role ?? 'member');
-      return { status: 201, body: { user: userView(account) } };
+      return { status: 201, body: { user: userView(account) } satisfies z.input<typeof accountResponseSchema> };
     },
   }),
   route({
@@ -48,7 +49,7 @@ export const userRoutes: Route[] = [
         deps.sessions.roleChanged(id, account.role);
       }
       if (req.body.password !== undefined) await deps.accounts.setPassword(id, req.body.password);
-      return { body: { user: userView(account) } };
+      return { body: { user: userView(account) } satisfies z.input<typeof accountResponseSchema> };
     },
   }),
   route({
