@@ -218,11 +218,10 @@ summary() {
     udp="UDP: any port (set VOICE_RTC_PORT_MIN/MAX to open a fixed range)"
   fi
   version=$(tr -d '[:space:]' <"$CURRENT/VERSION")
-  case $HEALTH_HOST in
-    127.0.0.1 | ::1)
-      if [ "$(read_env_value "$ENV_FILE" VOICE_HOST)" = "${HEALTH_HOST}" ]; then shown_host=$HEALTH_HOST; else shown_host=$(hostname -f 2>/dev/null || hostname); fi
-      ;;
-    *) shown_host=$HEALTH_HOST ;;
+  # Where the health check found it (wait_healthy).
+  case $LISTEN_HOST in
+    0.0.0.0 | ::) shown_host=$(hostname -f 2>/dev/null || hostname) ;;
+    *) shown_host=$LISTEN_HOST ;;
   esac
   case $shown_host in *:*) shown_host="[$shown_host]" ;; esac
   if systemctl is-enabled --quiet "$TIMER"; then
@@ -233,13 +232,13 @@ summary() {
   cat <<EOF
 
 voice-app $version is running as voice_app.service.
-  Open:     http://$shown_host:$HEALTH_PORT/  (microphones need HTTPS except on localhost:
+  Open:     http://$shown_host:$LISTEN_PORT/  (microphones need HTTPS except on localhost:
             put a reverse proxy with TLS in front, README.md "Deploy")
   Admin:    the first start prints a generated password for the account "admin" once:
               journalctl -u voice_app | grep -A1 'first run'
   Settings: ${ENV_FILE#"$ROOT"}  (then: systemctl restart voice_app)
   Data:     ${DATA#"$ROOT"}
-  Ports:    TCP $HEALTH_PORT (page, API, WebSocket); $udp
+  Ports:    TCP $LISTEN_PORT (page, API, WebSocket); $udp
   Updates:  $updates
   Logs:     journalctl -u voice_app -f
 EOF

@@ -282,58 +282,40 @@ install_units() {
   if [ "$changed" = 1 ]; then systemctl daemon-reload; fi
 }
 
-# Where the service listens, from its environment file: HEALTH_HOST, HEALTH_PORT.
-HEALTH_HOST=127.0.0.1
-HEALTH_PORT=8080
-listen_address() {
+# Where the service listens, from its environment file. Sets LISTEN_HOST and
+# LISTEN_PORT (the server's defaults, config.ts, when unset).
+LISTEN_HOST=0.0.0.0
+LISTEN_PORT=8080
+service_address() {
   local host port
   host=$(read_env_value "$ENV_FILE" VOICE_HOST)
   port=$(read_env_value "$ENV_FILE" VOICE_PORT)
-  case ${host:-0.0.0.0} in
-    0.0.0.0) HEALTH_HOST=127.0.0.1 ;;
-    ::) HEALTH_HOST=::1 ;;
-    *) HEALTH_HOST=$host ;;
-  esac
-  HEALTH_PORT=${port:-8080}
+  LISTEN_HOST=${host:-0.0.0.0}
+  LISTEN_PORT=${port:-8080}
 }
 
-# GET /health must answer 200 {ok:true} with the version of the release that
-# should be running (so an old process still answering does not count).
-# argv: want-version host port
-HEALTH_JS=$(
-  cat <<'EOF'
-const [want, host, port] = process.argv.slice(1);
-const req = require('node:http').get({ host, port: Number(port), path: '/health', timeout: 3000 }, (res) => {
-  let body = '';
-  res.setEncoding('utf8');
-  res.on('data', (d) => { body += d; });
-  res.on('end', () => {
-    let j = null;
-    try { j = JSON.parse(body); } catch {}
-    if (res.statusCode === 200 && j !== null && j.ok === true && j.version === want) process.exit(0);
-    console.error(`/health answered ${res.statusCode}` + (j && typeof j.version === 'string' ? ` for version ${j.version}, expected ${want}` : ''));
-    process.exit(1);
-  });
-});
-req.on('timeout', () => req.destroy(new Error('no answer within 3 s')));
-req.on('error', (e) => { console.error(`/health: ${e.code || e.message}`); process.exit(1); });
-EOF
-)
-
 # wait_healthy DIR: waits up to HEALTH_TIMEOUT seconds for the service to
-# answer as the release in DIR. Sets HEALTH_ERROR when it does not.
+# answer /health with the version of the release in DIR (so an old process
+# still answering does not count), asking with that release's own
+# server/healthcheck.js. Sets HEALTH_ERROR when it does not.
 HEALTH_ERROR=''
 wait_healthy() {
   local dir=$1 want node deadline
   want=$(tr -d '[:space:]' <"$dir/VERSION")
   node=$dir/runtime/node
   if [ ! -x "$node" ]; then node=$(find_node); fi
-  listen_address
+  service_address
+  say "waiting for $SERVICE to answer as $want on $LISTEN_HOST:$LISTEN_PORT (up to ${HEALTH_TIMEOUT} s)"
   deadline=$((SECONDS + HEALTH_TIMEOUT))
   HEALTH_ERROR=''
   while :; do
-    if "$node" -e "$HEALTH_JS" "$want" "$HEALTH_HOST" "$HEALTH_PORT" 2>"$WORK/health"; then return 0; fi
+    # Only the address goes into its environment: the server's settings refuse an unknown VOICE_*.
+    if env -i PATH="$PATH" VOICE_HOST="$LISTEN_HOST" VOICE_PORT="$LISTEN_PORT" \
+      "$node" "$dir/server/healthcheck.js" --expect-version "$want" 2>"$WORK/health"; then
+      return 0
+    fi
     HEALTH_ERROR=$(tail -n 1 "$WORK/health")
+    HEALTH_ERROR=${HEALTH_ERROR#voice-app healthcheck: }
     if systemctl is-failed --quiet "$SERVICE"; then
       HEALTH_ERROR="$SERVICE failed ($HEALTH_ERROR)"
       return 1
@@ -362,8 +344,6 @@ start_service() {
 # release that ran before (if any), forgets the failed one and fails.
 check_or_rollback() {
   local name=$1 failed_sha
-  listen_address
-  say "waiting for $SERVICE to answer on ${HEALTH_HOST}:${HEALTH_PORT} (up to ${HEALTH_TIMEOUT} s)"
   if wait_healthy "$RELEASES/$name"; then
     prune_releases
     return 0
