@@ -49,17 +49,17 @@ class FakeSocket extends EventEmitter {
   }
 }
 
-async function world() {
+async function world(resumeGraceMs = 0) {
   const db = await databases.fresh();
   const accounts = new AccountStore(db);
   const bans = await BanList.load(db);
   const channels = await ChannelDirectory.load(db);
-  const sessions = new SessionManager(channels, new VoiceRelay(), new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs: 0, peer: {} as never });
+  const sessions = new SessionManager(channels, new VoiceRelay(), new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs, peer: {} as never });
   const gatekeeper = new Gatekeeper(accounts, bans, new LoginThrottle(), { allowGuests: true, allowRegistration: true });
   const counters = { connections: 0, messagesIn: 0, invalid: 0, rateLimited: 0, closedForAbuse: 0 };
-  const connect = (): FakeSocket => {
+  const connect = (address = ADDRESS): FakeSocket => {
     const ws = new FakeSocket();
-    new ControlConnection(ws as unknown as WebSocket, ADDRESS, sessions, gatekeeper, counters, 60_000);
+    new ControlConnection(ws as unknown as WebSocket, address, sessions, gatekeeper, counters, 60_000);
     return ws;
   };
   return { accounts, bans, sessions, connect };
@@ -85,4 +85,30 @@ test('a ban on the address made while a registration is hashed refuses the hello
   assert.deepEqual(ws.sent, [{ type: 'access-denied', reason: 'banned', message: 'you are banned from this server permanently: spam' }]);
   assert.equal(ws.closedWith, CloseCode.denied);
   assert.equal(w.sessions.size, 0);
+});
+
+test('a resume asks the bans only once its secret matches: a guessed token learns nothing about them', async () => {
+  const w = await world(60_000);
+  try {
+    const first = w.connect();
+    first.receive({ type: 'hello', protocol: PROTOCOL_VERSION, nickname: 'mallory', password: 'long enough password', register: true });
+    await until(() => first.sent.some((m) => m.type === 'welcome'), 'the welcome');
+    const welcome = first.sent.find((m) => m.type === 'welcome')!;
+    assert.ok(welcome.type === 'welcome');
+    const userId = [...w.sessions.sessions()][0]!.userId!;
+    first.emit('close', 1006); // the lane is lost: the session waits in its grace
+    await w.bans.add({ userId, userName: 'mallory', range: null, reason: 'cheating', createdBy: 'test', expiresAt: null });
+
+    const guess = w.connect('198.51.100.1');
+    guess.receive({ type: 'resume', protocol: PROTOCOL_VERSION, sessionToken: welcome.sessionToken, resumeSecret: 'x'.repeat(43) });
+    assert.deepEqual(guess.sent.map((m) => m.type === 'resume-denied' && m.reason), ['bad-secret']);
+
+    const back = w.connect('198.51.100.1');
+    back.receive({ type: 'resume', protocol: PROTOCOL_VERSION, sessionToken: welcome.sessionToken, resumeSecret: welcome.resumeSecret });
+    assert.deepEqual(back.sent, [{ type: 'access-denied', reason: 'banned', message: 'you are banned from this server permanently: cheating' }]);
+    assert.equal(back.closedWith, CloseCode.denied);
+    assert.equal(w.sessions.get(welcome.sessionToken)?.link, null, 'the session was not re-attached');
+  } finally {
+    w.sessions.closeAll();
+  }
 });

@@ -17,7 +17,7 @@ import { TokenBucket } from '../../shared/util/token-bucket.ts';
 import { assertNever } from '../../shared/util/result.ts';
 import type { SessionManager } from './session-manager.ts';
 import type { ControlLink, Session } from './session.ts';
-import { banDenial, describeBan, type Gatekeeper } from '../auth/gatekeeper.ts';
+import { banDenial, type Denial, type Gatekeeper } from '../auth/gatekeeper.ts';
 import { createLogger } from '../util/log.ts';
 
 const log = createLogger('control');
@@ -197,13 +197,14 @@ export class ControlConnection implements ControlLink {
         return;
       case 'resume': {
         if (this.#session || this.#greeting) return this.#error('already-greeted', 'this connection already has a session', msg.type);
-        // A resume skips the hello's admission, not its bans: a lane back from a banned address is refused.
-        const ban = this.#gatekeeper.bannedAt(this.remoteAddress, this.#sessions.get(msg.sessionToken)?.userId ?? null, Date.now());
-        if (ban) {
-          this.send({ type: 'access-denied', reason: 'banned', message: describeBan(ban), ...(ban.expiresAt === null ? {} : { retryAfterMs: Math.max(0, ban.expiresAt - Date.now()) }) });
-          return this.close(CloseCode.denied, 'banned');
-        }
-        const session = this.#sessions.resume(this, msg);
+        // A resume skips the hello's admission, not its bans: a lane back from a banned address (or for a
+        // banned account) is refused — asked once the secret has matched, so a guessed token learns nothing.
+        const session = this.#sessions.resume(this, msg, (s) => {
+          const now = Date.now();
+          const ban = this.#gatekeeper.bannedAt(this.remoteAddress, s.userId, now);
+          if (ban) this.#deny(banDenial(ban, now), s.nickname);
+          return ban === null;
+        });
         if (session) this.#greeted(session);
         return;
       }
@@ -256,16 +257,21 @@ export class ControlConnection implements ControlLink {
       if (ban) verdict = banDenial(ban, now);
     }
     if (!verdict.ok) {
-      const { reason, message, retryAfterMs } = verdict;
-      this.send({ type: 'access-denied', reason, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
-      log.info('hello refused', { address: this.remoteAddress, nickname: msg.nickname, reason });
-      this.close(CloseCode.denied, reason);
+      this.#deny(verdict, msg.nickname);
       return;
     }
     const account = verdict.account;
     this.#greeted(
       this.#sessions.create(this, account === null ? { nickname: msg.nickname, userId: null, role: 'guest' } : { nickname: account.name, userId: account.id, role: account.role }),
     );
+  }
+
+  /** Refuses a hello or a resume: access-denied with the reason, then close 4004. */
+  #deny(denial: Denial, nickname: string): void {
+    const { reason, message, retryAfterMs } = denial;
+    this.send({ type: 'access-denied', reason, message, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+    log.info('access refused', { address: this.remoteAddress, nickname, reason });
+    this.close(CloseCode.denied, reason);
   }
 
   #greeted(session: Session): void {

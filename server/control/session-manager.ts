@@ -109,8 +109,13 @@ export class SessionManager {
     return session;
   }
 
-  /** resume: re-attach a session that is in its grace period (or whose old socket is still half-open). */
-  resume(link: ControlLink, message: ClientMessageOf<'resume'>): Session | null {
+  /**
+   * resume: re-attach a session that is in its grace period (or whose old
+   * socket is still half-open). `admit` is asked once the secret has matched
+   * and before anything changes; false refuses the resume (admit has answered
+   * the link), and the session stays as it was.
+   */
+  resume(link: ControlLink, message: ClientMessageOf<'resume'>, admit: (session: Session) => boolean): Session | null {
     if (message.protocol !== PROTOCOL_VERSION) {
       link.send({ type: 'resume-denied', reason: 'protocol-version', message: `this server speaks protocol ${PROTOCOL_VERSION}` });
       return null;
@@ -126,6 +131,7 @@ export class SessionManager {
       log.warn('resume refused: bad secret', { token: session.token });
       return null;
     }
+    if (!admit(session)) return null;
     if (session.graceTimer) {
       clearTimeout(session.graceTimer);
       session.graceTimer = null;
