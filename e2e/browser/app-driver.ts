@@ -114,3 +114,33 @@ export async function waitForAsync(check: () => Promise<boolean>, ms: number, wh
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * Starts watching what the page plays, inside the page (every ~10 ms, so an
+ * outage of a few hundred ms is not missed between two taps from the test):
+ * `seen()` tells whether the last `windowMs` of the output was ever below
+ * `below` rms since the watch began.
+ */
+export async function watchForSilence(page: Page, options: { windowMs?: number; below?: number } = {}): Promise<{ seen(): Promise<boolean> }> {
+  const key = `__silence_${Math.random().toString(36).slice(2)}`;
+  const samples = Math.round(48 * (options.windowMs ?? 50));
+  await page.evaluate(
+    ([k, n, below]) => {
+      const w = window as unknown as Record<string, boolean>;
+      w[k] = false;
+      const app = document.querySelector('voice-app') as unknown as { engine: { outputTap(): Float32Array } | null };
+      const timer = setInterval(() => {
+        const tap = app.engine?.outputTap();
+        if (!tap || tap.length < n) return;
+        let s = 0;
+        for (let i = tap.length - n; i < tap.length; i++) s += tap[i]! * tap[i]!;
+        if (Math.sqrt(s / n) < below) {
+          w[k] = true;
+          clearInterval(timer);
+        }
+      }, 10);
+    },
+    [key, samples, options.below ?? 0.002] as const,
+  );
+  return { seen: () => page.evaluate((k) => (window as unknown as Record<string, boolean>)[k] === true, key) };
+}

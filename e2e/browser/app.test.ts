@@ -4,7 +4,8 @@
  * own WebSocket and RTCPeerConnection, the voice lane to werift opens and
  * echoes pings, presence and chat flow both ways with a Node client; the
  * user menu remembers per-person volume and mute, self mute/deafen reach the
- * others, and a dropped control lane shows the reconnecting banner and resumes.
+ * others, and a network drop (both lanes) shows the reconnecting banner and resumes
+ * on a new peer connection.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,15 +87,27 @@ test('connect from Chromium: isolated page, voice lane open, presence and chat w
   await page.getByRole('button', { name: 'Unmute', exact: true }).click();
   await waitFor(() => selfState()?.selfMute === false, 5000, 'node sees the browser unmuted');
 
-  // The control lane drops: a reconnecting banner, then the same session in the same channel.
+  // Both lanes drop, as in a network failure: a reconnecting banner, then the same session in the same
+  // channel with its voice lane on a new peer connection (resume.test.ts does the same to the Node client).
+  const old = t.server.sessions.get(bea.token)?.peer;
+  assert.ok(old?.isOpen, 'the browser\'s peer is open before the drop');
   const banner = await watchForText(page, 'Reconnecting…');
+  old.close();
   t.server.control.connectionOf(bea.token)!.terminate();
   // The banner may be up for only ~100 ms (the first resume try); the watcher sees it however short.
   await waitForAsync(() => banner.seen(), 5000, 'the "Reconnecting…" banner');
   await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'hidden', timeout: 15_000 });
   await page.getByRole('status').filter({ hasText: 'connected' }).waitFor({ timeout: 5000 });
-  await page.locator('[data-voice="open"]').waitFor({ timeout: 15_000 });
   assert.equal([...t.server.sessions.sessions()].find((s) => s.nickname === 'browser-bea')?.token, bea.token, 'same session after the resume');
+  await waitFor(() => {
+    const peer = t.server.sessions.get(bea.token)?.peer;
+    return peer !== undefined && peer !== null && peer !== old && peer.isOpen;
+  }, 15_000, 'the server has a new open peer connection for the browser');
+  assert.equal(old.isOpen, false, 'the old peer stays closed');
+  await page.locator('[data-voice="open"]').waitFor({ timeout: 15_000 });
+  // Only the page pings on the voice lane (every 2 s): an echo now went out on the new peer connection.
+  const echoed = t.server.relay.counters.pingsEchoed;
+  await waitFor(() => t.server.relay.counters.pingsEchoed > echoed, 8000, 'a voice-lane ping from the page echoed after the resume');
   await page.getByRole('heading', { name: 'Lobby' }).waitFor({ timeout: 5000 });
 
   // Moving channels from the browser: the Node client sees it.

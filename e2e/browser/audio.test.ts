@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startTestServer, sleep, waitFor, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
-import { connectPage, fakeMicArgs, outputTap, rms, seedSettings, toneShare, waitForAsync, watchForText } from './app-driver.ts';
+import { connectPage, fakeMicArgs, outputTap, rms, seedSettings, toneShare, waitForAsync, watchForSilence, watchForText } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
 import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-header.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
@@ -208,20 +208,34 @@ test('a locked channel asks for its password; a wrong one is refused with the re
   await pb.getByRole('heading', { name: 'Lobby' }).waitFor({ timeout: 5000 });
 });
 
-test('the server drops A\'s control lane: A shows reconnecting, resumes in the same channel, B hears A again', async () => {
+test('the server drops both of A\'s lanes: B goes silent, A shows reconnecting, resumes in the same channel on a new peer connection, B hears A again', async () => {
   const ada = tokenOf('ada');
-  const channel = [...t.server.sessions.sessions()].find((s) => s.nickname === 'ada')!.channelId;
+  const session = t.server.sessions.get(ada)!;
+  const channel = session.channelId;
+  const old = session.peer;
+  assert.ok(old?.isOpen, 'A\'s voice lane is open before the drop');
+  await untilOutput(pb, 'A at B before the drop', (x) => toneShare(x, 440) > 0.8);
   const banner = await watchForText(pa, 'Reconnecting…');
+  const silence = await watchForSilence(pb, { windowMs: 100 });
+  // As a real network failure does: the voice lane goes with the control lane (resume.test.ts does the same to the Node client).
+  old.close();
   t.server.control.connectionOf(ada)!.terminate();
   // The banner may be up for only ~100 ms (the first resume try); the watcher sees it however short.
   await waitForAsync(() => banner.seen(), 5000, 'A shows "Reconnecting…"');
+  // The outage: B stops hearing A (watched inside B's page, so a short one is not missed between two taps).
+  await waitForAsync(() => silence.seen(), 10_000, 'silence at B while A\'s voice lane is down');
   await pa.locator('voice-app[data-session-state="connected"]').waitFor({ timeout: 15_000 });
   await pa.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: 5000 });
   assert.equal(tokenOf('ada'), ada, 'same session');
-  assert.equal([...t.server.sessions.sessions()].find((s) => s.nickname === 'ada')!.channelId, channel, 'same channel');
+  assert.equal(t.server.sessions.get(ada)!.channelId, channel, 'same channel');
+  await waitFor(() => {
+    const peer = t.server.sessions.get(ada)?.peer;
+    return peer !== undefined && peer !== null && peer !== old && peer.isOpen;
+  }, 15_000, 'the server has a new open peer connection for A');
+  assert.equal(old.isOpen, false, 'the old peer stays closed');
   const after = Date.now();
-  await untilOutput(pb, 'A at B after the resume', (x) => toneShare(x, 440) > 0.8, 15_000);
-  assert.ok(datagramsFrom(ada, after) > 0);
+  await untilOutput(pb, 'A at B after the resume, on the new peer connection', (x) => toneShare(x, 440) > 0.8 && rms(x) > 0.05, 15_000);
+  assert.ok(datagramsFrom(ada, after) > 0, 'the server forwards A\'s voice again');
 });
 
 test('two microphone settings changed at once leave exactly one live microphone stream', async () => {
