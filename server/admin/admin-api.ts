@@ -9,10 +9,10 @@
 import type Koa from 'koa';
 import { roleAtLeast } from '../../shared/auth/roles.ts';
 import type { Account } from '../accounts/account-store.ts';
-import { ApiError, badRequest, fieldError } from './api-error.ts';
+import { ApiError, badRequest, busy, denialToApiError, fieldError } from './api-error.ts';
 import { readJsonBody } from './json-body.ts';
 import { clientAddress } from '../http/client-address.ts';
-import { BUSY_MESSAGE, describeBan } from '../auth/gatekeeper.ts';
+import { banDenial } from '../auth/gatekeeper.ts';
 import type { AdminDeps, Route } from './route.ts';
 import { BusyError, ConflictError, NotFoundError } from '../util/errors.ts';
 import { createLogger } from '../util/log.ts';
@@ -48,8 +48,9 @@ async function authenticate(deps: AdminDeps, header: string | undefined, address
   }
   const account = await deps.accounts.get(verdict.userId);
   if (!account) throw unauthorized('the token\'s account no longer exists');
-  const ban = deps.gatekeeper.banFor(account, address, Date.now(), 'admin-api');
-  if (ban) throw new ApiError(403, 'banned', describeBan(ban));
+  const now = Date.now();
+  const ban = deps.gatekeeper.banFor(account, address, now, 'admin-api');
+  if (ban) throw denialToApiError(banDenial(ban, now));
   return account;
 }
 
@@ -120,6 +121,6 @@ function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof NotFoundError) return error.field === undefined ? new ApiError(404, 'not-found', error.message) : fieldError(error.field, error.message);
   if (error instanceof ConflictError) return new ApiError(409, 'conflict', error.message);
-  if (error instanceof BusyError) return new ApiError(503, 'busy', BUSY_MESSAGE, { headers: { 'Retry-After': '1' } });
+  if (error instanceof BusyError) return busy();
   return new ApiError(500, 'internal', 'the server failed to handle this request (see its log)');
 }

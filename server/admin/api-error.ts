@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { ErrorBody } from '../../shared/admin/api.ts';
+import { BUSY_MESSAGE, type Denial } from '../auth/gatekeeper.ts';
 
 export type ApiErrorCode =
   | 'bad-request'
@@ -58,4 +59,29 @@ export function fieldError(field: string, message: string): ApiError {
 
 export function notFound(what: string): ApiError {
   return new ApiError(404, 'not-found', `no such ${what}`);
+}
+
+/** 503 with Retry-After: the password hasher's queue is full (BusyError). */
+export function busy(message = BUSY_MESSAGE): ApiError {
+  return new ApiError(503, 'busy', message, { headers: { 'Retry-After': '1' } });
+}
+
+/**
+ * A gatekeeper refusal as the admin API answers it: 429 with Retry-After,
+ * 403 banned, 503 busy, and 401 bad-credentials for the rest (one answer for
+ * a wrong name and a wrong password).
+ */
+export function denialToApiError(denial: Denial): ApiError {
+  switch (denial.reason) {
+    case 'rate-limited': {
+      const seconds = String(Math.ceil((denial.retryAfterMs ?? 1000) / 1000));
+      return new ApiError(429, 'rate-limited', denial.message, { headers: { 'Retry-After': seconds } });
+    }
+    case 'banned':
+      return new ApiError(403, 'banned', denial.message);
+    case 'busy':
+      return busy(denial.message);
+    default:
+      return new ApiError(401, 'bad-credentials', 'wrong name or password');
+  }
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, nicknameSchema } from '../../shared/control/protocol.ts';
 import type { loginResponseSchema, meResponseSchema } from '../../shared/admin/api.ts';
-import { ApiError } from './api-error.ts';
+import { denialToApiError } from './api-error.ts';
 import { callerOf, route, type Route } from './route.ts';
 
 const loginBody = z.strictObject({
@@ -19,20 +19,7 @@ export const authRoutes: Route[] = [
     async handle(deps, req) {
       const now = Date.now();
       const verdict = await deps.gatekeeper.login(req.body.name, req.body.password, req.address, now, 'admin-api');
-      if (!verdict.ok) {
-        switch (verdict.reason) {
-          case 'rate-limited': {
-            const seconds = String(Math.ceil((verdict.retryAfterMs ?? 1000) / 1000));
-            throw new ApiError(429, 'rate-limited', verdict.message, { headers: { 'Retry-After': seconds } });
-          }
-          case 'banned':
-            throw new ApiError(403, 'banned', verdict.message);
-          case 'busy':
-            throw new ApiError(503, 'busy', verdict.message, { headers: { 'Retry-After': '1' } });
-          default:
-            throw new ApiError(401, 'bad-credentials', 'wrong name or password');
-        }
-      }
+      if (!verdict.ok) throw denialToApiError(verdict);
       const { account } = verdict;
       const { token, expiresAt } = await deps.tokens.issue(account.id, now);
       return {
