@@ -151,6 +151,31 @@ test('per-user volume 50 % on B halves A in B\'s output; local mute silences A; 
   await pb.keyboard.press('Escape');
 });
 
+/**
+ * Waits until the server's voice intake has stopped growing (unchanged for
+ * `quietMs`; fails if that never happens within `settleMaxMs`: a gate that never
+ * closes never goes quiet), then requires it, and what is forwarded from
+ * `token`, to stay at zero over the next `windowMs`.
+ */
+async function quietIntake(what: string, token: number, settleMaxMs = 5000, windowMs = 1000, quietMs = 300): Promise<void> {
+  const deadline = Date.now() + settleMaxMs;
+  let last = serverVoiceIn();
+  let changedAt = Date.now();
+  while (Date.now() - changedAt < quietMs) {
+    if (Date.now() > deadline) assert.fail(`${what}: the server's voice intake still grows ${settleMaxMs} ms on`);
+    await sleep(20);
+    const now = serverVoiceIn();
+    if (now !== last) {
+      last = now;
+      changedAt = Date.now();
+    }
+  }
+  const from = Date.now();
+  await sleep(windowMs);
+  assert.equal(serverVoiceIn() - last, 0, `${what}: the server receives no voice datagram over ${windowMs} ms`);
+  assert.equal(datagramsFrom(token, from), 0, `${what}: nothing forwarded`);
+}
+
 test('push-to-talk: key up, the server receives nothing from A; key down, B hears A', async () => {
   const ada = tokenOf('ada');
   // B self-mutes so that every voice datagram the server counts from here on is A's.
@@ -158,27 +183,16 @@ test('push-to-talk: key up, the server receives nothing from A; key down, B hear
   await waitFor(() => [...t.server.sessions.sessions()].find((s) => s.nickname === 'ben')?.selfMute === true, 5000, 'ben self-muted');
   await pa.getByLabel('Push-to-talk').check();
   await pa.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-  await sleep(500);
-  const from = Date.now();
-  const intake = serverVoiceIn();
-  await sleep(1500);
-  assert.equal(serverVoiceIn() - intake, 0, 'key up: the server receives no voice datagram');
-  assert.equal(datagramsFrom(ada, from), 0, 'key up: nothing from A forwarded');
+  await quietIntake('key up', ada);
   await untilOutput(pb, 'silence at B while A\'s key is up', (x) => rms(x) < 0.002);
   const intakeDown = serverVoiceIn();
   await pa.keyboard.down('Space');
   const down = Date.now();
   await untilOutput(pb, 'A at B with the key down', (x) => toneShare(x, 440) > 0.8);
-  await sleep(500);
-  assert.ok(datagramsFrom(ada, down) >= 20, `key down: ${datagramsFrom(ada, down)} datagrams from A`);
+  await waitFor(() => datagramsFrom(ada, down) >= 20, 5000, 'key down: at least 20 datagrams from A forwarded');
   assert.ok(serverVoiceIn() - intakeDown >= datagramsFrom(ada, down), 'the server took in at least what it forwarded');
   await pa.keyboard.up('Space');
-  await sleep(300);
-  const up = Date.now();
-  const intakeUp = serverVoiceIn();
-  await sleep(1000);
-  assert.equal(serverVoiceIn() - intakeUp, 0, 'key up again: the server receives nothing');
-  assert.equal(datagramsFrom(ada, up), 0, 'key up again: nothing forwarded');
+  await quietIntake('key up again', ada);
   await pa.getByRole('radio', { name: 'Voice activation' }).check();
   await pb.getByRole('button', { name: 'Unmute', exact: true }).click();
 });
