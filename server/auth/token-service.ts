@@ -9,10 +9,10 @@
  * requires our issuer and audience and the exp, iat and sub claims.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
 import { ConfigError } from '../util/errors.ts';
+import { loadOrCreateKeyFile } from '../util/key-file.ts';
 
 export const TOKEN_ISSUER = 'voice-app';
 export const TOKEN_AUDIENCE = 'voice-app/admin';
@@ -71,7 +71,9 @@ export class TokenService {
       }
     } else {
       if (typeof dataDir !== 'string' || dataDir.length === 0) throw new TypeError('dataDir must be a path');
-      ({ bytes, created } = await loadOrCreateSecretFile(join(dataDir, TOKEN_SECRET_FILE), dataDir));
+      const file = await loadOrCreateKeyFile(join(dataDir, TOKEN_SECRET_FILE), () => randomBytes(SECRET_BYTES).toString('base64url'), parseSecretFile);
+      bytes = file.value;
+      created = file.created;
     }
     // Imported once, non-extractable, and usable only as HMAC-SHA-256.
     const key = await crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
@@ -154,46 +156,14 @@ function reasonFor(error: unknown): string {
   return `unverifiable: ${message.slice(0, 120)}`;
 }
 
-async function loadOrCreateSecretFile(path: string, dataDir: string): Promise<{ bytes: Uint8Array<ArrayBuffer>; created: boolean }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    return { bytes: await createSecretFile(path, dataDir), created: true };
-  }
-  // Tolerate the newline an editor adds; anything else is not our file.
+/** The key file's content: base64url of SECRET_BYTES bytes (an editor's trailing newline is tolerated). */
+function parseSecretFile(text: string): Uint8Array<ArrayBuffer> {
   const trimmed = text.trim();
   if (!SECRET_FILE_TEXT.test(trimmed)) {
     throw new Error(
-      `${path}: expected the base64url text of ${SECRET_BYTES} bytes (43 characters), found ${trimmed.length} characters; ` +
+      `expected the base64url text of ${SECRET_BYTES} bytes (43 characters), found ${trimmed.length} characters; ` +
         'delete the file to generate a new key (this revokes every token)',
     );
   }
-  return { bytes: Buffer.from(trimmed, 'base64url'), created: false };
-}
-
-/**
- * Writes 32 random bytes as base64url to a temporary file (flag 'wx', mode
- * 0600) and renames it into place, so a crash never leaves a half-written key
- * under the real name.
- */
-async function createSecretFile(path: string, dataDir: string): Promise<Uint8Array<ArrayBuffer>> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const bytes = randomBytes(SECRET_BYTES);
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const file = await open(temp, 'wx', 0o600);
-    try {
-      await file.writeFile(bytes.toString('base64url'));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  return bytes;
+  return Buffer.from(trimmed, 'base64url');
 }
