@@ -282,14 +282,34 @@ install_units() {
   if [ "$changed" = 1 ]; then systemctl daemon-reload; fi
 }
 
-# Where the service listens, from its environment file. Sets LISTEN_HOST and
+# Where the service listens, as systemd starts it: VOICE_HOST and VOICE_PORT
+# from the unit's Environment= (drop-ins included), overridden by its
+# EnvironmentFile= files in their order (voice_app.env, and any a drop-in
+# adds), the way systemd builds the environment. Sets LISTEN_HOST and
 # LISTEN_PORT (the server's defaults, config.ts, when unset).
 LISTEN_HOST=0.0.0.0
 LISTEN_PORT=8080
 service_address() {
-  local host port
-  host=$(read_env_value "$ENV_FILE" VOICE_HOST)
-  port=$(read_env_value "$ENV_FILE" VOICE_PORT)
+  local shown words word files line value host='' port=''
+  # One line, the assignments separated by blanks (an address or a port has none).
+  shown=$(systemctl show -p Environment --value "$SERVICE") || die "cannot read the environment of $SERVICE (systemctl show)"
+  read -ra words <<<"$shown"
+  for word in "${words[@]}"; do
+    case $word in
+      VOICE_HOST=*) host=${word#*=} ;;
+      VOICE_PORT=*) port=${word#*=} ;;
+    esac
+  done
+  # One line per file: "PATH (ignore_errors=yes|no)".
+  files=$(systemctl show -p EnvironmentFiles --value "$SERVICE") || die "cannot read the environment files of $SERVICE (systemctl show)"
+  while IFS= read -r line; do
+    line=${line% (ignore_errors=*)}
+    if [ -z "$line" ]; then continue; fi
+    value=$(read_env_value "$ROOT$line" VOICE_HOST)
+    if [ -n "$value" ]; then host=$value; fi
+    value=$(read_env_value "$ROOT$line" VOICE_PORT)
+    if [ -n "$value" ]; then port=$value; fi
+  done <<<"$files"
   LISTEN_HOST=${host:-0.0.0.0}
   LISTEN_PORT=${port:-8080}
 }

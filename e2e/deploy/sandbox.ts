@@ -158,8 +158,8 @@ export interface Health {
   readonly body: { ok?: boolean; version?: string };
 }
 
-export async function health(sandbox: Sandbox): Promise<Health> {
-  const res = await fetch(`http://127.0.0.1:${sandbox.port}/health`, { signal: AbortSignal.timeout(5000) });
+export async function health(sandbox: Sandbox, port = sandbox.port): Promise<Health> {
+  const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5000) });
   return { status: res.status, body: (await res.json()) as Health['body'] };
 }
 

@@ -27,6 +27,7 @@ import {
   differences,
   disposeSandbox,
   disposeSandboxes,
+  freePort,
   health,
   makeSandbox,
   readText,
@@ -145,8 +146,8 @@ async function modeOwner(file: string): Promise<string> {
   return `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
 }
 
-async function assertHealthy(sb: Sandbox, release: ReleaseInfo): Promise<void> {
-  const h = await health(sb);
+async function assertHealthy(sb: Sandbox, release: ReleaseInfo, port = sb.port): Promise<void> {
+  const h = await health(sb, port);
   assert.equal(h.status, 200);
   assert.equal(h.body.ok, true);
   assert.equal(h.body.version, release.version);
@@ -254,6 +255,50 @@ describe('install.sh from a tarball', () => {
     const again = await install(sb, ['--enable-updates', v1.tarball]);
     assert.equal(again.code, 0, said(again));
     assert.deepEqual((await systemctlCalls(sb, from)).filter((c) => CHANGING.test(c)), []);
+  });
+});
+
+describe('the health check asks where systemd starts the server', () => {
+  let sb: Sandbox;
+  before(async () => {
+    sb = await makeSandbox();
+  });
+  after(async () => disposeSandbox(sb));
+
+  it('follows a drop-in that moves VOICE_PORT (through another EnvironmentFile=, or Environment= alone), instead of rolling a healthy release back', async () => {
+    const first = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', v1.tarball]);
+    assert.equal(first.code, 0, said(first));
+    const [p2, p3] = [await freePort(), await freePort()];
+    const dropIns = path.join(sb.root, 'etc', 'systemd', 'system', 'voice_app.service.d');
+    const localEnv = path.join(sb.root, 'etc', 'voice_app', 'local.env');
+    const envFile = path.join(sb.root, 'etc', 'voice_app', 'voice_app.env');
+    // What `systemctl edit voice_app` leaves: a drop-in, loaded by daemon-reload.
+    const dropIn = async (text: string): Promise<void> => {
+      await mkdir(dropIns, { recursive: true });
+      await writeFile(path.join(dropIns, 'override.conf'), text);
+      const reload = await run(path.join(STANDINS, 'systemctl'), ['daemon-reload'], scriptEnv(sb));
+      assert.equal(reload.code, 0, said(reload));
+    };
+
+    // Environment files override Environment= (systemd.exec), a later file an earlier one: p2.
+    await dropIn(`[Service]\nEnvironment=VOICE_PORT=${p3}\nEnvironmentFile=/etc/voice_app/local.env\n`);
+    await writeFile(localEnv, `VOICE_PORT=${p2}\n`);
+    const moved = await install(sb, [v2.tarball], { VOICEAPP_HEALTH_TIMEOUT: '10' });
+    assert.equal(moved.code, 0, said(moved));
+    assert.match(moved.stdout, new RegExp(`answer as ${v2.version.replace(/\+/g, '\\+')} on 127\\.0\\.0\\.1:${p2} `));
+    assert.match(moved.stdout, new RegExp(`Open: +http://127\\.0\\.0\\.1:${p2}/`));
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
+    await assertHealthy(sb, v2, p2);
+
+    // No VOICE_PORT in any environment file: the drop-in's Environment= decides: p3.
+    await rm(localEnv);
+    await writeFile(envFile, (await readText(envFile)).replace(/^VOICE_PORT=/m, '#VOICE_PORT='));
+    await dropIn(`[Service]\nEnvironment=VOICE_PORT=${p3}\n`);
+    const back = await install(sb, [v1.tarball], { VOICEAPP_HEALTH_TIMEOUT: '10' });
+    assert.equal(back.code, 0, said(back));
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`);
+    await assertHealthy(sb, v1, p3);
+    await assertTmpEmpty(sb);
   });
 });
 
