@@ -70,8 +70,7 @@ export const channelRoutes: Route[] = [
     role: 'admin',
     body: createBody,
     async handle(deps, req) {
-      const { password: pw, ...rest } = req.body;
-      const channel = await deps.channels.create(deps.db, { ...rest, ...(pw === undefined ? {} : { password: pw }) });
+      const channel = await deps.channels.create(deps.db, req.body);
       deps.sessions.channelChanged(channel);
       return { status: 201, body: { channel: channelView(channel) } satisfies z.input<typeof channelResponseSchema> };
     },
@@ -83,8 +82,7 @@ export const channelRoutes: Route[] = [
     body: patchBody,
     async handle(deps, req) {
       const id = idParam(req);
-      const patch = Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== undefined));
-      const channel = await deps.channels.update(deps.db, id, patch);
+      const channel = await deps.channels.update(deps.db, id, req.body);
       deps.sessions.channelChanged(channel);
       return { body: { channel: channelView(channel) } satisfies z.input<typeof channelResponseSchema> };
     },

@@ -42,7 +42,6 @@ describe('ChannelDirectory.load', () => {
   test('reads the seeded tree: Lobby is the root and where sessions land', async () => {
     const { dir } = await fresh();
     assert.equal(dir.rootId, LOBBY);
-    assert.equal(dir.defaultChannelId, LOBBY);
     assert.deepEqual(dir.get(LOBBY), {
       id: LOBBY,
       parentId: null,
@@ -171,6 +170,7 @@ describe('ChannelDirectory.update', () => {
     await server.update(db, GAMING, { password: 'from the panel' });
     const again = await ChannelDirectory.load(db);
     assert.deepEqual([again.get(MUSIC)?.name, again.get(MUSIC)?.locked], ['Tunes', true], 'the rename kept the lock');
+    assert.deepEqual(server.get(MUSIC), again.get(MUSIC), 'and the server took the row as stored, lock included');
     assert.equal(await again.checkPassword(MUSIC, 'from the shell'), true);
     assert.deepEqual([again.get(GAMING)?.name, again.get(GAMING)?.maxUsers, again.get(GAMING)?.locked], ['Games', 9, true], 'the lock kept the rename');
     assert.equal(await again.checkPassword(GAMING, 'from the panel'), true);

@@ -3,40 +3,61 @@
  * start-up, read from memory on every join. A channel's password hash stays
  * in here: what leaves is ChannelInfo with its `locked` flag, and the answer
  * to "does this password open it". Every change writes the database, then
- * memory, and returns what clients should be told; telling them is
- * SessionManager's job (it also moves people out of deleted channels).
+ * takes the row as stored into memory, and returns what clients should be
+ * told; telling them is SessionManager's job (it also moves people out of
+ * deleted channels).
  *
  * A change hashes its password first and only then checks and writes, with
  * no await from the check to the memory update: a delete or move made while
  * a password was hashed cannot slip between them (a parent gone, or a loop).
  */
+import type { Selectable, Updateable } from 'kysely';
 import type { ChannelInfo } from '../../shared/control/protocol.ts';
 import type { FrameSamples } from '../../shared/voice/constants.ts';
-import type { Updateable } from 'kysely';
+import type { Role } from '../../shared/auth/roles.ts';
 import { runNow, type Database } from '../db/database.ts';
 import type { ChannelsTable } from '../db/schema.ts';
-import type { Role } from '../../shared/auth/roles.ts';
 import { hashPassword, verifyPassword } from '../auth/password-hash.ts';
 import { ConflictError, NotFoundError } from '../util/errors.ts';
 
-/** What the admin API may set on a channel. `password: null` opens it. */
+/**
+ * What the admin API may set on a channel; a field left out (or undefined)
+ * stays as it is. `password: null` opens the channel.
+ */
 export interface ChannelPatch {
-  name?: string;
-  parentId?: number;
-  position?: number;
-  maxUsers?: number;
-  bitrate?: number;
-  frameSamples?: FrameSamples;
-  requiredRole?: Role;
-  password?: string | null;
+  name?: string | undefined;
+  parentId?: number | undefined;
+  position?: number | undefined;
+  maxUsers?: number | undefined;
+  bitrate?: number | undefined;
+  frameSamples?: FrameSamples | undefined;
+  requiredRole?: Role | undefined;
+  password?: string | null | undefined;
 }
 
+/** A new channel: a name and a parent; the table's defaults fill the rest (position 0, no limit, 16 kb/s, 960 samples, anyone, open). */
 export type NewChannel = ChannelPatch & { name: string; parentId: number };
 
 interface ChannelRecord {
   /** What clients see; replaced, never mutated, when the channel changes. */
-  info: ChannelInfo;
-  passwordHash: string | null;
+  readonly info: ChannelInfo;
+  readonly passwordHash: string | null;
+}
+
+function toRecord(r: Selectable<ChannelsTable>): ChannelRecord {
+  return {
+    info: {
+      id: r.id,
+      parentId: r.parent_id,
+      name: r.name,
+      position: r.position,
+      maxUsers: r.max_users,
+      config: { bitrate: r.bitrate, frameSamples: r.frame_samples as FrameSamples },
+      locked: r.password_hash !== null,
+      requiredRole: r.required_role,
+    },
+    passwordHash: r.password_hash,
+  };
 }
 
 export class ChannelDirectory {
@@ -46,32 +67,14 @@ export class ChannelDirectory {
   static async load(db: Database): Promise<ChannelDirectory> {
     const rows = await db.kysely.selectFrom('channels').selectAll().orderBy('parent_id').orderBy('position').orderBy('id').execute();
     const dir = new ChannelDirectory();
-    for (const r of rows) {
-      dir.#byId.set(r.id, {
-        info: {
-          id: r.id,
-          parentId: r.parent_id,
-          name: r.name,
-          position: r.position,
-          maxUsers: r.max_users,
-          config: { bitrate: r.bitrate, frameSamples: r.frame_samples as FrameSamples },
-          locked: r.password_hash !== null,
-          requiredRole: r.required_role,
-        },
-        passwordHash: r.password_hash,
-      });
-    }
+    for (const r of rows) dir.#byId.set(r.id, toRecord(r));
     const root = rows.find((r) => r.parent_id === null);
     if (!root) throw new Error('the channels table has no root channel (parent_id NULL)');
     dir.#rootId = root.id;
     return dir;
   }
 
-  /** Where new sessions land. */
-  get defaultChannelId(): number {
-    return this.#rootId;
-  }
-
+  /** The root channel: where new sessions land, and where people in a deleted channel go. */
   get rootId(): number {
     return this.#rootId;
   }
@@ -108,47 +111,37 @@ export class ChannelDirectory {
   async create(db: Database, input: NewChannel): Promise<ChannelInfo> {
     const passwordHash = input.password == null ? null : await hashPassword(input.password);
     if (!this.#byId.has(input.parentId)) throw new NotFoundError(`no channel with id ${input.parentId}`, { field: 'parentId' });
-    const [r] = runNow(
+    // Kysely leaves out columns whose value is undefined: the table's defaults fill them.
+    const [row] = runNow(
       db,
       db.kysely
         .insertInto('channels')
         .values({
           parent_id: input.parentId,
           name: input.name,
-          position: input.position ?? 0,
-          max_users: input.maxUsers ?? 0,
-          bitrate: input.bitrate ?? 16_000,
-          frame_samples: input.frameSamples ?? 960,
-          required_role: input.requiredRole ?? 'guest',
+          position: input.position,
+          max_users: input.maxUsers,
+          bitrate: input.bitrate,
+          frame_samples: input.frameSamples,
+          required_role: input.requiredRole,
           password_hash: passwordHash,
         })
         .returningAll(),
     );
-    if (!r) throw new Error('INSERT … RETURNING returned no row');
-    const record: ChannelRecord = {
-      info: {
-        id: r.id,
-        parentId: r.parent_id,
-        name: r.name,
-        position: r.position,
-        maxUsers: r.max_users,
-        config: { bitrate: r.bitrate, frameSamples: r.frame_samples as FrameSamples },
-        locked: passwordHash !== null,
-        requiredRole: r.required_role,
-      },
-      passwordHash,
-    };
-    this.#byId.set(r.id, record);
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    const record = toRecord(row);
+    this.#byId.set(row.id, record);
     return record.info;
   }
 
   /**
    * Changes a channel: writes only the columns the patch names (the CLI may
    * have changed others in the database meanwhile, and an edit here must not
-   * undo that), then memory. `password: null` opens the channel; sessions
-   * already in it stay either way. NotFoundError for an unknown channel (or,
-   * with field `parentId`, parent); ConflictError for a parent inside the
-   * channel's own subtree or a parent for the root.
+   * undo that), then takes the whole row as stored into memory.
+   * `password: null` opens the channel; sessions already in it stay either
+   * way. NotFoundError for an unknown channel (or, with field `parentId`,
+   * parent); ConflictError for a parent inside the channel's own subtree or a
+   * parent for the root.
    */
   async update(db: Database, id: number, patch: ChannelPatch): Promise<ChannelInfo> {
     const newHash = patch.password == null ? null : await hashPassword(patch.password);
@@ -159,36 +152,23 @@ export class ChannelDirectory {
       if (!this.#byId.has(patch.parentId)) throw new NotFoundError(`no channel with id ${patch.parentId}`, { field: 'parentId' });
       if (this.subtree(id).includes(patch.parentId)) throw new ConflictError('a channel cannot move into itself or one of its subchannels');
     }
-    const passwordHash = patch.password === undefined ? record.passwordHash : newHash;
-    const columns: Updateable<ChannelsTable> = {
-      ...(patch.name === undefined ? {} : { name: patch.name }),
-      ...(patch.parentId === undefined ? {} : { parent_id: patch.parentId }),
-      ...(patch.position === undefined ? {} : { position: patch.position }),
-      ...(patch.maxUsers === undefined ? {} : { max_users: patch.maxUsers }),
-      ...(patch.bitrate === undefined ? {} : { bitrate: patch.bitrate }),
-      ...(patch.frameSamples === undefined ? {} : { frame_samples: patch.frameSamples }),
-      ...(patch.requiredRole === undefined ? {} : { required_role: patch.requiredRole }),
-      ...(patch.password === undefined ? {} : { password_hash: passwordHash }),
-    };
-    if (Object.keys(columns).length === 0) return record.info;
-    const next: ChannelInfo = {
-      ...record.info,
-      ...(patch.name === undefined ? {} : { name: patch.name }),
-      ...(patch.parentId === undefined ? {} : { parentId: patch.parentId }),
-      ...(patch.position === undefined ? {} : { position: patch.position }),
-      ...(patch.maxUsers === undefined ? {} : { maxUsers: patch.maxUsers }),
-      ...(patch.requiredRole === undefined ? {} : { requiredRole: patch.requiredRole }),
-      config: {
-        bitrate: patch.bitrate ?? record.info.config.bitrate,
-        frameSamples: patch.frameSamples ?? record.info.config.frameSamples,
-      },
-      locked: passwordHash !== null,
-    };
-    const updated = runNow(db, db.kysely.updateTable('channels').set(columns).where('id', '=', id).returning('id'));
-    if (updated.length !== 1) throw new Error(`channel ${id} is in memory but not in the database`);
-    record.passwordHash = passwordHash;
-    record.info = next;
-    return next;
+    // Kysely leaves out columns whose value is undefined: only what the patch names is written.
+    const columns = {
+      name: patch.name,
+      parent_id: patch.parentId,
+      position: patch.position,
+      max_users: patch.maxUsers,
+      bitrate: patch.bitrate,
+      frame_samples: patch.frameSamples,
+      required_role: patch.requiredRole,
+      password_hash: patch.password === undefined ? undefined : newHash,
+    } satisfies Updateable<ChannelsTable>;
+    if (Object.values(columns).every((v) => v === undefined)) return record.info;
+    const [row] = runNow(db, db.kysely.updateTable('channels').set(columns).where('id', '=', id).returningAll());
+    if (!row) throw new Error(`channel ${id} is in memory but not in the database`);
+    const next = toRecord(row);
+    this.#byId.set(id, next);
+    return next.info;
   }
 
   /**

@@ -88,7 +88,7 @@ export class SessionManager {
   create(link: ControlLink, identity: SessionIdentity): Session {
     const token = this.#newToken();
     const secret = randomBytes(32).toString('base64url');
-    const session = new Session(token, identity, hashSecret(secret), this.#channels.defaultChannelId, link);
+    const session = new Session(token, identity, hashSecret(secret), this.#channels.rootId, link);
     this.#sessions.set(token, session);
     this.#pushMember(session);
     link.send({
