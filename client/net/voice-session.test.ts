@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/control/protocol.ts';
-import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-header.ts';
+import { readVoiceHeader, createVoiceHeader, encodeVoiceDatagram } from '../../shared/voice/voice-header.ts';
 import { ConnectError, type ConnectFailure } from './connect-error.ts';
 import { VoiceSession, sendBacklogLimitBytes, type VoiceSessionPlatform } from './voice-session.ts';
 
@@ -35,17 +35,22 @@ class StandInSocket {
 }
 
 class StandInChannel {
-  readyState = 'open';
+  readyState = 'connecting';
   bufferedAmount = 0;
   binaryType = 'arraybuffer';
   sent: Uint8Array[] = [];
   onopen: (() => void) | null = null;
-  onmessage: (() => void) | null = null;
+  onclose: (() => void) | null = null;
+  onmessage: ((e: { data: ArrayBuffer }) => void) | null = null;
   send(bytes: Uint8Array): void {
     this.sent.push(bytes.slice());
   }
   close(): void {
     this.readyState = 'closed';
+  }
+  open(): void {
+    this.readyState = 'open';
+    this.onopen?.();
   }
 }
 
@@ -93,6 +98,7 @@ test('a frame that would wait behind more than SEND_BACKLOG_MS of audio is dropp
   await connected;
   await new Promise((r) => setTimeout(r, 0)); // the offer is made asynchronously
   const dc = StandInPeer.channel!;
+  dc.open();
   const limit = sendBacklogLimitBytes(config);
   assert.equal(limit, 280, '100 ms at 16 kbps with a 16-byte header every 20 ms');
 
@@ -207,4 +213,61 @@ test('connect(): a lane closed after opening but before the welcome rejects as c
     session.close('gave up waiting');
   });
   assertConnectError(byUs.error, 'closed', 'gave up waiting');
+});
+
+/** A session welcomed on the stand-ins, its voice lane open. */
+async function welcomed(now: () => number = () => 0): Promise<{ session: VoiceSession; ws: StandInSocket; dc: StandInChannel }> {
+  const platform = { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now } as unknown as VoiceSessionPlatform;
+  const session = new VoiceSession({ url: 'ws://127.0.0.1:1/control', nickname: 'eve', pingIntervalMs: 60_000 }, platform);
+  const connected = session.connect();
+  const ws = StandInSocket.last!;
+  open(ws);
+  const lobby = { id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 as const } };
+  ws.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, serverName: 's', sessionToken: 5, channelId: 1, channels: [lobby], users: [], resumeSecret: 'x', resumeGraceMs: 1000, maxChatLength: 2000 });
+  await connected;
+  await new Promise((r) => setTimeout(r, 0));
+  const dc = StandInPeer.channel!;
+  dc.open();
+  return { session, ws, dc };
+}
+
+test('the voice lane hands voice frames on as datagrams and turns the echo of its own ping into udp-rtt', async () => {
+  let clock = 1000;
+  const { session, dc } = await welcomed(() => clock);
+  const rtts: number[] = [];
+  const datagrams: number[] = [];
+  session.on('udp-rtt', (ms) => rtts.push(ms));
+  session.on('datagram', (b) => datagrams.push(b.length));
+  assert.equal(session.pingVoice(), true);
+  const ping = dc.sent.at(-1)!;
+  assert.equal(ping.length, 16);
+  clock = 1042;
+  dc.onmessage?.({ data: ping.slice().buffer });
+  const voice = encodeVoiceDatagram({ token: 9, sequence: 3, timestamp: 2880 }, new Uint8Array([1, 2, 3]));
+  dc.onmessage?.({ data: voice.slice().buffer });
+  const othersPing = encodeVoiceDatagram({ token: 9, sequence: 0, timestamp: 0 }, new Uint8Array(0));
+  dc.onmessage?.({ data: othersPing.slice().buffer });
+  assert.deepEqual(rtts, [42]);
+  assert.deepEqual(datagrams, [19, 16], 'voice and another session\'s ping go on as datagrams');
+  session.close();
+});
+
+test('the send backlog limit and the frame size follow the channel config as it changes', async () => {
+  const { session, ws, dc } = await welcomed();
+  const lobby = { id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0 };
+  const opus = new Uint8Array(40);
+  const small = sendBacklogLimitBytes({ bitrate: 16_000, frameSamples: 960 });
+  dc.bufferedAmount = small + 1;
+  assert.equal(session.sendVoice(opus), false, 'over the 16 kbps limit');
+  ws.deliver({ type: 'channel-updated', channel: { ...lobby, config: { bitrate: 96_000, frameSamples: 2880 } } });
+  const big = sendBacklogLimitBytes({ bitrate: 96_000, frameSamples: 2880 });
+  assert.ok(big > small + 1);
+  assert.equal(session.sendVoice(opus, { timestamp: 0 }), true, 'within the 96 kbps limit');
+  dc.bufferedAmount = big + 1;
+  assert.equal(session.sendVoice(opus), false, 'over the 96 kbps limit');
+  dc.bufferedAmount = 0;
+  assert.equal(session.sendVoice(opus), true);
+  const h = createVoiceHeader();
+  assert.deepEqual(dc.sent.map((b) => (readVoiceHeader(b, h), h.timestamp)), [0, 5760], 'timestamps move on by 2880 per frame');
+  session.close();
 });

@@ -120,6 +120,9 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   #backlogDrops = 0;
   /** The channel config last announced with 'channel-config'. */
   #announcedConfig: ChannelConfig | null = null;
+  /** Per-frame figures of that config, computed when it is announced, not per frame. */
+  #frameSamples = FRAME_SAMPLES;
+  #backlogLimitBytes = sendBacklogLimitBytes(DEFAULT_CONFIG);
 
   constructor(options: VoiceSessionOptions, platform: VoiceSessionPlatform) {
     super();
@@ -222,7 +225,7 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
    */
   sendVoice(opus: Uint8Array, options: { timestamp?: number; target?: number } = {}): boolean {
     if (!this.voiceOpen || this.#token === 0) return false;
-    const frameSamples = this.channelConfig?.frameSamples ?? FRAME_SAMPLES;
+    const frameSamples = this.#frameSamples;
     let timestamp = options.timestamp;
     if (timestamp === undefined) {
       // The sample clock follows real time from an anchor: +frameSamples per frame while
@@ -241,7 +244,7 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     this.#sequence = nextSequence(sequence);
     this.#timestamp = advanceTimestamp(timestamp, frameSamples);
     // Dropped as the network would drop it: the sequence moves on, so receivers see one lost frame.
-    if (this.#dc!.bufferedAmount > sendBacklogLimitBytes(this.channelConfig ?? DEFAULT_CONFIG)) {
+    if (this.#dc!.bufferedAmount > this.#backlogLimitBytes) {
       this.#backlogDrops++;
       return false;
     }
@@ -457,6 +460,8 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     const last = this.#announcedConfig;
     if (config && (!last || last.bitrate !== config.bitrate || last.frameSamples !== config.frameSamples)) {
       this.#announcedConfig = config;
+      this.#frameSamples = config.frameSamples;
+      this.#backlogLimitBytes = sendBacklogLimitBytes(config);
       this.safeEmit('channel-config', config);
     }
   }
@@ -546,8 +551,9 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
 
   #onDatagram(bytes: Uint8Array): void {
     // Our own header-only ping, echoed by the relay: the timestamp field carries our send time.
+    // Only a header-sized datagram can be one, so voice frames are not parsed here.
     const h = this.#header;
-    if (readVoiceHeader(bytes, h) === null && h.kind === 'ping' && h.token === this.#token) {
+    if (bytes.length === VOICE_HEADER_BYTES && readVoiceHeader(bytes, h) === null && h.kind === 'ping' && h.token === this.#token) {
       this.safeEmit('udp-rtt', ((Math.floor(this.#platform.now()) >>> 0) - h.timestamp) >>> 0);
       return;
     }
