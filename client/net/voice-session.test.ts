@@ -52,10 +52,19 @@ class StandInChannel {
     this.readyState = 'open';
     this.onopen?.();
   }
+  /** The lane goes down under the session (the remote end or the transport closed it). */
+  drop(): void {
+    this.readyState = 'closed';
+    this.onclose?.();
+  }
 }
 
 class StandInPeer {
   static channel: StandInChannel | null = null;
+  static last: StandInPeer | null = null;
+  constructor() {
+    StandInPeer.last = this;
+  }
   iceGatheringState = 'complete';
   connectionState = 'new';
   localDescription: { type: string; sdp: string } | null = null;
@@ -230,6 +239,37 @@ async function welcomed(now: () => number = () => 0): Promise<{ session: VoiceSe
   dc.open();
   return { session, ws, dc };
 }
+
+test('voice-closed: when the open lane goes down under the session, and when a renegotiation replaces it', async () => {
+  const { session, dc } = await welcomed();
+  let closed = 0;
+  session.on('voice-closed', () => closed++);
+  assert.equal(session.voiceOpen, true);
+  dc.drop();
+  assert.equal(session.voiceOpen, false);
+  assert.equal(closed, 1);
+
+  session.close();
+  assert.equal(closed, 1, 'a lane already down is not announced again');
+
+  // The peer connection failed: the session renegotiates, replacing the open lane.
+  const { session: other, dc: first } = await welcomed();
+  let replaced = 0;
+  other.on('voice-closed', () => replaced++);
+  const peer = StandInPeer.last!;
+  peer.connectionState = 'failed';
+  (peer.onconnectionstatechange as () => void)();
+  assert.equal(other.voiceOpen, false);
+  assert.equal(replaced, 1, 'the replaced lane is announced closed');
+  first.drop();
+  assert.equal(replaced, 1, 'and says nothing when it closes later');
+  await new Promise((r) => setTimeout(r, 0));
+  assert.notEqual(StandInPeer.channel, first);
+  StandInPeer.channel!.open();
+  assert.equal(other.voiceOpen, true, 'the new lane opens');
+  other.close();
+  assert.equal(replaced, 2, 'closing the session closes the open lane');
+});
 
 test('the voice lane hands voice frames on as datagrams and turns the echo of its own ping into udp-rtt', async () => {
   let clock = 1000;

@@ -51,6 +51,8 @@ export type VoiceSessionEvents = {
   message: [ServerMessage];
   /** The voice lane is open (after connect, resume or renegotiation). */
   'voice-open': [];
+  /** The open voice lane closed or was replaced (`voiceOpen` is false now; a renegotiation may follow). */
+  'voice-closed': [];
   /**
    * The codec settings of the channel this session is in changed: it moved,
    * or an admin edited its channel. Encode at these from now on.
@@ -505,6 +507,9 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     dc.onopen = () => {
       if (this.#dc === dc) this.safeEmit('voice-open');
     };
+    dc.onclose = () => {
+      if (this.#dc === dc) this.safeEmit('voice-closed');
+    };
     dc.onmessage = (event: MessageEvent) => {
       if (this.#dc !== dc || !(event.data instanceof ArrayBuffer)) return;
       this.#onDatagram(new Uint8Array(event.data));
@@ -561,10 +566,12 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
   }
 
   #closePeer(): void {
+    const wasOpen = this.voiceOpen;
     const pc = this.#pc;
     this.#pc = null;
     this.#dc = null;
     pc?.close();
+    if (wasOpen) this.safeEmit('voice-closed');
   }
 
   // ---- endings --------------------------------------------------------------------------

@@ -49,7 +49,6 @@ export class ConnectionController implements ReactiveController {
   serverName = '';
   /** Why the last attempt failed or the session ended, for the connect view. */
   connectProblem = '';
-  voiceOpen = false;
   udpRtt: number | null = null;
   tcpRtt: number | null = null;
   readonly self = new SelfVoice();
@@ -71,6 +70,11 @@ export class ConnectionController implements ReactiveController {
   /** Session tokens of the people this user muted locally. */
   get localMuted(): ReadonlySet<number> {
     return this.#prefs.localMuted;
+  }
+
+  /** The voice lane is open now (the session's own state; its voice-open/voice-closed events re-render). */
+  get voiceOpen(): boolean {
+    return this.session?.voiceOpen ?? false;
   }
 
   constructor(host: ReactiveControllerHost) {
@@ -124,8 +128,9 @@ export class ConnectionController implements ReactiveController {
       session.on('message', (m) => this.#onMessage(session, m)),
       session.on('voice-open', () => {
         session.pingVoice();
-        this.#set(() => (this.voiceOpen = true));
+        this.#host.requestUpdate();
       }),
+      session.on('voice-closed', () => this.#host.requestUpdate()),
       session.on('udp-rtt', (ms) => this.#set(() => (this.udpRtt = ms))),
       session.on('tcp-rtt', (ms) => this.#set(() => (this.tcpRtt = Math.round(ms)))),
       session.on('problem', (text) => {
@@ -150,9 +155,7 @@ export class ConnectionController implements ReactiveController {
     this.#prefs.applyAll(session, this.engine);
     // Control pings are the session's own (every RTT_PERIOD_MS, see dial.ts); voice pings are ours.
     this.#timer = setInterval(() => {
-      this.voiceOpen = session.voiceOpen;
       if (session.voiceOpen) session.pingVoice();
-      this.#host.requestUpdate();
     }, RTT_PERIOD_MS);
     session.pingControl();
   }
@@ -178,7 +181,6 @@ export class ConnectionController implements ReactiveController {
     this.phase = 'idle';
     this.connectProblem = problem;
     this.serverName = '';
-    this.voiceOpen = false;
     this.udpRtt = null;
     this.tcpRtt = null;
     this.pttDown = false;
@@ -194,10 +196,7 @@ export class ConnectionController implements ReactiveController {
       case 'connecting':
       case 'connected':
       case 'reconnecting':
-        this.#set(() => {
-          this.phase = state;
-          if (state !== 'connected') this.voiceOpen = false;
-        });
+        this.#set(() => (this.phase = state));
         break;
       case 'closed':
         // The 'closed' event (with its reason) or connect()'s rejection ends the connection.
