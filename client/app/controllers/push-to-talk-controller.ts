@@ -25,10 +25,6 @@ export class PushToTalkController implements ReactiveController {
     host.addController(this);
   }
 
-  get down(): boolean {
-    return this.#down;
-  }
-
   hostConnected(): void {
     window.addEventListener('keydown', this.#onKeyDown);
     window.addEventListener('keyup', this.#onKeyUp);
