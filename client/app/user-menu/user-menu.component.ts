@@ -2,11 +2,12 @@
  * <user-menu>: what this user hears of one other person — volume 0–200 %
  * and a local mute. A non-modal <dialog> (Escape or a press outside closes
  * it, focus returns to the person's row; the rest of the page stays usable). Changes apply as they
- * are made; the app remembers them per nickname.
+ * are made; the app remembers them per nickname (the volume once the slider is let go).
  *
  * Test hooks: range "Volume for <nickname>", checkbox "Mute <nickname>".
  *
- * Events: `voice-user-prefs` { user, prefs }, `voice-menu-close`.
+ * Events: `voice-user-prefs` { user, prefs } (apply and remember), `voice-user-prefs-preview`
+ * { user, prefs } (the volume slider while it moves: apply only), `voice-menu-close`.
  */
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { UserInfo } from '../../../shared/control/protocol.ts';
@@ -63,10 +64,15 @@ export class UserMenu extends LitElement {
     this.style.setProperty('--menu-left', `${Math.round(beside ? a.right + 8 : Math.max(8, a.left))}px`);
   }
 
-  #set(prefs: UserPrefs): void {
+  #set(prefs: UserPrefs, type: 'voice-user-prefs' | 'voice-user-prefs-preview' = 'voice-user-prefs'): void {
     if (!this.user) return;
-    this.dispatchEvent(new CustomEvent('voice-user-prefs', { detail: { user: this.user, prefs }, bubbles: true, composed: true }));
+    this.dispatchEvent(new CustomEvent(type, { detail: { user: this.user, prefs }, bubbles: true, composed: true }));
   }
+
+  readonly #volume = (e: Event): void => {
+    const prefs = { ...this.prefs, volume: Number((e.target as HTMLInputElement).value) };
+    this.#set(prefs, e.type === 'input' ? 'voice-user-prefs-preview' : 'voice-user-prefs');
+  };
 
   readonly #onClose = (): void => {
     this.dispatchEvent(new CustomEvent('voice-menu-close', { bubbles: true, composed: true }));
@@ -96,7 +102,8 @@ export class UserMenu extends LitElement {
                 list="volume-marks"
                 .value=${String(p.volume)}
                 ?disabled=${p.muted}
-                @input=${(e: Event) => this.#set({ ...p, volume: Number((e.target as HTMLInputElement).value) })}
+                @input=${this.#volume}
+                @change=${this.#volume}
               />
               <datalist id="volume-marks"><option value="100"></option></datalist>
             </div>
@@ -114,6 +121,7 @@ export class UserMenu extends LitElement {
 declare global {
   interface GlobalEventHandlersEventMap {
     'voice-user-prefs': CustomEvent<{ user: UserInfo; prefs: UserPrefs }>;
+    'voice-user-prefs-preview': CustomEvent<{ user: UserInfo; prefs: UserPrefs }>;
     'voice-menu-close': CustomEvent<undefined>;
   }
 }

@@ -295,15 +295,27 @@ export class ConnectionController implements ReactiveController {
     this.#set(() => (this.pttDown = down));
   }
 
+  /** Applies and remembers settings. */
   updateSettings(partial: Partial<AudioSettings>): void {
-    this.settings = { ...this.settings, ...partial };
+    this.previewSettings(partial);
     saveAudioSettings(this.settings);
+  }
+
+  /** Applies settings without remembering them: a slider on its way; updateSettings follows when it is let go. */
+  previewSettings(partial: Partial<AudioSettings>): void {
+    this.settings = { ...this.settings, ...partial };
     this.engine?.update(partial).catch((error: Error) => this.#alert(`The audio settings could not be applied: ${error.message}`));
     this.#host.requestUpdate();
   }
 
+  /** Applies and remembers (by nickname) what this user hears of another. */
   setUserPrefs(user: UserInfo, prefs: UserPrefs): void {
     saveUserPrefs(user.nickname, prefs);
+    this.previewUserPrefs(user, prefs);
+  }
+
+  /** Applies without remembering: the volume slider on its way; setUserPrefs follows when it is let go. */
+  previewUserPrefs(user: UserInfo, prefs: UserPrefs): void {
     this.#prefs.apply(this.engine, user, prefs);
     this.#host.requestUpdate();
   }

@@ -115,6 +115,7 @@ export class VoiceApp extends LitElement {
             @voice-toggle-mute=${() => c.toggleMute()}
             @voice-toggle-deaf=${() => c.toggleDeaf()}
             @voice-settings-change=${this.#onSettings}
+            @voice-settings-preview=${(e: CustomEvent<Partial<AudioSettings>>) => c.previewSettings(e.detail)}
           ></voice-controls>
           <settings-panel .engine=${c.engine} .settings=${c.settings} @voice-settings-change=${this.#onSettings}></settings-panel>
         </section>
@@ -143,6 +144,10 @@ export class VoiceApp extends LitElement {
         @voice-user-prefs=${(e: CustomEvent<{ user: UserInfo; prefs: UserPrefs }>) => {
           this.menuPrefs = e.detail.prefs;
           c.setUserPrefs(e.detail.user, e.detail.prefs);
+        }}
+        @voice-user-prefs-preview=${(e: CustomEvent<{ user: UserInfo; prefs: UserPrefs }>) => {
+          this.menuPrefs = e.detail.prefs;
+          c.previewUserPrefs(e.detail.user, e.detail.prefs);
         }}
         @voice-menu-close=${() => (this.menuUser = null)}
       ></user-menu>

@@ -9,7 +9,8 @@
  * button "Change push-to-talk key".
  *
  * Events: `voice-toggle-mute`, `voice-toggle-deaf`, `voice-settings-change`
- * (Partial<AudioSettings>).
+ * (Partial<AudioSettings>: apply and remember), `voice-settings-preview` (the
+ * threshold slider while it moves: apply only; a change follows on release).
  */
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import type { AudioEngine } from '../../audio/audio-engine.ts';
@@ -61,9 +62,14 @@ export class VoiceControls extends LitElement {
     this.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true }));
   }
 
-  #change(partial: Partial<AudioSettings>): void {
-    this.dispatchEvent(new CustomEvent<Partial<AudioSettings>>('voice-settings-change', { detail: partial, bubbles: true, composed: true }));
+  #change(partial: Partial<AudioSettings>, type: 'voice-settings-change' | 'voice-settings-preview' = 'voice-settings-change'): void {
+    this.dispatchEvent(new CustomEvent<Partial<AudioSettings>>(type, { detail: partial, bubbles: true, composed: true }));
   }
+
+  readonly #threshold = (e: Event): void => {
+    const partial = { vadThresholdDb: Number((e.target as HTMLInputElement).value) };
+    this.#change(partial, e.type === 'input' ? 'voice-settings-preview' : 'voice-settings-change');
+  };
 
   #startCapture(): void {
     this.capturing = true;
@@ -130,7 +136,8 @@ export class VoiceControls extends LitElement {
                 max="0"
                 step="1"
                 .value=${String(s.vadThresholdDb)}
-                @input=${(e: Event) => this.#change({ vadThresholdDb: Number((e.target as HTMLInputElement).value) })}
+                @input=${this.#threshold}
+                @change=${this.#threshold}
               />
               <p class="hint">Speak normally: the bar turns green above the line, and others hear you.</p>`
           : nothing}
@@ -161,5 +168,6 @@ declare global {
     'voice-toggle-mute': CustomEvent<undefined>;
     'voice-toggle-deaf': CustomEvent<undefined>;
     'voice-settings-change': CustomEvent<Partial<AudioSettings>>;
+    'voice-settings-preview': CustomEvent<Partial<AudioSettings>>;
   }
 }
