@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from './util/errors.ts';
 import type { LogLevel } from './util/log.ts';
 import { parseAddressRange, type AddressRange } from './bans/ip-range.ts';
+import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../shared/control/protocol.ts';
+import { tokenSecretBytes } from './auth/token-service.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -101,14 +103,16 @@ const spec = {
   VOICE_ALLOW_REGISTRATION: { parse: bool, def: 'true' },
   VOICE_ADMIN_PASSWORD: {
     parse: (r: string, n: string) => {
-      if (r.length < 8 || r.length > 128) throw new ConfigError(`${n} must be 8–128 characters`);
+      if (r.length < MIN_ACCOUNT_PASSWORD_LENGTH || r.length > MAX_PASSWORD_LENGTH) {
+        throw new ConfigError(`${n} must be ${MIN_ACCOUNT_PASSWORD_LENGTH}–${MAX_PASSWORD_LENGTH} characters`);
+      }
       return r;
     },
     def: '',
   },
   VOICE_TOKEN_SECRET: {
     parse: (r: string, n: string) => {
-      if (Buffer.byteLength(r, 'utf8') < 32) throw new ConfigError(`${n} must be at least 32 bytes`);
+      tokenSecretBytes(r, n);
       return r;
     },
     def: '',

@@ -26,7 +26,9 @@ export const TOKEN_SECRET_FILE = 'token-secret.key';
  */
 export const TOKEN_CLOCK_TOLERANCE_SECONDS = 5;
 
-const SECRET_BYTES = 32;
+/** An HMAC-SHA-256 key should be at least the hash's length. */
+export const MIN_TOKEN_SECRET_BYTES = 32;
+const SECRET_BYTES = MIN_TOKEN_SECRET_BYTES;
 /** base64url of 32 bytes, unpadded. */
 const SECRET_FILE_TEXT = /^[A-Za-z0-9_-]{43}$/;
 const SUBJECT = /^[1-9][0-9]*$/;
@@ -38,6 +40,21 @@ export interface TokenServiceOptions {
   secret: string | null;
   /** Lifetime of an issued token, in seconds. */
   ttlSeconds: number;
+}
+
+/**
+ * A configured secret's key bytes (its UTF-8). ConfigError, naming `setting`
+ * and never echoing the secret, when it is shorter than MIN_TOKEN_SECRET_BYTES:
+ * loadConfig asks this when it parses VOICE_TOKEN_SECRET, TokenService.load
+ * again for a secret that came another way.
+ */
+export function tokenSecretBytes(secret: string, setting = 'the token secret (VOICE_TOKEN_SECRET)'): Uint8Array<ArrayBuffer> {
+  if (typeof secret !== 'string') throw new TypeError('secret must be a string');
+  const bytes = Buffer.from(secret, 'utf8');
+  if (bytes.length < MIN_TOKEN_SECRET_BYTES) {
+    throw new ConfigError(`${setting} is ${bytes.length} bytes; it must be at least ${MIN_TOKEN_SECRET_BYTES} bytes (UTF-8)`);
+  }
+  return bytes;
 }
 
 export type TokenCheck = { ok: true; userId: number } | { ok: false; reason: string };
@@ -64,11 +81,7 @@ export class TokenService {
     let bytes: Uint8Array<ArrayBuffer>;
     let created = false;
     if (secret !== null) {
-      if (typeof secret !== 'string') throw new TypeError('secret must be a string or null');
-      bytes = Buffer.from(secret, 'utf8');
-      if (bytes.length < SECRET_BYTES) {
-        throw new ConfigError(`the token secret (VOICE_TOKEN_SECRET) is ${bytes.length} bytes; it must be at least ${SECRET_BYTES} bytes (UTF-8)`);
-      }
+      bytes = tokenSecretBytes(secret);
     } else {
       if (typeof dataDir !== 'string' || dataDir.length === 0) throw new TypeError('dataDir must be a path');
       const file = await loadOrCreateKeyFile(join(dataDir, TOKEN_SECRET_FILE), () => randomBytes(SECRET_BYTES).toString('base64url'), parseSecretFile);
