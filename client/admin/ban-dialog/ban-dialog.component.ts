@@ -6,11 +6,10 @@
  * `show(session)` resolves with what was done, or null if cancelled.
  */
 import { LitElement, html, type TemplateResult } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
 import type { AdminApi } from '../api/admin-api.ts';
 import type { BanRequest, Session } from '../api/types.ts';
 import { adminDialogStyles } from '../shared/admin.styles.ts';
-import { BAN_DURATIONS, DEFAULT_BAN_DURATION, durationFromValue, durationValue } from '../shared/ban-durations.ts';
+import { describeKicked, durationField, formValue, readBanTerms, reasonField } from '../shared/ban-fields.ts';
 import { FormDialogController } from '../shared/form-dialog-controller.ts';
 import { describedBy, fieldError, formError, invalid } from '../shared/form-errors.ts';
 
@@ -54,21 +53,17 @@ export class BanDialog extends LitElement {
     const api = this.api;
     if (!api || !s || this.#dialog.busy) return;
     const form = e.target as HTMLFormElement;
-    const value = (name: string): string => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
     const byAccount = s.userId !== null && (form.elements.namedItem('by-account') as HTMLInputElement).checked;
     if (!byAccount && !this.byAddress) {
       this.#dialog.errors = { message: 'Choose the account, the address or both.', fields: {} };
       return;
     }
-    const request: BanRequest = { durationSeconds: durationFromValue(value('duration')) };
+    const request: BanRequest = readBanTerms(form);
     if (byAccount) request.userId = s.userId!;
-    if (this.byAddress) request.address = value('address');
-    const reason = value('reason');
-    if (reason) request.reason = reason;
+    if (this.byAddress) request.address = formValue(form, 'address');
     await this.#dialog.submit(async () => {
       const { kicked } = await api.ban(request);
-      const removed = kicked.length === 1 ? '1 session removed' : `${kicked.length} sessions removed`;
-      return `Banned ${[byAccount ? s.nickname : '', request.address ?? ''].filter(Boolean).join(' and ')} (${removed}).`;
+      return `Banned ${[byAccount ? s.nickname : '', request.address ?? ''].filter(Boolean).join(' and ')} (${describeKicked(kicked)}).`;
     });
   };
 
@@ -104,27 +99,7 @@ export class BanDialog extends LitElement {
             ${fieldError(errors, FORM, 'address')}
           </div>
         </fieldset>
-        <div class="field">
-          <label for="ban-duration">Duration</label>
-          <select id="ban-duration" name="duration" aria-invalid=${invalid(errors, 'durationSeconds')}>
-            ${BAN_DURATIONS.map(
-              (d) => html`<option value=${durationValue(d.seconds)} ?selected=${durationValue(d.seconds) === DEFAULT_BAN_DURATION}>${d.label}</option>`,
-            )}
-          </select>
-          ${fieldError(errors, FORM, 'durationSeconds')}
-        </div>
-        <div class="field">
-          <label for="ban-reason">Reason (optional)</label>
-          <input
-            id="ban-reason"
-            name="reason"
-            maxlength="200"
-            autocomplete="off"
-            aria-invalid=${invalid(errors, 'reason')}
-            aria-describedby=${ifDefined(describedBy(errors, FORM, 'reason'))}
-          />
-          ${fieldError(errors, FORM, 'reason')}
-        </div>
+        ${durationField('ban-duration', FORM, errors)} ${reasonField('ban-reason', FORM, errors)}
         ${formError(errors)}
         <div class="actions">
           <button type="button" @click=${this.#dialog.cancel}>Cancel</button>

@@ -9,7 +9,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { AdminApi } from '../api/admin-api.ts';
 import type { Ban, BanRequest } from '../api/types.ts';
 import { adminStyles } from '../shared/admin.styles.ts';
-import { BAN_DURATIONS, DEFAULT_BAN_DURATION, durationFromValue, durationValue } from '../shared/ban-durations.ts';
+import { describeKicked, durationField, formValue, readBanTerms, reasonField } from '../shared/ban-fields.ts';
 import { describedBy, fieldError, formError, invalid, NO_ERRORS, toFormErrors, type FormErrors } from '../shared/form-errors.ts';
 import { formatExpiry, formatSince } from '../shared/format.ts';
 
@@ -69,15 +69,13 @@ export class BansTable extends LitElement {
     e.preventDefault();
     if (!this.api || this.busy) return;
     const form = e.target as HTMLFormElement;
-    const value = (name: string): string => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value.trim();
-    const request: BanRequest = { address: value('address'), durationSeconds: durationFromValue(value('duration')) };
-    if (value('reason')) request.reason = value('reason');
+    const request: BanRequest = { address: formValue(form, 'address'), ...readBanTerms(form) };
     this.busy = true;
     this.errors = NO_ERRORS;
     try {
       const { kicked } = await this.api.ban(request);
       form.reset();
-      this.#changed(`Banned ${request.address} (${kicked.length === 1 ? '1 session' : `${kicked.length} sessions`} removed).`);
+      this.#changed(`Banned ${request.address} (${describeKicked(kicked)}).`);
     } catch (error) {
       this.errors = toFormErrors(error, ['address', 'reason', 'durationSeconds']) ?? NO_ERRORS;
     } finally {
@@ -130,27 +128,7 @@ export class BansTable extends LitElement {
               />
               ${fieldError(this.errors, FORM, 'address')}
             </div>
-            <div class="field">
-              <label for="add-ban-duration">Duration</label>
-              <select id="add-ban-duration" name="duration" aria-invalid=${invalid(this.errors, 'durationSeconds')}>
-                ${BAN_DURATIONS.map(
-                  (d) => html`<option value=${durationValue(d.seconds)} ?selected=${durationValue(d.seconds) === DEFAULT_BAN_DURATION}>${d.label}</option>`,
-                )}
-              </select>
-              ${fieldError(this.errors, FORM, 'durationSeconds')}
-            </div>
-            <div class="field">
-              <label for="add-ban-reason">Reason (optional)</label>
-              <input
-                id="add-ban-reason"
-                name="reason"
-                maxlength="200"
-                autocomplete="off"
-                aria-invalid=${invalid(this.errors, 'reason')}
-                aria-describedby=${ifDefined(describedBy(this.errors, FORM, 'reason'))}
-              />
-              ${fieldError(this.errors, FORM, 'reason')}
-            </div>
+            ${durationField('add-ban-duration', FORM, this.errors)} ${reasonField('add-ban-reason', FORM, this.errors)}
           </div>
           ${formError(this.errors)}
           <div class="actions"><button type="submit" class="primary" ?disabled=${this.busy}>Add ban</button></div>

@@ -5,12 +5,12 @@
  * the dialog.
  */
 import { LitElement, html, type TemplateResult } from 'lit';
-import { ifDefined } from 'lit/directives/if-defined.js';
 import type { AdminApi } from '../api/admin-api.ts';
 import type { Session } from '../api/types.ts';
 import { adminDialogStyles } from '../shared/admin.styles.ts';
+import { formValue, reasonField } from '../shared/ban-fields.ts';
 import { FormDialogController } from '../shared/form-dialog-controller.ts';
-import { describedBy, fieldError, formError, invalid } from '../shared/form-errors.ts';
+import { formError } from '../shared/form-errors.ts';
 
 const FORM = 'kick';
 
@@ -42,7 +42,7 @@ export class KickDialog extends LitElement {
     const s = this.session;
     const api = this.api;
     if (!api || !s || this.#dialog.busy) return;
-    const reason = (this.renderRoot.querySelector('#kick-reason') as HTMLInputElement).value.trim();
+    const reason = formValue(e.target as HTMLFormElement, 'reason');
     await this.#dialog.submit(async () => {
       await api.kick(s.sessionToken, reason);
       return `Kicked ${s.nickname}.`;
@@ -56,19 +56,7 @@ export class KickDialog extends LitElement {
       <form class="panel" @submit=${this.#onSubmit}>
         <div class="head"><h2 id="kick-title">Kick ${name}</h2></div>
         <p class="hint">They are disconnected at once and can come back unless they are banned.</p>
-        <div class="field">
-          <label for="kick-reason">Reason (optional)</label>
-          <input
-            id="kick-reason"
-            name="reason"
-            maxlength="200"
-            autocomplete="off"
-            autofocus
-            aria-invalid=${invalid(errors, 'reason')}
-            aria-describedby=${ifDefined(describedBy(errors, FORM, 'reason'))}
-          />
-          ${fieldError(errors, FORM, 'reason')}
-        </div>
+        ${reasonField('kick-reason', FORM, errors, { autofocus: true })}
         ${formError(errors)}
         <div class="actions">
           <button type="button" @click=${this.#dialog.cancel}>Cancel</button>
