@@ -80,15 +80,6 @@ const sectionStyles = css`
     justify-content: flex-end;
     gap: 0.5rem;
   }
-  .error {
-    margin: 0;
-    padding: 0.55rem 0.75rem;
-    border-radius: 8px;
-    border: 1px solid #6b3034;
-    background: var(--va-danger-bg);
-    color: #ffd9d9;
-    font-size: 0.92rem;
-  }
   .field-error {
     margin: 0;
     color: #ffb3b3;

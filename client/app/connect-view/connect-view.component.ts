@@ -265,7 +265,7 @@ export class ConnectView extends LitElement {
                 <input id="label" name="label" maxlength="64" placeholder=${this.host || 'My server'} .value=${this.label} @input=${this.#input('label')} />
               </div>
               ${this.formError ? html`<p class="error" role="alert">${this.formError}</p>` : nothing}
-              ${this.problem && !this.busy ? html`<p class="problem" role="alert">${this.problem}</p>` : nothing}
+              ${this.problem && !this.busy ? html`<p class="error problem" role="alert">${this.problem}</p>` : nothing}
               <div class="actions">
                 ${this.busy
                   ? html`<button type="button" class="primary" disabled>Connecting…</button>

@@ -92,16 +92,6 @@ export const styles = [
     .spacer {
       flex: 1;
     }
-    .error,
-    .problem {
-      margin: 0;
-      padding: 0.55rem 0.75rem;
-      border-radius: 8px;
-      border: 1px solid #6b3034;
-      background: var(--va-danger-bg);
-      color: #ffd9d9;
-      font-size: 0.92rem;
-    }
     /* Present while empty (a live region must exist before it speaks), without taking room. */
     .note:empty {
       margin-top: -1rem;

@@ -75,6 +75,16 @@ export const baseStyles = css`
     margin: 0;
     font-weight: 600;
   }
+  /* Every error box: form errors, the connect view's problem, the app's alerts, dialogs. */
+  .error {
+    margin: 0;
+    padding: 0.55rem 0.75rem;
+    border-radius: 8px;
+    border: 1px solid var(--va-danger-border);
+    background: var(--va-danger-bg);
+    color: var(--va-danger-text);
+    font-size: 0.92rem;
+  }
   .hint {
     color: var(--va-muted);
     font-size: 0.85rem;

@@ -59,9 +59,4 @@ export const dialogStyles = css`
     justify-content: flex-end;
     gap: 0.5rem;
   }
-  .error {
-    margin: 0;
-    color: #ffc9c9;
-    font-size: 0.92rem;
-  }
 `;

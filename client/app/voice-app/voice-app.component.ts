@@ -97,7 +97,7 @@ export class VoiceApp extends LitElement {
       ${c.alerts.length > 0
         ? html`<div class="alerts">
             ${c.alerts.map(
-              (a) => html`<div class="alert" role="alert">
+              (a) => html`<div class="alert error" role="alert">
                 <p>${a.text}</p>
                 <button class="quiet" aria-label="Dismiss" title="Dismiss" @click=${() => c.dismissAlert(a.id)}>${closeIcon}</button>
               </div>`,

@@ -91,15 +91,12 @@ export const styles = [
       gap: 0.5rem;
       padding: 0.75rem 1rem 0;
     }
+    /* An .error box (base styles) with a dismiss button. */
     .alert {
       display: flex;
       align-items: flex-start;
       gap: 0.5rem;
       padding: 0.55rem 0.6rem 0.55rem 0.9rem;
-      border: 1px solid #6b3034;
-      border-radius: 8px;
-      background: var(--va-danger-bg);
-      color: #ffd9d9;
     }
     .alert p {
       margin: 0.15rem 0 0;
