@@ -13,7 +13,7 @@ import { speechLike } from '../../shared/audio/synth.ts';
 import { parseWav, resampleTo } from '../../shared/audio/wav.ts';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../../shared/voice/constants.ts';
 import type { ChannelConfig } from '../../shared/control/protocol.ts';
-import { ReceiveStats, type ReceiveSummary } from './bot-stats.ts';
+import { ReceiveStats, addJitterCounters, zeroJitterCounters, type ReceiveSummary } from './bot-stats.ts';
 import type { BotSpec, FromBots, ToBots } from './bot-protocol.ts';
 import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
 
@@ -138,10 +138,7 @@ export async function runBots(options: FleetOptions): Promise<FleetResult> {
     let decode: JitterCounters | null = null;
     for (const d of done) {
       if (d.kind !== 'done') continue;
-      if (d.decode) {
-        if (!decode) decode = { ...d.decode };
-        else for (const k of Object.keys(decode) as (keyof JitterCounters)[]) decode[k] += d.decode[k];
-      }
+      if (d.decode) addJitterCounters((decode ??= zeroJitterCounters()), d.decode);
       total.merge(d.stats);
       sent += d.sent;
       cpu += d.cpuMicros;

@@ -8,8 +8,9 @@
 import { performance } from 'node:perf_hooks';
 import { controlUrl, createNodeVoiceSession } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
-import { ReceiveStats, wallClockTimestamp } from './bot-stats.ts';
-import { FRAME_MS, runFrameSchedule } from './frame-schedule.ts';
+import { ReceiveStats, addJitterCounters, wallClockTimestamp, zeroJitterCounters } from './bot-stats.ts';
+import { runFrameSchedule } from './frame-schedule.ts';
+import { FRAME_MS, FRAME_SAMPLES } from '../../shared/voice/constants.ts';
 import { createVoiceHeader, readVoiceHeader } from '../../shared/voice/voice-header.ts';
 import { VoiceReceiver } from '../../shared/audio/voice-receiver.ts';
 import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
@@ -58,29 +59,24 @@ async function start(url: string, bots: BotSpec[], frames: number[][], decode: b
 
 /** A drift-free 20 ms playout clock for every decoding bot. */
 function startPlayout(): void {
-  const frame = new Float32Array(960);
+  const frame = new Float32Array(FRAME_SAMPLES);
   const t0 = performance.now();
   let k = 0;
   const tick = (): void => {
-    while (t0 + k * 20 <= performance.now()) {
+    while (t0 + k * FRAME_MS <= performance.now()) {
       for (const r of receivers) r.tick(frame);
       k++;
       if (k % 500 === 0) for (const r of receivers) r.evictIdle(performance.now());
     }
-    playout = setTimeout(tick, Math.max(0, t0 + k * 20 - performance.now()));
+    playout = setTimeout(tick, Math.max(0, t0 + k * FRAME_MS - performance.now()));
   };
   tick();
 }
 
 function decodeTotals(): JitterCounters | null {
   if (receivers.length === 0) return null;
-  const total: JitterCounters = { received: 0, played: 0, fec: 0, plc: 0, expand: 0, lost: 0, late: 0, duplicate: 0, discarded: 0, overflow: 0, silence: 0 };
-  for (const r of receivers) {
-    for (const sp of r.speakers.values()) {
-      const life = sp.jitter.readStats().lifetime;
-      for (const k of Object.keys(total) as (keyof JitterCounters)[]) total[k] += life[k];
-    }
-  }
+  const total = zeroJitterCounters();
+  for (const r of receivers) for (const sp of r.speakers.values()) addJitterCounters(total, sp.jitter.readStats().lifetime);
   return total;
 }
 

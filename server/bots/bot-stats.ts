@@ -7,10 +7,21 @@
  * allocation per datagram.
  */
 import { SAMPLE_RATE } from '../../shared/voice/constants.ts';
+import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
 
 /** Delay histogram: 0.1 ms buckets up to 2 s. */
 const BUCKET_MS = 0.1;
 const BUCKETS = 20_000;
+
+/** Jitter-buffer counters all at 0, to sum into. */
+export function zeroJitterCounters(): JitterCounters {
+  return { received: 0, played: 0, fec: 0, plc: 0, expand: 0, lost: 0, late: 0, duplicate: 0, discarded: 0, overflow: 0, silence: 0 };
+}
+
+/** Adds every counter of `from` into `into`. */
+export function addJitterCounters(into: JitterCounters, from: JitterCounters): void {
+  for (const k of Object.keys(into) as (keyof JitterCounters)[]) into[k] += from[k];
+}
 
 export function wallClockTimestamp(absMs: number): number {
   return Math.round(absMs * (SAMPLE_RATE / 1000)) % 0x1_0000_0000 >>> 0;

@@ -5,7 +5,10 @@
  * offsets spread over the 20 ms so talkers do not burst together. One timer
  * drives every talker.
  */
-export const FRAME_MS = 20;
+import { FRAME_MS } from '../../shared/voice/constants.ts';
+
+// scripts/udp-floor-load.ts takes FRAME_MS from here.
+export { FRAME_MS };
 
 /** Offset of talker `i` inside the 20 ms frame. */
 export function talkerOffset(i: number): number {

@@ -4,6 +4,8 @@
 export const SAMPLE_RATE = 48_000;
 /** Samples in one 20 ms frame; the header timestamp advances by this much per frame. */
 export const FRAME_SAMPLES = 960;
+/** One frame of FRAME_SAMPLES, in ms. */
+export const FRAME_MS = (FRAME_SAMPLES * 1000) / SAMPLE_RATE;
 /** Frame sizes (in samples at 48 kHz) a channel may configure: 10, 20, 40, 60 ms. */
 export const ALLOWED_FRAME_SAMPLES = [480, 960, 1920, 2880] as const;
 export type FrameSamples = (typeof ALLOWED_FRAME_SAMPLES)[number];
