@@ -49,7 +49,8 @@ export function banCovers(target: BanTarget, subject: BanSubject): boolean {
 
 interface Entry {
   ban: Ban;
-  range: AddressRange | null;
+  /** What `match` hands to banCovers, made once (a hello must not allocate one per ban). */
+  target: BanTarget;
 }
 
 export class BanList {
@@ -73,6 +74,7 @@ export class BanList {
         range = parsed;
       }
       list.#entries.set(r.id, {
+        target: { userId: r.user_id, range },
         ban: {
           id: r.id,
           userId: r.user_id,
@@ -83,7 +85,6 @@ export class BanList {
           createdAt: r.created_at,
           expiresAt: r.expires_at,
         },
-        range,
       });
     }
     return list;
@@ -91,9 +92,9 @@ export class BanList {
 
   /** The first ban in force that matches the account or the address, or null. */
   match(subject: BanSubject, nowMs: number): Ban | null {
-    for (const { ban, range } of this.#entries.values()) {
+    for (const { ban, target } of this.#entries.values()) {
       if (ban.expiresAt !== null && ban.expiresAt <= nowMs) continue;
-      if (banCovers({ userId: ban.userId, range }, subject)) return ban;
+      if (banCovers(target, subject)) return ban;
     }
     return null;
   }
@@ -132,7 +133,7 @@ export class BanList {
       createdAt: nowMs,
       expiresAt: input.expiresAt,
     };
-    this.#entries.set(ban.id, { ban, range: input.range });
+    this.#entries.set(ban.id, { ban, target: { userId: input.userId, range: input.range } });
     this.#sweep(nowMs);
     return ban;
   }

@@ -99,9 +99,10 @@ class RelayMember {
     this.windowStart = nowMs;
   }
 
-  /** The sender allowance of a (new or edited) channel config, starting full. */
+  /** The sender allowance (starting full) and receiver queue floor of a (new or edited) channel config. */
   applyChannelLimits(config: ChannelConfig, nowMs: number): void {
     this.limitsConfig = config;
+    this.queueFloorBytes = receiverQueueFloorBytes(config);
     const limits = senderLimitsFor(config);
     this.packets = new TokenBucket(limits.packetsPerSecond, limits.packetBurst, nowMs);
     this.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, nowMs);
@@ -147,7 +148,6 @@ export class VoiceRelay {
     }
     m.selfMute = state.selfMute;
     m.selfDeaf = state.selfDeaf;
-    m.queueFloorBytes = receiverQueueFloorBytes(state.config);
   }
 
   /** Binds (or unbinds, with null) the sink datagrams to this member go through. */

@@ -3,8 +3,9 @@
  * a client names. Unfiltered, that lets any client make the server send STUN to
  * addresses of its choosing (reflection, scanning) or mDNS queries on the
  * server's LAN. Only candidates at the address the client's control lane comes
- * from are kept, at most MAX_REMOTE_CANDIDATES of them; every other path is
- * found from the client's own checks (peer-reflexive candidates).
+ * from are kept, at most MAX_REMOTE_CANDIDATES of them per peer connection,
+ * offered and trickled together (VoicePeer counts); every other path is found
+ * from the client's own checks (peer-reflexive candidates).
  */
 import { canonicalAddress } from '../bans/ip-range.ts';
 
@@ -16,18 +17,22 @@ export function candidateAddress(candidate: string): string | null {
   return m ? canonicalAddress(m[1]!) : null;
 }
 
+/** Whether `candidate` is at `peerAddress` (either may be in any textual form). */
 export function candidateAllowed(candidate: string, peerAddress: string): boolean {
-  const addr = candidateAddress(candidate);
-  return addr !== null && addr === canonicalAddress(peerAddress);
+  return candidateAddress(candidate) === canonicalAddress(peerAddress);
 }
 
-/** Removes candidates the server must not check (see above) from an offer SDP. */
-export function filterOfferCandidates(sdp: string, peerAddress: string): { sdp: string; kept: number; dropped: number } {
+/**
+ * Removes candidates the server must not check (see above) from an offer SDP,
+ * keeping at most `max` of those at `peerAddress`.
+ */
+export function filterOfferCandidates(sdp: string, peerAddress: string, max = MAX_REMOTE_CANDIDATES): { sdp: string; kept: number; dropped: number } {
+  const peer = canonicalAddress(peerAddress); // once, not per candidate line
   let kept = 0;
   let dropped = 0;
   const lines = sdp.split('\r\n').filter((line) => {
     if (!line.startsWith('a=candidate:')) return true;
-    if (kept < MAX_REMOTE_CANDIDATES && candidateAllowed(line, peerAddress)) {
+    if (kept < max && candidateAddress(line) === peer) {
       kept++;
       return true;
     }
