@@ -10,7 +10,8 @@ import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { ApiError, type AdminApi } from '../api/admin-api.ts';
 import type { LoginResponse } from '../api/types.ts';
-import { describedBy, fieldError, formError, invalid, NO_ERRORS, sentence, toFormErrors, type FormErrors } from '../shared/form-errors.ts';
+import { sentence } from '../../app/shared/wording.ts';
+import { describedBy, fieldError, formError, invalid, NO_ERRORS, toFormErrors, type FormErrors } from '../shared/form-errors.ts';
 import { formatDuration } from '../shared/format.ts';
 import { styles } from './login-form.styles.ts';
 

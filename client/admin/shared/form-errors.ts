@@ -4,6 +4,7 @@
  * does not show join the sentence, so none is lost.
  */
 import { html, nothing, type TemplateResult } from 'lit';
+import { sentence } from '../../app/shared/wording.ts';
 import { ApiError, endsSession } from '../api/admin-api.ts';
 
 export interface FormErrors {
@@ -57,11 +58,4 @@ export function fieldError(errors: FormErrors, formId: string, field: string): T
 /** The form's sentence, in an alert region. */
 export function formError(errors: FormErrors): TemplateResult | typeof nothing {
   return errors.message ? html`<p class="error" role="alert">${errors.message}</p>` : nothing;
-}
-
-/** The server writes its messages in lower case without a full stop ("wrong name or password"); shown, they are sentences. */
-export function sentence(text: string): string {
-  const t = text.trim();
-  if (t === '') return t;
-  return t[0]!.toUpperCase() + t.slice(1) + (/[.!?)]$/.test(t) ? '' : '.');
 }

@@ -17,7 +17,8 @@ import { loadAudioSettings, saveAudioSettings } from '../storage/settings-store.
 import { loadUserPrefs, saveUserPrefs, type UserPrefs } from '../storage/user-prefs-store.ts';
 import { dial, type ConnectRequest } from './dial.ts';
 import { ChatLog } from './chat-log.ts';
-import { capitalise, channelLabel, describeEngineProblem, describeJoinDenied, describeSessionEnd, STORAGE_NOTICE } from './messages.ts';
+import { capitalise } from '../shared/wording.ts';
+import { channelLabel, describeEngineProblem, describeJoinDenied, describeSessionEnd, STORAGE_NOTICE } from './messages.ts';
 import { PlaybackPrefs } from './playback-prefs.ts';
 import { SelfVoice } from './self-voice.ts';
 

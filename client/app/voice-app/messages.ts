@@ -6,6 +6,7 @@ import type { EngineProblem } from '../../audio/engine-api.ts';
 import type { ConnectError } from '../../net/connect-error.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
 import type { ServerAddress } from '../../browser/browser-voice-session.ts';
+import { capitalise, sentence } from '../shared/wording.ts';
 
 /** Why connect() failed, for the connect view; `where` is host:port, `nickname` the name tried. */
 export function describeConnectFailure(error: ConnectError, where: string, nickname: string): string {
@@ -54,10 +55,6 @@ export function channelLabel(session: VoiceSession, channelId: number): string {
   return session.roster.channels.get(channelId)?.name ?? `channel ${channelId}`;
 }
 
-export function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
 // ---- accounts: refusals and removals -------------------------------------------------
 
 /**
@@ -73,12 +70,6 @@ export function describeWait(ms: number): string {
   if (h < 48) return `${h} h`;
   const days = Math.ceil(h / 24);
   return `${days} days`;
-}
-
-/** The server's words, as a sentence: its messages are lower-case clauses without a full stop. */
-function sentence(text: string): string {
-  const t = capitalise(text.trim());
-  return t === '' || /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
 /** One sentence per reason the server gives; every known reason must have one (the Record sees to it). */
