@@ -10,9 +10,8 @@ import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { ApiError, type AdminApi } from '../api/admin-api.ts';
 import type { LoginResponse } from '../api/types.ts';
-import { sentence } from '../../app/shared/wording.ts';
+import { describeWait, sentence } from '../../app/shared/wording.ts';
 import { describedBy, fieldError, formError, invalid, NO_ERRORS, toFormErrors, type FormErrors } from '../shared/form-errors.ts';
-import { formatDuration } from '../shared/format.ts';
 import { styles } from './login-form.styles.ts';
 
 const FORM = 'login';
@@ -111,7 +110,7 @@ export class LoginForm extends LitElement {
 
 /** The sentence for a failed login; the server's own words where they carry more (a ban's reason and end). */
 function loginErrors(error: unknown): FormErrors {
-  const wait = (e: ApiError): string => (e.retryAfterSeconds === null ? 'later' : `in ${formatDuration(e.retryAfterSeconds >= 60 ? Math.ceil(e.retryAfterSeconds / 60) * 60 : e.retryAfterSeconds)}`);
+  const wait = (e: ApiError): string => (e.retryAfterSeconds === null ? 'later' : `in ${describeWait(e.retryAfterSeconds * 1000)}`);
   if (error instanceof ApiError) {
     switch (error.code) {
       case 'bad-credentials':

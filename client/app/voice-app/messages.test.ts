@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Role } from '../../../shared/auth/roles.ts';
 import { accessDeniedReasonSchema, type ServerMessageOf } from '../../../shared/control/protocol.ts';
 import { ConnectError } from '../../net/connect-error.ts';
-import { describeAccessDenied, describeConnectFailure, describeRemoval, describeSessionEnd, describeWait, channelRoleBadge, userRoleBadge } from './messages.ts';
+import { describeAccessDenied, describeConnectFailure, describeRemoval, describeSessionEnd, channelRoleBadge, userRoleBadge } from './messages.ts';
 
 const denied = (reason: string, message = 'refused', retryAfterMs?: number): ServerMessageOf<'access-denied'> => ({
   type: 'access-denied',
@@ -12,22 +12,6 @@ const denied = (reason: string, message = 'refused', retryAfterMs?: number): Ser
   ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
 });
 const removed = (reason: string, message: string, by: string | null): ServerMessageOf<'removed'> => ({ type: 'removed', reason, message, by });
-
-test('waits are rounded up to the unit people use', () => {
-  assert.equal(describeWait(0), '1 s');
-  assert.equal(describeWait(1), '1 s');
-  assert.equal(describeWait(45_000), '45 s');
-  assert.equal(describeWait(59_001), '1 min');
-  assert.equal(describeWait(60_000), '1 min');
-  assert.equal(describeWait(3 * 60_000 + 1), '4 min');
-  assert.equal(describeWait(5 * 60_000), '5 min');
-  assert.equal(describeWait(59 * 60_000 + 1), '1 h');
-  assert.equal(describeWait(60 * 60_000), '1 h');
-  assert.equal(describeWait(90 * 60_000), '2 h');
-  assert.equal(describeWait(47 * 3600_000), '47 h');
-  assert.equal(describeWait(48 * 3600_000), '2 days');
-  assert.equal(describeWait(86400_000 * 7 - 1), '7 days');
-});
 
 test('connect failures are told apart by their reason code, not their wording', () => {
   const say = (e: ConnectError) => describeConnectFailure(e, 'example.org:4400', 'alice');

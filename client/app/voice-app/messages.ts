@@ -6,7 +6,7 @@ import type { EngineProblem } from '../../audio/engine-api.ts';
 import type { ConnectError } from '../../net/connect-error.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
 import type { ServerAddress } from '../../browser/browser-voice-session.ts';
-import { capitalise, sentence } from '../shared/wording.ts';
+import { capitalise, describeWait, sentence } from '../shared/wording.ts';
 
 /** Why connect() failed, for the connect view; `where` is host:port, `nickname` the name tried. */
 export function describeConnectFailure(error: ConnectError, where: string, nickname: string): string {
@@ -56,21 +56,6 @@ export function channelLabel(session: VoiceSession, channelId: number): string {
 }
 
 // ---- accounts: refusals and removals -------------------------------------------------
-
-/**
- * "4 min", "45 s", "3 h", "2 days": how long until trying again can work, rounded up so
- * that trying at the time said does work.
- */
-export function describeWait(ms: number): string {
-  const s = Math.max(1, Math.ceil(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const min = Math.ceil(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.ceil(min / 60);
-  if (h < 48) return `${h} h`;
-  const days = Math.ceil(h / 24);
-  return `${days} days`;
-}
 
 /** One sentence per reason the server gives; every known reason must have one (the Record sees to it). */
 const ACCESS_DENIED: Record<AccessDeniedReason, (d: AccessDenial, nickname: string) => string> = {
