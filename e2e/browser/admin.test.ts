@@ -15,7 +15,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
+import { sleep, startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
+import { waitForAsync } from './app-driver.ts';
 import { createNodeVoiceSession, controlUrl } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 import { launchChromium, type Browser } from './chromium.ts';
@@ -111,19 +112,46 @@ test('wrong credentials say so', async () => {
   await shot('login-error.png');
 });
 
-test('log in, see who is online and the live figures', async () => {
+/** The value of the panel's figure labelled `label` (its first <dd>). */
+function figure(label: string) {
+  return page.locator('.figure').filter({ has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd').first();
+}
+
+/** "12 s" / "3 min" / "1 h 5 min" as the least number of seconds it stands for. */
+function shownSeconds(text: string): number {
+  const units: Record<string, number> = { d: 86_400, h: 3600, min: 60, s: 1 };
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+) (d|h|min|s)\b/g)) total += Number(n) * units[unit!]!;
+  return total;
+}
+
+test('log in, see who is online and the live figures: datagrams in and out per second, drops by reason, uptime', async () => {
   nia = await t.client('node-nia');
   await logIn('admin', ADMIN_PASSWORD);
   await page.getByRole('heading', { name: /^Online/ }).waitFor({ timeout: 10_000 });
   const row = page.locator('tr[data-nickname="node-nia"]');
   await row.waitFor({ timeout: 5000 });
   assert.match((await row.textContent()) ?? '', /Lobby/);
-  // Rates need two polls (2 s apart).
-  await page.locator('dd', { hasText: /\d\/s$/ }).first().waitFor({ timeout: 8000 });
   assert.ok((await page.evaluate(() => sessionStorage.getItem('voice-app.admin-token')))?.includes('"token"'), 'the token is in sessionStorage');
+
+  // One datagram too short for a header: the relay drops it as malformed, and the panel lists it by reason.
+  assert.ok(nia.sendDatagram(new Uint8Array(3)), 'the junk datagram went out');
+  await waitFor(() => t.server.relay.counters.drops.malformed === 1, 5000, 'the relay counted the malformed datagram');
+  const malformed = page.locator('tr').filter({ has: page.locator('td[data-label="Reason"]', { hasText: /^malformed$/ }) });
+  await malformed.locator('td[data-label="Since start"]', { hasText: /^1$/ }).waitFor({ timeout: 8000 });
+
+  // Rates need two polls (2 s apart): then datagrams in and out are per-second figures.
+  const rate = /^\d[\d,]*(\.\d)?\/s$/;
+  await waitForAsync(async () => rate.test((await figure('Datagrams in').textContent()) ?? ''), 8000, 'a datagrams-in rate');
+  assert.match((await figure('Datagrams out').textContent()) ?? '', rate, 'a datagrams-out rate');
+  assert.match((await malformed.locator('td[data-label="Per second"]').textContent()) ?? '', /^(\d[\d,]*(\.\d)?\/s|–)$/, 'the drop\'s rate');
+  // Uptime: what the server says, give or take a poll.
+  const uptime = (await figure('Uptime').textContent()) ?? '';
+  const actual = t.server.stats().uptimeSeconds;
+  const shown = shownSeconds(uptime);
+  assert.ok(/^\d+ (s|min|h)/.test(uptime) && shown <= actual && actual - shown < (uptime.endsWith(' s') ? 10 : 70), `uptime "${uptime}" for ${actual} s`);
   await shot('online.png');
   await shot('online-360.png', 360);
-  assert.equal(nia.state, 'connected');
 });
 
 test('keyboard: a dialog opens on Enter, keeps Tab inside, closes on Escape and gives focus back', async () => {
@@ -143,8 +171,10 @@ test('keyboard: a dialog opens on Enter, keeps Tab inside, closes on Escape and 
   assert.equal((await focused()).text, 'Kick node-nia', 'focus is back on the Kick button');
 });
 
-test('kick: the row goes and the client is told it was kicked', async () => {
+test('kick: the row goes, the client is told it was kicked, the server session is gone and nothing reconnects', async () => {
   const closed = closedWith(nia);
+  const states: string[] = [];
+  nia.on('state', (s) => states.push(s));
   await page.getByRole('button', { name: 'Kick node-nia' }).click();
   await dialog('Kick node-nia').getByLabel('Reason (optional)').fill('calm down');
   await shot('kick-dialog.png');
@@ -155,6 +185,13 @@ test('kick: the row goes and the client is told it was kicked', async () => {
   assert.match(nia.denial?.message ?? '', /calm down/);
   await page.locator('tr[data-nickname="node-nia"]').waitFor({ state: 'detached', timeout: 5000 });
   await page.getByText('Kicked node-nia.').waitFor();
+  await waitFor(() => ![...t.server.sessions.sessions()].some((s) => s.nickname === 'node-nia'), 5000, 'the server session is gone');
+  await shot('kicked.png');
+  // The client is closed: a reconnect would start within 100 ms (the first resume backoff); watch ten times that.
+  await sleep(1000);
+  assert.deepEqual(states, ['closed'], 'no reconnect after a kick');
+  assert.equal(nia.state, 'closed');
+  assert.ok(![...t.server.sessions.sessions()].some((s) => s.nickname === 'node-nia'), 'and no new session');
 });
 
 test('ban by account from the row, then lift it', async () => {
