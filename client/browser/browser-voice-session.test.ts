@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { controlUrl, pageAddress, parseServerAddress } from './browser-voice-session.ts';
+import { controlUrl, hostPort, pageAddress, parseServerAddress } from './browser-voice-session.ts';
 
 const http = { protocol: 'http:' };
 const https = { protocol: 'https:' };
@@ -10,6 +10,14 @@ test('controlUrl follows the page scheme and keeps the port', () => {
   assert.equal(controlUrl({ host: 'voice.example', port: 443 }, https), 'wss://voice.example/control');
   assert.equal(controlUrl({ host: 'voice.example', port: 80 }, https), 'wss://voice.example:80/control');
   assert.equal(controlUrl({ host: '::1', port: 8080 }, http), 'ws://[::1]:8080/control');
+});
+
+test('hostPort brackets an IPv6 host once, and only that', () => {
+  assert.equal(hostPort({ host: 'voice.example', port: 8080 }), 'voice.example:8080');
+  assert.equal(hostPort({ host: '127.0.0.1', port: 1 }), '127.0.0.1:1');
+  assert.equal(hostPort({ host: '::1', port: 8080 }), '[::1]:8080');
+  assert.equal(hostPort({ host: '[2001:db8::1]', port: 443 }), '[2001:db8::1]:443');
+  assert.equal(controlUrl({ host: '[::1]', port: 8080 }, http), 'ws://[::1]:8080/control');
 });
 
 test('pageAddress takes the default port of the scheme', () => {

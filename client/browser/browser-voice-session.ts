@@ -15,14 +15,19 @@ export interface ServerAddress {
   port: number;
 }
 
+/** "host:port", with an IPv6 host in brackets ("[::1]:8080"), as URLs and people write it. */
+export function hostPort(address: ServerAddress): string {
+  const host = address.host.includes(':') && !address.host.startsWith('[') ? `[${address.host}]` : address.host;
+  return `${host}:${address.port}`;
+}
+
 /**
  * The control-lane URL of a server. The scheme follows the page: an https page
  * may only open wss:// (mixed content), and an http page serves plain ws://.
  */
 export function controlUrl(address: ServerAddress, page: Pick<URL, 'protocol'> = location): string {
-  const host = address.host.includes(':') && !address.host.startsWith('[') ? `[${address.host}]` : address.host;
   const scheme = page.protocol === 'https:' ? 'wss:' : 'ws:';
-  return new URL(`${scheme}//${host}:${address.port}/control`).toString();
+  return new URL(`${scheme}//${hostPort(address)}/control`).toString();
 }
 
 /** The address of the server that served this page. */

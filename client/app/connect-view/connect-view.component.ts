@@ -19,7 +19,7 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../../../shared/control/protocol.ts';
-import { pageAddress, parseServerAddress } from '../../browser/browser-voice-session.ts';
+import { hostPort, pageAddress, parseServerAddress } from '../../browser/browser-voice-session.ts';
 import type { ConnectRequest } from '../voice-app/dial.ts';
 import { BookmarkStore, type Bookmark, type BookmarkFields } from '../storage/bookmark-store.ts';
 import { readJson, readText, writeJson } from '../storage/local-store.ts';
@@ -123,7 +123,7 @@ export class ConnectView extends LitElement {
     }
     this.formError = '';
     const page = pageAddress();
-    const fallbackLabel = address.port === page.port ? address.host : `${address.host}:${address.port}`;
+    const fallbackLabel = address.port === page.port ? address.host : hostPort(address);
     return { label: this.label.trim() || fallbackLabel, address: address.host, port: address.port, nickname: this.nickname.trim(), password: this.password };
   }
 

@@ -6,7 +6,7 @@
  * app's words). Subscribe to the session before calling `connect()`: the
  * welcome comes through its events.
  */
-import { controlUrl, createBrowserVoiceSession, type ServerAddress } from '../../browser/browser-voice-session.ts';
+import { controlUrl, createBrowserVoiceSession, hostPort, type ServerAddress } from '../../browser/browser-voice-session.ts';
 import { ConnectError } from '../../net/connect-error.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
 import { describeBlocked, describeConnectFailure, describeTimeout } from './messages.ts';
@@ -29,7 +29,7 @@ export interface Dial {
 
 export function dial(request: ConnectRequest): Dial {
   const url = controlUrl(request);
-  const where = `${request.host}:${request.port}`;
+  const where = hostPort(request);
   // The session pings the control lane itself; every 2 s keeps the TCP RTT in the header fresh.
   const nickname = request.nickname.trim();
   const session = createBrowserVoiceSession({

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Role } from '../../../shared/auth/roles.ts';
 import { accessDeniedReasonSchema, type ServerMessageOf } from '../../../shared/control/protocol.ts';
 import { ConnectError } from '../../net/connect-error.ts';
-import { describeAccessDenied, describeConnectFailure, describeRemoval, describeSessionEnd, channelRoleBadge, userRoleBadge } from './messages.ts';
+import { describeAccessDenied, describeBlocked, describeConnectFailure, describeRemoval, describeSessionEnd, channelRoleBadge, userRoleBadge } from './messages.ts';
 
 const denied = (reason: string, message = 'refused', retryAfterMs?: number): ServerMessageOf<'access-denied'> => ({
   type: 'access-denied',
@@ -80,4 +80,17 @@ test('a session that ended otherwise says the session reason', () => {
 test('role badges: channels name who may join, people show moderator and admin only', () => {
   assert.deepEqual([undefined, 'guest', 'member', 'moderator', 'admin'].map((r) => channelRoleBadge(r as Role | undefined)), [null, null, 'members', 'mods', 'admins']);
   assert.deepEqual([undefined, 'guest', 'member', 'moderator', 'admin'].map((r) => userRoleBadge(r as Role | undefined)), [null, null, null, 'mod', 'admin']);
+});
+
+test('a blocked server is named by its own page address, an IPv6 host bracketed once', () => {
+  const g = globalThis as { location?: unknown };
+  const before = g.location;
+  g.location = { protocol: 'https:' };
+  try {
+    assert.match(describeBlocked({ host: 'voice.example', port: 8443 }), / Open https:\/\/voice\.example:8443\/ to use that server\.$/);
+    assert.match(describeBlocked({ host: '::1', port: 8443 }), / Open https:\/\/\[::1\]:8443\/ to use/);
+    assert.match(describeBlocked({ host: '[::1]', port: 8443 }), / Open https:\/\/\[::1\]:8443\/ to use/);
+  } finally {
+    g.location = before;
+  }
 });
