@@ -24,7 +24,6 @@ import { LoginThrottle, type LoginThrottleOptions } from '../auth/login-throttle
 import type { ChannelDirectory } from '../channels/channel-directory.ts';
 import type { VoiceRelay } from '../relay/voice-relay.ts';
 import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
-import { filterOfferCandidates } from '../rtc/remote-candidates.ts';
 import { createLogger } from '../util/log.ts';
 import { BusyError } from '../util/errors.ts';
 import { Session, type ControlLink, type SessionIdentity } from './session.ts';
@@ -439,9 +438,9 @@ export class SessionManager {
     session.peer = peer;
     let answer: string;
     try {
-      const { sdp: offer, dropped } = filterOfferCandidates(sdp, session.link?.remoteAddress ?? '');
-      if (dropped > 0) log.debug('offer candidates not at the client\'s address were dropped', { token, dropped });
-      answer = await peer.answer(offer, this.#options.peer.announcedAddress);
+      const answered = await peer.answer(sdp, session.link?.remoteAddress ?? '', this.#options.peer.announcedAddress);
+      if (answered.dropped > 0) log.debug('offer candidates not at the client\'s address (or over the cap) were dropped', { token, dropped: answered.dropped });
+      answer = answered.sdp;
     } catch (error) {
       peer.close();
       if (session.peer === peer) session.peer = null;

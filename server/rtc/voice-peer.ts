@@ -10,7 +10,7 @@ import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/consta
 import type { VoiceSink } from '../relay/voice-relay.ts';
 import { patchWeriftDtls, patchWeriftSctp } from './werift-patches.ts';
 import { announceAddress } from './sdp-candidates.ts';
-import { MAX_REMOTE_CANDIDATES, candidateAllowed } from './remote-candidates.ts';
+import { MAX_REMOTE_CANDIDATES, candidateAllowed, filterOfferCandidates } from './remote-candidates.ts';
 import type { DtlsKeys } from './dtls-identity.ts';
 import { createLogger } from '../util/log.ts';
 
@@ -80,26 +80,32 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
     });
   }
 
-  /** Applies the client's offer and returns the answer SDP (candidates included). */
-  async answer(offerSdp: string, announcedAddress: string | null): Promise<string> {
+  /**
+   * Applies the client's offer, keeping only the candidates at `peerAddress`
+   * (remote-candidates.ts), and returns the answer SDP (candidates included)
+   * and how many offered candidates were dropped.
+   */
+  async answer(offerSdp: string, peerAddress: string, announcedAddress: string | null): Promise<{ sdp: string; dropped: number }> {
     if (!/^m=application \d+ [A-Z/]*SCTP/m.test(offerSdp)) throw new Error('the offer has no data channel (m=application … SCTP) section');
-    await this.#pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    const offer = filterOfferCandidates(offerSdp, peerAddress, MAX_REMOTE_CANDIDATES - this.#remoteCandidates);
+    this.#remoteCandidates += offer.kept;
+    await this.#pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     const sctp = (this.#pc.sctpTransport as unknown as { sctp?: object } | undefined)?.sctp;
     if (!sctp) throw new Error('werift created no SCTP transport for the offer');
     patchWeriftSctp(sctp);
     await this.#pc.setLocalDescription(await this.#pc.createAnswer());
     const sdp = this.#pc.localDescription?.sdp;
     if (!sdp) throw new Error('werift produced no local description');
-    return announcedAddress ? announceAddress(sdp, announcedAddress) : sdp;
+    return { sdp: announcedAddress ? announceAddress(sdp, announcedAddress) : sdp, dropped: offer.dropped };
   }
 
-  /** Trickled candidates allowed so far (the offer's are filtered before it is applied). */
-  #trickled = 0;
+  /** Remote candidates let through so far, the offer's and the trickled ones together: at most MAX_REMOTE_CANDIDATES. */
+  #remoteCandidates = 0;
 
   /** Whether a trickled candidate may be checked: at the client's address and within the cap. */
   acceptRemoteCandidate(candidate: string, peerAddress: string): boolean {
-    if (this.#trickled >= MAX_REMOTE_CANDIDATES || !candidateAllowed(candidate, peerAddress)) return false;
-    this.#trickled++;
+    if (this.#remoteCandidates >= MAX_REMOTE_CANDIDATES || !candidateAllowed(candidate, peerAddress)) return false;
+    this.#remoteCandidates++;
     return true;
   }
 
