@@ -10,11 +10,10 @@ import { createLogger } from '../util/log.ts';
 
 const log = createLogger('accounts');
 
-export const FIRST_ADMIN_NAME = 'admin';
+const FIRST_ADMIN_NAME = 'admin';
 
-/** Returns whether it created (or promoted) the admin account. */
-export async function ensureAdminAccount(accounts: AccountStore, configuredPassword: string | null): Promise<boolean> {
-  if ((await accounts.countAdmins()) > 0) return false;
+export async function ensureAdminAccount(accounts: AccountStore, configuredPassword: string | null): Promise<void> {
+  if ((await accounts.countAdmins()) > 0) return;
   const password = configuredPassword ?? randomBytes(15).toString('base64url');
   const existing = await accounts.findByName(FIRST_ADMIN_NAME);
   if (existing) {
@@ -31,5 +30,4 @@ export async function ensureAdminAccount(accounts: AccountStore, configuredPassw
     );
   }
   log.info('created the first admin account', { name: FIRST_ADMIN_NAME, password: configuredPassword === null ? 'generated (printed above)' : 'from VOICE_ADMIN_PASSWORD' });
-  return true;
 }

@@ -96,7 +96,7 @@ export function adminApi(deps: AdminDeps, routes: readonly Route[]): Koa.Middlew
         }
       }
       let body: unknown = undefined;
-      if (ctx.method === 'POST' || ctx.method === 'PATCH' || ctx.method === 'PUT') {
+      if (route.method === 'POST' || route.method === 'PATCH') {
         const raw = await readJsonBody(ctx.req);
         if (route.body) {
           const parsed = route.body.safeParse(raw);

@@ -18,7 +18,6 @@ import type { Session } from '../control/session.ts';
 import { ApiError, fieldError, notFound } from './api-error.ts';
 import { callerOf, idParam, route, type Route } from './route.ts';
 
-const sessionToken = sessionTokenSchema;
 const reason = z.string().trim().max(MAX_REASON_LENGTH);
 
 /**
@@ -70,7 +69,7 @@ export const moderationRoutes: Route[] = [
     method: 'POST',
     path: '/api/kick',
     role: 'moderator',
-    body: z.strictObject({ sessionToken, reason: reason.optional() }),
+    body: z.strictObject({ sessionToken: sessionTokenSchema, reason: reason.optional() }),
     handle(deps, req) {
       const me = callerOf(req);
       const target = deps.sessions.get(req.body.sessionToken);

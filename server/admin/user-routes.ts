@@ -6,7 +6,6 @@ import type { accountResponseSchema, accountSchema, accountsResponseSchema } fro
 import { ApiError, notFound } from './api-error.ts';
 import { callerOf, idParam, route, type Route } from './route.ts';
 
-const name = nicknameSchema;
 const password = z.string().min(MIN_ACCOUNT_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
 
 const userView = (a: Account) => ({ id: a.id, name: a.name, role: a.role, createdAt: a.createdAt, lastLoginAt: a.lastLoginAt }) satisfies z.input<typeof accountSchema>;
@@ -24,7 +23,7 @@ export const userRoutes: Route[] = [
     method: 'POST',
     path: '/api/users',
     role: 'admin',
-    body: z.strictObject({ name, password, role: roleSchema.optional() }),
+    body: z.strictObject({ name: nicknameSchema, password, role: roleSchema.optional() }),
     async handle(deps, req) {
       const account = await deps.accounts.create(req.body.name, req.body.password, req.body.role ?? 'member');
       return { status: 201, body: { user: userView(account) } satisfies z.input<typeof accountResponseSchema> };

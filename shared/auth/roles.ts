@@ -13,7 +13,3 @@ export function roleRank(role: Role): number {
 export function roleAtLeast(role: Role, least: Role): boolean {
   return roleRank(role) >= roleRank(least);
 }
-
-export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
-}

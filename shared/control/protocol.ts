@@ -33,10 +33,6 @@ export const nicknameSchema = z
   .max(MAX_NICKNAME_LENGTH)
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'control characters are not allowed');
 
-const token = sessionTokenSchema;
-const channelId = channelIdSchema;
-const nickname = nicknameSchema;
-
 export const channelConfigSchema = z.object({
   /** Opus target bitrate in bits per second. */
   bitrate: z.number().int().min(6_000).max(510_000),
@@ -46,8 +42,8 @@ export const channelConfigSchema = z.object({
 export type ChannelConfig = z.infer<typeof channelConfigSchema>;
 
 export const channelInfoSchema = z.object({
-  id: channelId,
-  parentId: channelId.nullable(),
+  id: channelIdSchema,
+  parentId: channelIdSchema.nullable(),
   name: channelNameSchema,
   position: z.number().int(),
   /** 0 means no limit. */
@@ -64,9 +60,9 @@ export const channelInfoSchema = z.object({
 export type ChannelInfo = z.infer<typeof channelInfoSchema>;
 
 export const userInfoSchema = z.object({
-  sessionToken: token,
+  sessionToken: sessionTokenSchema,
   nickname: z.string(),
-  channelId,
+  channelId: channelIdSchema,
   selfMute: z.boolean(),
   selfDeaf: z.boolean(),
   /** The session's role (`guest` unless logged in to an account); the server always sends it. */
@@ -89,7 +85,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
     protocol: z.number().int(),
-    nickname,
+    nickname: nicknameSchema,
     client: z.string().max(64).optional(),
     /** Account password: log in as the registered user `nickname` (or register it, with `register`). Absent: a guest. */
     password: z.string().min(1).max(MAX_PASSWORD_LENGTH).optional(),
@@ -99,10 +95,10 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('resume'),
     protocol: z.number().int(),
-    sessionToken: token,
+    sessionToken: sessionTokenSchema,
     resumeSecret: z.string().min(1).max(128),
   }),
-  z.object({ type: z.literal('join'), channelId, password: z.string().max(MAX_PASSWORD_LENGTH).optional() }),
+  z.object({ type: z.literal('join'), channelId: channelIdSchema, password: z.string().max(MAX_PASSWORD_LENGTH).optional() }),
   z.object({ type: z.literal('chat'), text: z.string().trim().min(1).max(MAX_CHAT_LENGTH) }),
   z.object({ type: z.literal('set-self'), selfMute: z.boolean(), selfDeaf: z.boolean() }),
   z.object({ type: z.literal('rtc-offer'), sdp: z.string().min(1).max(MAX_SDP_LENGTH) }),
@@ -175,8 +171,8 @@ export type ErrorCode = z.infer<typeof errorCodeSchema>;
 const open = <T extends z.ZodEnum>(known: T) => z.union([known, z.string().min(1).max(64)]);
 
 const sessionSnapshot = {
-  sessionToken: token,
-  channelId,
+  sessionToken: sessionTokenSchema,
+  channelId: channelIdSchema,
   channels: z.array(channelInfoSchema),
   users: z.array(userInfoSchema),
 };
@@ -209,17 +205,17 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     resumeSecret: z.string(),
   }),
   z.object({ type: z.literal('resume-denied'), reason: open(resumeDeniedReasonSchema), message: z.string() }),
-  z.object({ type: z.literal('joined'), channelId }),
-  z.object({ type: z.literal('join-denied'), channelId, reason: open(joinDeniedReasonSchema), message: z.string() }),
+  z.object({ type: z.literal('joined'), channelId: channelIdSchema }),
+  z.object({ type: z.literal('join-denied'), channelId: channelIdSchema, reason: open(joinDeniedReasonSchema), message: z.string() }),
   z.object({ type: z.literal('user-joined'), user: userInfoSchema }),
-  z.object({ type: z.literal('user-left'), sessionToken: token, reason: open(leaveReasonSchema) }),
-  z.object({ type: z.literal('user-moved'), sessionToken: token, channelId }),
-  z.object({ type: z.literal('user-state'), sessionToken: token, selfMute: z.boolean(), selfDeaf: z.boolean() }),
+  z.object({ type: z.literal('user-left'), sessionToken: sessionTokenSchema, reason: open(leaveReasonSchema) }),
+  z.object({ type: z.literal('user-moved'), sessionToken: sessionTokenSchema, channelId: channelIdSchema }),
+  z.object({ type: z.literal('user-state'), sessionToken: sessionTokenSchema, selfMute: z.boolean(), selfDeaf: z.boolean() }),
   z.object({
     type: z.literal('chat'),
     id: z.number().int().min(1),
-    channelId,
-    sender: z.object({ sessionToken: token, nickname: z.string() }),
+    channelId: channelIdSchema,
+    sender: z.object({ sessionToken: sessionTokenSchema, nickname: z.string() }),
     text: z.string(),
     /** Server clock, ms since the Unix epoch. */
     serverTime: z.number(),
@@ -247,11 +243,11 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   /** A channel was created or changed (name, parent, position, limit, bitrate, lock, required role). */
   z.object({ type: z.literal('channel-updated'), channel: channelInfoSchema }),
   /** A channel (and so its subchannels, each announced too) was deleted; its users were moved first. */
-  z.object({ type: z.literal('channel-removed'), channelId }),
+  z.object({ type: z.literal('channel-removed'), channelId: channelIdSchema }),
   /** The last stored messages of a channel, oldest first; sent after `welcome` and every `joined`. */
-  z.object({ type: z.literal('chat-history'), channelId, messages: z.array(chatHistoryEntrySchema) }),
+  z.object({ type: z.literal('chat-history'), channelId: channelIdSchema, messages: z.array(chatHistoryEntrySchema) }),
   /** A user's role changed (an admin edited the account). */
-  z.object({ type: z.literal('user-role'), sessionToken: token, role: roleSchema }),
+  z.object({ type: z.literal('user-role'), sessionToken: sessionTokenSchema, role: roleSchema }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ServerMessageType = ServerMessage['type'];
