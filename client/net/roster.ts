@@ -57,8 +57,4 @@ export class Roster {
     const u = this.users.get(token);
     if (u) this.users.set(token, { ...u, channelId });
   }
-
-  usersIn(channelId: number): UserInfo[] {
-    return [...this.users.values()].filter((u) => u.channelId === channelId);
-  }
 }

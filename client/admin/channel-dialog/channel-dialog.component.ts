@@ -10,7 +10,7 @@ import { live } from 'lit/directives/live.js';
 import type { AdminApi } from '../api/admin-api.ts';
 import { ROLES, type Channel, type Role } from '../api/types.ts';
 import { adminDialogStyles } from '../shared/admin.styles.ts';
-import { channelOrder, subtreeIds } from '../shared/channel-order.ts';
+import { channelOrder, subtreeIds } from '../../app/shared/channel-order.ts';
 import { FormDialogController } from '../shared/form-dialog-controller.ts';
 import { describedBy, fieldError, formError, invalid } from '../shared/form-errors.ts';
 import { createFields, formFromChannel, newChannelForm, patchFields, type ChannelForm } from './channel-fields.ts';

@@ -9,7 +9,7 @@ import type { AdminApi } from '../api/admin-api.ts';
 import type { Channel, Session } from '../api/types.ts';
 import type { ChannelDialog } from '../channel-dialog/channel-dialog.component.ts';
 import type { ConfirmDialog } from '../confirm-dialog/confirm-dialog.component.ts';
-import { channelOrder, subtreeIds } from '../shared/channel-order.ts';
+import { channelOrder, subtreeIds } from '../../app/shared/channel-order.ts';
 import { toFormErrors } from '../shared/form-errors.ts';
 import { styles } from './channels-admin.styles.ts';
 

@@ -12,7 +12,7 @@ import type { Channel, Session, User } from '../api/types.ts';
 import type { BanDialog } from '../ban-dialog/ban-dialog.component.ts';
 import type { KickDialog } from '../kick-dialog/kick-dialog.component.ts';
 import { adminStyles } from '../shared/admin.styles.ts';
-import { channelOrder } from '../shared/channel-order.ts';
+import { channelOrder } from '../../app/shared/channel-order.ts';
 import { formatDuration } from '../shared/format.ts';
 
 export class SessionsTable extends LitElement {

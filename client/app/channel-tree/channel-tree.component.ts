@@ -20,6 +20,7 @@ import type { AudioEngine } from '../../audio/audio-engine.ts';
 import type { LevelReport } from '../../audio/engine-api.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
 import { EmitterSubscription } from '../controllers/emitter-subscription.ts';
+import { childrenByParent } from '../shared/channel-order.ts';
 import { channelIcon, headphonesOffIcon, lockIcon, micOffIcon, registeredIcon, speakerOffIcon } from '../shared/icons.ts';
 import { channelRoleBadge, userRoleBadge } from '../voice-app/messages.ts';
 import { styles } from './channel-tree.styles.ts';
@@ -90,24 +91,19 @@ export class ChannelTree extends LitElement {
     this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
   }
 
-  #children(parentId: number | null): ChannelInfo[] {
-    const all = [...(this.session?.roster.channels.values() ?? [])];
-    return all.filter((c) => c.parentId === parentId).sort((a, b) => a.position - b.position || a.name.localeCompare(b.name) || a.id - b.id);
-  }
-
-  #channels(parentId: number | null): TemplateResult | typeof nothing {
-    const children = this.#children(parentId);
-    if (children.length === 0) return nothing;
+  #channels(tree: Tree, parentId: number | null): TemplateResult | typeof nothing {
+    const children = tree.children.get(parentId);
+    if (!children) return nothing;
     return html`<ul class="tree">
-      ${children.map((c) => this.#channel(c))}
+      ${children.map((c) => this.#channel(tree, c))}
     </ul>`;
   }
 
-  #channel(c: ChannelInfo): TemplateResult {
+  #channel(tree: Tree, c: ChannelInfo): TemplateResult {
     const s = this.session!;
     const here = s.channelId === c.id;
     const locked = c.locked === true;
-    const users = s.roster.usersIn(c.id).sort((a, b) => a.nickname.localeCompare(b.nickname));
+    const users = tree.users.get(c.id) ?? [];
     const badge = channelRoleBadge(c.requiredRole);
     const facts = [`${Math.round(c.config.bitrate / 1000)} kbps`, locked ? 'password protected' : '', badge ? `${badge} only` : '', here ? 'you are here' : ''].filter(Boolean).join(' · ');
     return html`<li data-channel=${c.name}>
@@ -118,7 +114,7 @@ export class ChannelTree extends LitElement {
         ${users.length > 0 ? html`<span class="count" aria-hidden="true">${users.length}</span>` : nothing}
       </button>
       ${users.length > 0 ? html`<ul class="users">${users.map((u) => this.#user(u))}</ul>` : nothing}
-      ${this.#channels(c.id)}
+      ${this.#channels(tree, c.id)}
     </li>`;
   }
 
@@ -155,9 +151,24 @@ export class ChannelTree extends LitElement {
   }
 
   override render(): TemplateResult | typeof nothing {
-    if (!this.session) return nothing;
-    return this.#channels(null);
+    const roster = this.session?.roster;
+    if (!roster) return nothing;
+    // Grouped and sorted once per render: children by parent, people by channel.
+    const users = new Map<number, UserInfo[]>();
+    for (const u of roster.users.values()) {
+      const list = users.get(u.channelId);
+      if (list) list.push(u);
+      else users.set(u.channelId, [u]);
+    }
+    for (const list of users.values()) list.sort((a, b) => a.nickname.localeCompare(b.nickname));
+    return this.#channels({ children: childrenByParent(roster.channels.values()), users }, null);
   }
+}
+
+/** One render's view of the roster. */
+interface Tree {
+  children: Map<number | null, ChannelInfo[]>;
+  users: Map<number, UserInfo[]>;
 }
 
 function sameSet(a: ReadonlySet<number>, b: ReadonlySet<number>): boolean {
