@@ -2,23 +2,31 @@
  * Channel passwords against a real server: the `locked` flag in the channel
  * list, `password-required` / `wrong-password` / `joined`, joins answered in
  * order across a password check, a session that quits mid-check, the
- * per-session throttle, the hash never on the wire, a data directory from
+ * per-address throttle, the hash never on the wire, a data directory from
  * before migration 0003 upgrading in place, and the owner's CLI.
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
 import SQLite from 'better-sqlite3';
-import { joinChannel, sleep, startTestServer, waitFor, withTimeout, type TestServer } from './harness.ts';
+import {
+  closeRawClients,
+  joinChannel,
+  makeTempDir,
+  rawControlClient,
+  sleep,
+  startTestServer,
+  waitFor,
+  withTimeout,
+  type RawControlClient,
+  type TestServer,
+} from './harness.ts';
 import { passwordHasher } from '../../server/auth/password-hash.ts';
-import { controlUrl } from '../../client/node/node-voice-session.ts';
-import { PROTOCOL_VERSION, parseServerMessage, type ServerMessage, type ServerMessageOf } from '../../shared/control/protocol.ts';
+import type { ServerMessageOf } from '../../shared/control/protocol.ts';
 import { loadConfig } from '../../server/config.ts';
 import { startServer } from '../../server/app.ts';
 import { openDatabase } from '../../server/db/database.ts';
@@ -31,7 +39,7 @@ const PASSWORD = 'open sesame';
 
 const temps: string[] = [];
 async function tempDir(): Promise<string> {
-  const d = await mkdtemp(path.join(tmpdir(), 'voice-app-pw-'));
+  const d = await makeTempDir('voice-app-pw-');
   temps.push(d);
   return d;
 }
@@ -39,77 +47,51 @@ after(async () => {
   for (const d of temps) await rm(d, { recursive: true, force: true });
 });
 
-/** A bare control-lane client that keeps every frame it receives, raw and parsed. */
-interface RawClient {
-  ws: WebSocket;
+/** A welcomed control-lane client (harness.rawControlClient) that also keeps every frame it received as sent. */
+interface Client {
+  raw: RawControlClient;
   token: number;
   frames: string[];
-  messages: ServerMessage[];
-  /** Resolves with the next message (from now on) that `match` accepts. */
-  next<T extends ServerMessage['type']>(type: T, match?: (m: ServerMessageOf<T>) => boolean): Promise<ServerMessageOf<T>>;
   join(channelId: number, password?: string): void;
+  /** Resolves once the server has answered a ping sent now: everything it sent this client before is in. */
+  roundTrip(): Promise<void>;
 }
 
-const open: RawClient[] = [];
+const open: Client[] = [];
 let hosts = 0;
+let pings = 0;
 
 /**
- * A control-lane client. Wrong passwords are counted per client address, so
- * each client comes from its own loopback address (127.0.0.2, .3, …) as
- * people on different machines would, unless `from` names one.
+ * A client that said hello as a guest. Wrong passwords are counted per client
+ * address, so each client comes from its own loopback address (127.0.0.2, .3,
+ * …) as people on different machines would, unless `from` names one.
  */
-async function rawClient(url: string, nickname: string, from = `127.0.0.${2 + (hosts++ % 250)}`): Promise<RawClient> {
-  const ws = new WebSocket(controlUrl(url), { localAddress: from });
+async function rawClient(url: string, nickname: string, from = `127.0.0.${2 + (hosts++ % 250)}`): Promise<Client> {
+  const raw = await rawControlClient(url, { localAddress: from });
   const frames: string[] = [];
-  const messages: ServerMessage[] = [];
-  const waiters: Array<(m: ServerMessage) => boolean> = [];
-  ws.on('message', (d) => {
-    const text = String(d);
-    frames.push(text);
-    const m = parseServerMessage(text);
-    if (!m.ok) return;
-    messages.push(m.value);
-    for (let i = 0; i < waiters.length; i++) {
-      if (waiters[i]!(m.value)) waiters.splice(i--, 1);
-    }
-  });
-  ws.on('error', () => {});
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  const c: RawClient = {
-    ws,
-    token: 0,
+  raw.ws.on('message', (d) => frames.push(String(d)));
+  const welcome = await raw.hello(nickname);
+  assert.equal(welcome.type, 'welcome', `${nickname}: ${JSON.stringify(welcome)}`);
+  const c: Client = {
+    raw,
+    token: welcome.type === 'welcome' ? welcome.sessionToken : 0,
     frames,
-    messages,
-    next(type, match) {
-      return withTimeout(
-        new Promise((resolve) => {
-          waiters.push((m) => {
-            if (m.type !== type || (match && !match(m as never))) return false;
-            resolve(m as never);
-            return true;
-          });
-        }),
-        5000,
-        `${nickname}: ${type}`,
-      );
-    },
     join(channelId, password) {
-      ws.send(JSON.stringify(password === undefined ? { type: 'join', channelId } : { type: 'join', channelId, password }));
+      raw.send(password === undefined ? { type: 'join', channelId } : { type: 'join', channelId, password });
+    },
+    async roundTrip() {
+      const id = ++pings;
+      raw.send({ type: 'ping', id, clientTime: 0 });
+      await raw.take('pong', (m) => m.id === id);
     },
   };
-  const welcome = c.next('welcome');
-  ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, nickname }));
-  c.token = (await welcome).sessionToken;
   open.push(c);
   return c;
 }
 
 /** The join answers (joined / join-denied) a client got, in order, as compact strings. */
-function answers(c: RawClient): string[] {
-  return c.messages.flatMap((m) => {
+function answers(c: Client): string[] {
+  return c.raw.messages.flatMap((m) => {
     if (m.type === 'joined') return [`joined ${m.channelId}`];
     if (m.type === 'join-denied') return [`denied ${m.channelId} ${m.reason}`];
     return [];
@@ -127,13 +109,14 @@ describe('a running server with Gaming locked', () => {
     assert.match(hash, /^\$argon2id\$v=19\$m=65536,t=3,p=1\$/);
   });
   after(async () => {
-    for (const c of open.splice(0)) c.ws.terminate();
+    open.length = 0;
+    closeRawClients();
     await t.close();
   });
 
   test('the channel list says which channels are locked', async () => {
     const c = await rawClient(t.server.url, 'lister');
-    const w = c.messages.find((m) => m.type === 'welcome');
+    const w = c.raw.messages.find((m) => m.type === 'welcome');
     assert.ok(w?.type === 'welcome');
     assert.deepEqual(w.channels.map((ch) => [ch.name, ch.locked]).sort(), [['AFK', false], ['Gaming', true], ['Lobby', false], ['Music', false]]);
     // The reference client keeps the flag in its roster.
@@ -146,25 +129,25 @@ describe('a running server with Gaming locked', () => {
     const watcher = await rawClient(t.server.url, 'watcher');
     const c = await rawClient(t.server.url, 'guest');
     c.join(GAMING);
-    const required = await c.next('join-denied');
+    const required = await c.raw.take('join-denied');
     assert.equal(required.reason, 'password-required');
     assert.equal(required.message, 'Gaming is locked: enter its password');
     c.join(GAMING, 'open sesame!');
-    const wrong = await c.next('join-denied');
+    const wrong = await c.raw.take('join-denied');
     assert.equal(wrong.reason, 'wrong-password');
     assert.equal(wrong.message, 'wrong password for Gaming');
     assert.equal(t.server.sessions.get(c.token)?.channelId, 1, 'still in the Lobby');
-    const moved = watcher.next('user-moved', (m) => m.sessionToken === c.token);
+    const moved = watcher.raw.take('user-moved', (m) => m.sessionToken === c.token);
     c.join(GAMING, PASSWORD);
-    assert.deepEqual(await c.next('joined'), { type: 'joined', channelId: GAMING });
+    assert.deepEqual(await c.raw.take('joined'), { type: 'joined', channelId: GAMING });
     assert.equal((await moved).channelId, GAMING);
     assert.equal(t.server.sessions.get(c.token)?.channelId, GAMING);
     // Already there: answered without a password, nobody told.
     c.join(GAMING);
-    assert.deepEqual(await c.next('joined'), { type: 'joined', channelId: GAMING });
+    assert.deepEqual(await c.raw.take('joined'), { type: 'joined', channelId: GAMING });
     assert.deepEqual(answers(c), ['denied 2 password-required', 'denied 2 wrong-password', 'joined 2', 'joined 2']);
-    await sleep(100);
-    assert.equal(watcher.messages.filter((m) => m.type === 'user-moved' && m.sessionToken === c.token).length, 1);
+    await watcher.roundTrip(); // a move told for the last join would have reached the watcher before this pong
+    assert.equal(watcher.raw.messages.filter((m) => m.type === 'user-moved' && m.sessionToken === c.token).length, 1);
   });
 
   test('the reference client joins with a password and reports the reason when refused', async () => {
@@ -185,9 +168,9 @@ describe('a running server with Gaming locked', () => {
     await waitFor(() => answers(c).length === 4, 5000, 'four answers');
     assert.deepEqual(answers(c), ['denied 2 wrong-password', 'joined 2', 'joined 3', 'joined 2']);
     assert.equal(t.server.sessions.get(c.token)?.channelId, GAMING);
-    await waitFor(() => watcher.messages.filter((m) => m.type === 'user-moved' && m.sessionToken === c.token).length === 3, 2000, 'moves');
+    await waitFor(() => watcher.raw.messages.filter((m) => m.type === 'user-moved' && m.sessionToken === c.token).length === 3, 2000, 'moves');
     assert.deepEqual(
-      watcher.messages.flatMap((m) => (m.type === 'user-moved' && m.sessionToken === c.token ? [m.channelId] : [])),
+      watcher.raw.messages.flatMap((m) => (m.type === 'user-moved' && m.sessionToken === c.token ? [m.channelId] : [])),
       [GAMING, MUSIC, GAMING],
       'the others saw the same moves in the same order',
     );
@@ -196,17 +179,18 @@ describe('a running server with Gaming locked', () => {
   test('a session that quits while its password is checked is not moved', async () => {
     const watcher = await rawClient(t.server.url, 'quit-watcher');
     const c = await rawClient(t.server.url, 'quitter');
-    const left = watcher.next('user-left', (m) => m.sessionToken === c.token);
+    const left = watcher.raw.take('user-left', (m) => m.sessionToken === c.token);
     c.join(GAMING, PASSWORD);
     c.join(MUSIC); // queued behind the check; must not run either
     await waitFor(() => passwordHasher.load.active + passwordHasher.load.queued >= 1, 5000, 'the check under way');
-    c.ws.close(1000);
+    c.raw.close();
     assert.equal((await left).reason, 'quit');
     // Past the check however long it takes on a loaded machine: the hasher is idle again.
     await waitFor(() => passwordHasher.load.active + passwordHasher.load.queued === 0, 30_000, 'the password check finished');
-    await sleep(50); // its continuation runs after the hash resolves
+    // The check's continuation ran before the server read the watcher's ping: a move it told would be in before the pong.
+    await watcher.roundTrip();
     assert.equal(t.server.sessions.get(c.token), undefined);
-    assert.ok(!watcher.messages.some((m) => m.type === 'user-moved' && m.sessionToken === c.token), 'no move after the leave');
+    assert.ok(!watcher.raw.messages.some((m) => m.type === 'user-moved' && m.sessionToken === c.token), 'no move after the leave');
     assert.equal(t.server.relay.hasMember(c.token), false, 'and the relay has forgotten it');
     assert.ok(!t.server.relay.channelTokens(GAMING).includes(c.token));
   });
@@ -216,19 +200,19 @@ describe('a running server with Gaming locked', () => {
     const started = Date.now();
     for (let i = 0; i < 5; i++) {
       c.join(GAMING, `guess ${i}`);
-      assert.equal((await c.next('join-denied')).reason, 'wrong-password');
+      assert.equal((await c.raw.take('join-denied')).reason, 'wrong-password');
     }
     // Five joins spent the chatty burst (5, then 1/s); wait for a token so the server sees the sixth.
     await sleep(Math.max(0, 1100 - (Date.now() - started)));
     c.join(GAMING, PASSWORD);
-    const throttled = await c.next('join-denied');
+    const throttled = await c.raw.take('join-denied');
     assert.equal(throttled.reason, 'rate-limited');
     assert.match(throttled.message, /^too many wrong passwords: wait \d+ s before trying again$/);
     assert.equal(t.server.sessions.get(c.token)?.channelId, 1);
     // Other people (other addresses) are not affected.
     const other = await rawClient(t.server.url, 'bystander');
     other.join(GAMING, PASSWORD);
-    assert.equal((await other.next('joined')).channelId, GAMING);
+    assert.equal((await other.raw.take('joined')).channelId, GAMING);
   });
 
   test('the wrong-password allowance is per address: reconnecting does not buy a fresh one', async () => {
@@ -236,12 +220,23 @@ describe('a running server with Gaming locked', () => {
     const first = await rawClient(t.server.url, 'guesser-a', from);
     for (let i = 0; i < 5; i++) {
       first.join(GAMING, `guess ${i}`);
-      assert.equal((await first.next('join-denied')).reason, 'wrong-password');
+      assert.equal((await first.raw.take('join-denied')).reason, 'wrong-password');
     }
-    first.ws.close(1000);
+    first.raw.close();
     const again = await rawClient(t.server.url, 'guesser-b', from);
     again.join(GAMING, PASSWORD);
-    assert.equal((await again.next('join-denied')).reason, 'rate-limited', 'a new session from the same address still waits');
+    assert.equal((await again.raw.take('join-denied')).reason, 'rate-limited', 'a new session from the same address still waits');
+  });
+
+  test('sessions opened side by side from one address get 5 password checks between them, not one each', async () => {
+    const from = '127.0.2.1';
+    const clients = await Promise.all(Array.from({ length: 12 }, (_, i) => rawClient(t.server.url, `side-${i}`, from)));
+    for (const c of clients) c.join(GAMING, 'wrong');
+    await waitFor(() => clients.every((c) => answers(c).length === 1), 20_000, 'every join answered');
+    const reasons = clients.map((c) => answers(c)[0]);
+    assert.equal(reasons.filter((r) => r === 'denied 2 wrong-password').length, 5, reasons.join(', '));
+    assert.equal(reasons.filter((r) => r === 'denied 2 rate-limited').length, 7, reasons.join(', '));
+    for (const c of clients) c.raw.close();
   });
 
   test('a burst of password checks from many sessions is refused beyond the queue, not queued without bound', async () => {
@@ -253,19 +248,19 @@ describe('a running server with Gaming locked', () => {
     assert.ok(busy >= 1, `some were refused as busy: ${reasons.join(', ')}`);
     assert.equal(busy + reasons.filter((r) => r === 'denied 2 wrong-password').length, 40);
     const refused = clients.find((c) => answers(c)[0] === 'denied 2 rate-limited')!;
-    assert.match((refused.messages.find((m) => m.type === 'join-denied') as ServerMessageOf<'join-denied'>).message, /busy/);
-    for (const c of clients) c.ws.close(1000);
+    assert.match((refused.raw.messages.find((m) => m.type === 'join-denied') as ServerMessageOf<'join-denied'>).message, /busy/);
+    for (const c of clients) c.raw.close();
   });
 
   test('the hash never reaches a client', async () => {
     // Traffic of its own (it must not depend on the tests before it): a list, a wrong and a right password.
     const c = await rawClient(t.server.url, 'hash-watch');
     c.join(GAMING, 'not it');
-    await c.next('join-denied');
+    await c.raw.take('join-denied');
     c.join(GAMING, PASSWORD);
-    await c.next('joined');
+    await c.raw.take('joined');
+    assert.ok(c.frames.length >= 3, `${c.frames.length} frames of its own`);
     const frames = open.flatMap((x) => x.frames);
-    assert.ok(c.frames.length >= 3 && frames.length >= c.frames.length, `${frames.length} frames checked`);
     const salt = hash.split('$')[4]!;
     for (const f of frames) {
       assert.ok(!f.includes('argon2') && !f.includes(salt) && !f.includes('password_hash') && !f.includes(PASSWORD), f.slice(0, 200));
@@ -306,8 +301,8 @@ test('a data dir made before 0003 upgrades in place, keeps its data, and a passw
     assert.equal(second.channels.get(GAMING)?.locked, true);
     const c = await rawClient(second.url, 'after-restart');
     c.join(GAMING, PASSWORD);
-    assert.equal((await c.next('joined')).channelId, GAMING);
-    c.ws.close(1000);
+    assert.equal((await c.raw.take('joined')).channelId, GAMING);
+    c.raw.close();
     // The column refuses anything but an Argon2id PHC string.
     assert.throws(() => second.db.sqlite.prepare("UPDATE channels SET password_hash = 'plain' WHERE id = 3").run(), /CHECK constraint failed/);
   } finally {
@@ -356,10 +351,10 @@ describe('npm run channel', () => {
     try {
       const c = await rawClient(server.url, 'cli-check');
       c.join(GAMING, 'hunter 2');
-      assert.equal((await c.next('joined')).channelId, GAMING);
+      assert.equal((await c.raw.take('joined')).channelId, GAMING);
       c.join(MUSIC, 'piped secret');
-      assert.equal((await c.next('joined')).channelId, MUSIC, 'the trailing newline from stdin is not part of the password');
-      c.ws.close(1000);
+      assert.equal((await c.raw.take('joined')).channelId, MUSIC, 'the trailing newline from stdin is not part of the password');
+      c.raw.close();
     } finally {
       await server.close();
     }
