@@ -19,6 +19,7 @@
  * Nothing here allocates per packet or per tick: the heap, the jitter histogram
  * and the decision object are made once.
  */
+import { SAMPLE_RATE } from '../voice/constants.ts';
 
 export type PlayoutMode = 'fixed' | 'adaptive';
 
@@ -171,7 +172,7 @@ export class JitterBuffer {
 
   constructor(options: Partial<JitterBufferOptions> = {}) {
     // One frame's duration follows from its size unless given: 480 → 10 ms, 2880 → 60 ms.
-    const frameMs = options.frameMs ?? (options.frameSamples !== undefined ? options.frameSamples / 48 : DEFAULT_JITTER_OPTIONS.frameMs);
+    const frameMs = options.frameMs ?? (options.frameSamples !== undefined ? (options.frameSamples * 1000) / SAMPLE_RATE : DEFAULT_JITTER_OPTIONS.frameMs);
     this.options = Object.freeze({ ...DEFAULT_JITTER_OPTIONS, ...options, frameMs });
     const o = this.options;
     if (!(o.frameMs > 0) || !(o.frameSamples > 0) || o.capacity < 4) throw new TypeError('invalid jitter buffer options');

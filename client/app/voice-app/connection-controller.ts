@@ -15,7 +15,7 @@ import type { AudioSettings, EngineState } from '../../audio/engine-api.ts';
 import type { VoiceSession, VoiceSessionState } from '../../net/voice-session.ts';
 import { loadAudioSettings, saveAudioSettings } from '../storage/settings-store.ts';
 import { loadUserPrefs, saveUserPrefs, type UserPrefs } from '../storage/user-prefs-store.ts';
-import { dial, type ConnectRequest } from './dial.ts';
+import { dial, RTT_PERIOD_MS, type ConnectRequest } from './dial.ts';
 import { ChatLog } from './chat-log.ts';
 import { capitalise } from '../shared/wording.ts';
 import { channelLabel, describeEngineProblem, describeJoinDenied, describeSessionEnd, STORAGE_NOTICE } from './messages.ts';
@@ -35,8 +35,6 @@ export interface PasswordPrompt {
   error: string;
 }
 
-/** How often the lanes' round-trip times are measured while connected. */
-const RTT_PERIOD_MS = 2000;
 /** How long the chat's "not saved" notice stays up. */
 const CHAT_NOTICE_MS = 8000;
 

@@ -13,6 +13,8 @@ import { describeBlocked, describeConnectFailure, describeTimeout } from './mess
 
 /** How long a connection attempt may go unanswered before it counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 15_000;
+/** How often the lanes' round-trip times are measured while connected (the control lane's by the session itself). */
+export const RTT_PERIOD_MS = 2000;
 
 export interface ConnectRequest extends ServerAddress {
   nickname: string;
@@ -30,14 +32,14 @@ export interface Dial {
 export function dial(request: ConnectRequest): Dial {
   const url = controlUrl(request);
   const where = hostPort(request);
-  // The session pings the control lane itself; every 2 s keeps the TCP RTT in the header fresh.
+  // The session pings the control lane itself; every RTT_PERIOD_MS keeps the TCP RTT in the header fresh.
   const nickname = request.nickname.trim();
   const session = createBrowserVoiceSession({
     url,
     nickname,
     password: request.password,
     register: request.register && request.password !== '',
-    pingIntervalMs: 2000,
+    pingIntervalMs: RTT_PERIOD_MS,
   });
   return {
     session,

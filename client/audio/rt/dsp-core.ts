@@ -40,7 +40,7 @@ export interface DspCoreOptions {
 }
 
 const MAX_FRAME = 2880;
-/** A speaker counts as talking for this long after their last played frame. */
+/** A speaker counts as talking for this long after their last datagram arrived (VoiceReceiver.heardWithin). */
 const SPEAKING_HOLD_MS = 200;
 
 export class DspCore {
@@ -198,7 +198,8 @@ export class DspCore {
   }
 
   #receiverOptions(): { frameSamples: number; jitter: Partial<JitterBufferOptions> } {
+    // The jitter buffer derives the frame duration from the frame size.
     const n = this.#frameSamples;
-    return { frameSamples: n, jitter: { ...this.#jitter, frameSamples: n, frameMs: (n * 1000) / SAMPLE_RATE } };
+    return { frameSamples: n, jitter: { ...this.#jitter, frameSamples: n } };
   }
 }
