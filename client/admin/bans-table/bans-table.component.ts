@@ -87,7 +87,7 @@ export class BansTable extends LitElement {
     const bans = this.bans;
     return html`<section aria-labelledby="bans-title">
         <div class="section-head"><h2 id="bans-title" tabindex="-1">Bans${bans ? html` <span class="muted">(${bans.length})</span>` : nothing}</h2></div>
-        <p class="hint ${this.status ? '' : 'idle'}" role="status">${this.status}</p>
+        <p class="hint ${this.status ? '' : 'visually-hidden'}" role="status">${this.status}</p>
         ${this.listError ? html`<p class="error" role="alert">${this.listError}</p>` : nothing}
         ${bans === null
           ? html`<p class="empty">Loading…</p>`

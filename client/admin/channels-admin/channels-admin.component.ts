@@ -74,7 +74,7 @@ export class ChannelsAdmin extends LitElement {
         <h2 id="channels-title" tabindex="-1">Channels</h2>
         <button type="button" class="primary" ?disabled=${channels === null} @click=${() => this.#edit(null)}>New channel</button>
       </div>
-      <p class="hint ${this.status ? '' : 'idle'}" role="status">${this.status}</p>
+      <p class="hint ${this.status ? '' : 'visually-hidden'}" role="status">${this.status}</p>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${channels === null ? html`<p class="empty">Loading…</p>` : this.#renderTree(channels)}
       <channel-dialog .api=${this.api} .channels=${channels ?? []}></channel-dialog>

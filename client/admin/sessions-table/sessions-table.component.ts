@@ -79,7 +79,7 @@ export class SessionsTable extends LitElement {
       <div class="section-head">
         <h2 id="sessions-title" tabindex="-1">Online${this.sessions ? html` <span class="muted">(${this.sessions.length})</span>` : nothing}</h2>
       </div>
-      <p class="hint ${this.status ? '' : 'idle'}" role="status">${this.status}</p>
+      <p class="hint ${this.status ? '' : 'visually-hidden'}" role="status">${this.status}</p>
       ${this.sessions === null
         ? html`<p class="empty">Loading…</p>`
         : rows.length === 0

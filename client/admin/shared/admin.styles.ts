@@ -119,14 +119,6 @@ const sectionStyles = css`
     margin: 0;
     color: var(--va-muted);
   }
-  /* A status line is there before it speaks (live regions must be), without taking room while empty. */
-  section > p.idle {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-  }
   input:disabled,
   select:disabled {
     opacity: 0.55;

@@ -113,7 +113,7 @@ export class UsersAdmin extends LitElement {
     const users = this.users;
     return html`<section aria-labelledby="users-title">
         <div class="section-head"><h2 id="users-title" tabindex="-1">Users${users ? html` <span class="muted">(${users.length})</span>` : nothing}</h2></div>
-        <p class="hint ${this.status ? '' : 'idle'}" role="status">${this.status}</p>
+        <p class="hint ${this.status ? '' : 'visually-hidden'}" role="status">${this.status}</p>
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
         ${users === null
           ? html`<p class="empty">Loading…</p>`
