@@ -373,7 +373,8 @@ check_or_rollback() {
   fi
   warn "$name is not healthy: $HEALTH_ERROR; rolling back to $OLD_NAME"
   set_link "$CURRENT" "releases/$OLD_NAME"
-  if [ -n "$OLD_PREVIOUS" ] && [ -d "$RELEASES/$OLD_PREVIOUS" ]; then
+  # previous was the failed release itself when it was activated from there: it goes below.
+  if [ -n "$OLD_PREVIOUS" ] && [ "$OLD_PREVIOUS" != "$name" ] && [ -d "$RELEASES/$OLD_PREVIOUS" ]; then
     set_link "$PREVIOUS" "releases/$OLD_PREVIOUS"
   else
     rm -f "$PREVIOUS"

@@ -8,13 +8,14 @@
  * systemd-analyze security on the units.
  *
  * One release is built per run (scripts/release.ts, client from dist/), and
- * variants of it are packed: 0.2.0 (healthy), 0.3.0 (its server exits 1) and
- * 0.4.0 (a file that does not match its SHA256SUMS).
+ * variants of it are packed: 0.2.0 (healthy), 0.3.0 (its server exits 1),
+ * 0.4.0 (a file that does not match its SHA256SUMS) and 0.5.0 (its server
+ * runs but reports another version).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -55,6 +56,7 @@ let v1: ReleaseInfo;
 let v2: ReleaseInfo;
 let v3: ReleaseInfo;
 let bad: ReleaseInfo;
+let impostor: ReleaseInfo;
 
 interface VariantSpec {
   /** The version in the name and in VERSION (left as the base's when absent). */
@@ -105,7 +107,7 @@ before(
     work = await mkdtemp(path.join(os.tmpdir(), 'voice-deploy-releases-'));
     if (!existsSync(path.join(REPO_ROOT, 'dist', 'client', 'index.html'))) throw new Error('dist/client is not built: run npm run build first');
     v1 = await buildRelease({ outDir: path.join(work, 'v1'), clientBuild: false });
-    [v2, v3, bad] = await variants(v1, [
+    [v2, v3, bad, impostor] = await variants(v1, [
       { version: '0.2.0' },
       {
         version: '0.3.0',
@@ -120,6 +122,8 @@ before(
           await replaceFile(file, (await readFile(file, 'utf8')) + '\n// changed after SHA256SUMS was written\n');
         },
       },
+      // Starts and keeps running, but /health reports another version: only the timeout ends the wait.
+      { version: '0.5.0', edit: (dir) => replaceFile(path.join(dir, 'server', 'version.js'), "export const SERVER_VERSION = '0.0.0-impostor';\n") },
     ]);
   },
   { timeout: 240_000 },
@@ -529,6 +533,70 @@ describe('update.sh', () => {
     assert.equal(free.code, 0, said(free));
     assert.match(free.stdout, /up to date/);
   });
+});
+
+describe('health failures: the timeout, a server answering another version', () => {
+  let sb: Sandbox;
+  let api: FakeReleasesApi;
+  const quick = { VOICEAPP_HEALTH_TIMEOUT: '3' };
+  const tar = (r: ReleaseInfo): string => path.basename(r.tarball);
+  const noPrevious = async (): Promise<void> => assert.equal(await lstat(opt(sb, 'previous')).catch(() => null), null, 'no previous link');
+
+  before(async () => {
+    sb = await makeSandbox();
+    api = await startFakeReleasesApi(GH_REPO);
+  });
+  after(async () => {
+    await disposeSandbox(sb);
+    await api?.close();
+  });
+
+  it('install.sh: a first install that does not become healthy fails after VOICEAPP_HEALTH_TIMEOUT, saying why (nothing to roll back to)', async () => {
+    const r = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url, impostor.tarball], quick);
+    assert.notEqual(r.code, 0, said(r));
+    assert.match(
+      r.stderr,
+      new RegExp(`voice_app\\.service is not healthy: no healthy answer within 3 s \\(unhealthy: http://127\\.0\\.0\\.1:${sb.port}/health answered version "0\\.0\\.0-impostor", expected "0\\.5\\.0"\\)`),
+      said(r),
+    );
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${impostor.name}`);
+    assert.equal((await health(sb)).body.version, '0.0.0-impostor', 'it runs, answering another version');
+  });
+
+  it('update.sh back to the previous release, which does not become healthy: rolled back, and previous is not left pointing at the removed release', async () => {
+    const good = await install(sb, [v1.tarball], quick);
+    assert.equal(good.code, 0, said(good));
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${impostor.name}`);
+
+    api.setLatest({ tag: 'v0.5.0', assets: releaseAssets(impostor) });
+    const r = await update(sb, quick);
+    assert.notEqual(r.code, 0, said(r));
+    assert.match(r.stdout, /switching back/);
+    assert.match(r.stderr, new RegExp(`${impostor.name} is not healthy: no healthy answer within 3 s .*answered version "0\\.0\\.0-impostor".*rolling back to ${v1.name}`));
+    assert.match(r.stderr, new RegExp(`rolled back to ${v1.name}: ${impostor.name} did not become healthy`));
+    assert.equal(api.downloads(tar(impostor)), 0);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`);
+    assert.equal(existsSync(opt(sb, 'releases', impostor.name)), false, 'the failed release is removed');
+    await noPrevious();
+    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${impostor.sha256}  ${impostor.name} `));
+    await assertHealthy(sb, v1);
+    await assertTmpEmpty(sb);
+  });
+
+  it('install.sh with a newer tarball that does not become healthy rolls back to the release that ran', async () => {
+    const up = await install(sb, [v2.tarball], quick);
+    assert.equal(up.code, 0, said(up));
+    const r = await install(sb, [impostor.tarball], quick);
+    assert.notEqual(r.code, 0, said(r));
+    assert.match(r.stderr, new RegExp(`${impostor.name} is not healthy: no healthy answer within 3 s .*rolling back to ${v2.name}`));
+    assert.match(r.stderr, new RegExp(`rolled back to ${v2.name}: ${impostor.name} did not become healthy`));
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    assert.equal(existsSync(opt(sb, 'releases', impostor.name)), false);
+    await assertHealthy(sb, v2);
+    await assertTmpEmpty(sb);
+  });
+
 });
 
 describe('install.sh without a tarball', () => {
