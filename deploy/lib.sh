@@ -348,15 +348,17 @@ wait_healthy() {
   done
 }
 
-# Restarts the service (or starts it when it is not running and nothing changed).
+# Restarts the service (or starts it when it is not running and nothing
+# changed). A start job that fails is not fatal here: the health check after it
+# sees the failed unit and rolls back.
 start_service() {
   local restart=$1
   if [ "$restart" = 1 ]; then
     say "restarting $SERVICE"
-    systemctl restart "$SERVICE"
+    systemctl restart "$SERVICE" || warn "systemctl restart $SERVICE failed"
   elif ! systemctl is-active --quiet "$SERVICE"; then
     say "starting $SERVICE"
-    systemctl start "$SERVICE"
+    systemctl start "$SERVICE" || warn "systemctl start $SERVICE failed"
   fi
 }
 
@@ -372,6 +374,10 @@ check_or_rollback() {
     die "$SERVICE is not healthy: $HEALTH_ERROR. See: journalctl -u voice_app"
   fi
   warn "$name is not healthy: $HEALTH_ERROR; rolling back to $OLD_NAME"
+  # Recorded first, so that whatever fails below, the daily update does not try it again.
+  failed_sha=$(installed_hash "$name")
+  printf '%s  %s  %s\n' "$failed_sha" "$name" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/failed"
+  put_file "$WORK/failed" "$FAILED" 0644 0:0
   set_link "$CURRENT" "releases/$OLD_NAME"
   # previous was the failed release itself when it was activated from there: it goes below.
   if [ -n "$OLD_PREVIOUS" ] && [ "$OLD_PREVIOUS" != "$name" ] && [ -d "$RELEASES/$OLD_PREVIOUS" ]; then
@@ -379,12 +385,9 @@ check_or_rollback() {
   else
     rm -f "$PREVIOUS"
   fi
-  failed_sha=$(installed_hash "$name")
   install_units "$RELEASES/$OLD_NAME/deploy/systemd"
-  systemctl restart "$SERVICE"
-  # The failed release goes; its hash is kept so that the daily update does not try it again.
-  printf '%s  %s  %s\n' "$failed_sha" "$name" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$WORK/failed"
-  put_file "$WORK/failed" "$FAILED" 0644 0:0
+  # A failed restart is reported by the health check below.
+  systemctl restart "$SERVICE" || warn "systemctl restart $SERVICE failed"
   rm -rf -- "${RELEASES:?}/$name" "$RELEASES/$name.sha256"
   if wait_healthy "$RELEASES/$OLD_NAME"; then
     die "rolled back to $OLD_NAME: $name did not become healthy. See: journalctl -u voice_app"

@@ -535,12 +535,14 @@ describe('update.sh', () => {
   });
 });
 
-describe('health failures: the timeout, a server answering another version', () => {
+describe('health failures: the timeout, a server answering another version, failed restarts', () => {
   let sb: Sandbox;
   let api: FakeReleasesApi;
   const quick = { VOICEAPP_HEALTH_TIMEOUT: '3' };
   const tar = (r: ReleaseInfo): string => path.basename(r.tarball);
   const noPrevious = async (): Promise<void> => assert.equal(await lstat(opt(sb, 'previous')).catch(() => null), null, 'no previous link');
+  /** Words "ok"/"fail" for the systemctl stand-in: how its next starts of voice_app.service go. */
+  const nextStarts = (plan: string): Promise<void> => writeFile(path.join(sb.state, 'voice_app.service.starts'), plan + '\n');
 
   before(async () => {
     sb = await makeSandbox();
@@ -597,6 +599,38 @@ describe('health failures: the timeout, a server answering another version', () 
     await assertTmpEmpty(sb);
   });
 
+  it('a restart that fails (the start job fails) is rolled back too, not left switched', async () => {
+    await nextStarts('fail');
+    const r = await install(sb, [v3.tarball], quick);
+    assert.notEqual(r.code, 0, said(r));
+    assert.match(r.stderr, /systemctl restart voice_app\.service failed/);
+    assert.match(r.stderr, new RegExp(`${v3.name} is not healthy: voice_app\\.service failed .*rolling back to ${v2.name}`));
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    assert.equal(existsSync(opt(sb, 'releases', v3.name)), false);
+    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${v3.name} `));
+    await assertHealthy(sb, v2);
+  });
+
+  it('a rollback whose restart fails still records the failed release, removes it and says so', async () => {
+    // The restart onto 0.3.0 works (its server exits at once); the one back to 0.2.0 fails.
+    await rm(opt(sb, 'failed-release'));
+    await nextStarts('ok fail');
+    const r = await install(sb, [v3.tarball], quick);
+    assert.notEqual(r.code, 0, said(r));
+    assert.match(r.stderr, new RegExp(`rolling back to ${v2.name}`));
+    assert.match(r.stderr, new RegExp(`rolled back to ${v2.name}, but it is not healthy either: voice_app\\.service failed`));
+    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${v3.name} `));
+    assert.equal(existsSync(opt(sb, 'releases', v3.name)), false, 'the failed release is removed');
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    await assertTmpEmpty(sb);
+    // What the admin then does.
+    const start = await run(path.join(STANDINS, 'systemctl'), ['start', 'voice_app'], scriptEnv(sb));
+    assert.equal(start.code, 0, said(start));
+    for (let i = 0; i < 300 && (await health(sb).catch(() => null))?.status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    await assertHealthy(sb, v2);
+  });
 });
 
 describe('install.sh without a tarball', () => {
