@@ -16,6 +16,7 @@ import { startTestServer, sleep, waitFor, type TestServer } from '../integration
 import { launchChromium, type Browser } from './chromium.ts';
 import { connectPage, fakeMicArgs, outputTap, rms, seedSettings, toneShare, waitForAsync, watchForSilence, watchForText } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
+import { VoiceEncoder } from '../../shared/audio/opus-codec.ts';
 import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-header.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 
@@ -144,7 +145,25 @@ test('voice activation: B\'s silent stretches send no datagrams, the tone betwee
   assert.ok(between >= 80 && between <= 100, `${between} datagrams between the silent stretches (1.8 s at 50/s)`);
 });
 
-test('per-user volume 50 % on B halves A in B\'s output; local mute silences A; deafen silences everyone', async () => {
+/**
+ * Makes the Node listener talk: a steady tone at `hz` (one second encoded
+ * once, looped), sent on a drift-free 20 ms schedule until `stop()`.
+ */
+async function listenerTalks(hz: number): Promise<{ stop(): void }> {
+  const encoder = await VoiceEncoder.create(listener.channelConfig!);
+  const second = tone(1, hz);
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < 50; i++) frames.push(encoder.encode(second.subarray(i * 960, (i + 1) * 960)));
+  encoder.free();
+  const start = performance.now();
+  let sent = 0;
+  const timer = setInterval(() => {
+    while (sent * 20 <= performance.now() - start) listener.sendVoice(frames[sent++ % frames.length]!);
+  }, 5);
+  return { stop: () => clearInterval(timer) };
+}
+
+test('per-user volume 50 % on B halves A in B\'s output; local mute silences A only; deafen silences everyone', async () => {
   const full = await meanLevel(pb);
   assert.ok(full > 0.05, `A is heard at B (rms ${full.toFixed(3)})`);
   await pb.locator('[data-user="ada"]').click();
@@ -153,15 +172,26 @@ test('per-user volume 50 % on B halves A in B\'s output; local mute silences A; 
   const half = await meanLevel(pb);
   assert.ok(Math.abs(half / full - 0.5) <= 0.05, `50 % volume: ${(half / full).toFixed(3)} of the level`);
   await pb.getByLabel('Volume for ada').fill('100');
-  await pb.getByLabel('Mute ada').check();
-  await untilOutput(pb, 'A locally muted at B', (x) => rms(x) < 0.002);
-  await pb.getByLabel('Mute ada').uncheck();
-  await untilOutput(pb, 'A back at B', (x) => toneShare(x, 440) > 0.8);
-  await pb.getByRole('button', { name: 'Deafen', exact: true }).click();
-  await untilOutput(pb, 'B deafened', (x) => rms(x) < 0.002);
-  await pb.getByRole('button', { name: 'Undeafen', exact: true }).click();
-  await untilOutput(pb, 'B undeafened hears A', (x) => toneShare(x, 440) > 0.8);
   await pb.keyboard.press('Escape');
+
+  // A second talker at B: the Node listener at 880 Hz, so that deafen is told apart from muting A.
+  const second = await listenerTalks(880);
+  try {
+    await untilOutput(pb, 'both A (440 Hz) and the listener (880 Hz) at B', (x) => toneShare(x, 440) > 0.2 && toneShare(x, 880) > 0.2 && rms(x) > 0.05);
+    await pb.locator('[data-user="ada"]').click();
+    await pb.getByLabel('Mute ada').check();
+    await untilOutput(pb, 'A locally muted at B, the listener still heard', (x) => toneShare(x, 440) < 0.02 && toneShare(x, 880) > 0.8 && rms(x) > 0.05);
+    await pb.getByLabel('Mute ada').uncheck();
+    await untilOutput(pb, 'A back at B', (x) => toneShare(x, 440) > 0.2 && toneShare(x, 880) > 0.2);
+    await pb.keyboard.press('Escape');
+    await pb.getByRole('button', { name: 'Deafen', exact: true }).click();
+    await untilOutput(pb, 'B deafened: neither talker', (x) => rms(x) < 0.002);
+    await pb.getByRole('button', { name: 'Undeafen', exact: true }).click();
+    await untilOutput(pb, 'B undeafened hears both', (x) => toneShare(x, 440) > 0.2 && toneShare(x, 880) > 0.2);
+  } finally {
+    second.stop();
+  }
+  await untilOutput(pb, 'the listener has stopped', (x) => toneShare(x, 440) > 0.8);
 });
 
 /**
