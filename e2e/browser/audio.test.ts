@@ -240,14 +240,37 @@ test('push-to-talk: key up, the server receives nothing from A; key down, B hear
   await pb.getByRole('button', { name: 'Unmute', exact: true }).click();
 });
 
-test('different channels do not hear each other', async () => {
+/**
+ * Requires a page's output to stay below `rms` 0.002 over `ms`, tapped at least
+ * once a second (each tap holds ~0.68 s): B's tone is on for 1.5 s of every 3 s,
+ * so over 3.5 s a tap lands in it if it is there.
+ */
+async function silentFor(page: Page, what: string, ms = 3500): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const at = Date.now();
+    const x = await outputTap(page);
+    assert.ok(rms(x) < 0.002, `${what}: rms ${rms(x).toFixed(4)}, 440 Hz share ${toneShare(x, 440).toFixed(2)}, 660 Hz share ${toneShare(x, 660).toFixed(2)}`);
+    await sleep(Math.max(0, 500 - (Date.now() - at)));
+  }
+}
+
+test('different channels do not hear each other, either way', async () => {
+  const ben = tokenOf('ben');
+  await untilOutput(pa, 'B\'s tone at A while both are in the Lobby', (x) => toneShare(x, 660) > 0.8, 8000);
   await pb.getByRole('button', { name: /Music/ }).first().click();
   await pb.getByRole('heading', { name: 'Music' }).waitFor({ timeout: 5000 });
+  await waitFor(() => t.server.sessions.get(ben)?.channelId === 3, 5000, 'ben in Music on the server');
   await untilOutput(pb, 'B in Music hears nothing of A in Lobby', (x) => rms(x) < 0.002);
-  await sleep(1000);
-  assert.ok(rms(await outputTap(pb)) < 0.002);
+  await untilOutput(pa, 'A in Lobby hears nothing of B in Music', (x) => rms(x) < 0.002);
+  // Quiet now; it must stay so over more than one of B's 3 s on/off cycles, both ways, and the relay
+  // forwards nothing of B's to the Lobby.
+  const since = Date.now();
+  await Promise.all([silentFor(pb, 'B in Music hears A in Lobby'), silentFor(pa, 'A in Lobby hears B in Music')]);
+  assert.equal(datagramsFrom(ben, since), 0, 'the listener in the Lobby gets nothing from B in Music');
   await pb.getByRole('button', { name: /Lobby/ }).first().click();
   await untilOutput(pb, 'B back in Lobby hears A', (x) => toneShare(x, 440) > 0.8);
+  await untilOutput(pa, 'A hears B back in Lobby', (x) => toneShare(x, 660) > 0.8, 8000);
 });
 
 test('a locked channel asks for its password; a wrong one is refused with the reason, the right one lets in', async () => {
