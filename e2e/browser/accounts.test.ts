@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { startTestServer, sleep, waitFor, type TestServer } from '../integration/harness.ts';
+import { startTestServer, sleep, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 import { fakeMicArgs, seedSettings } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
@@ -163,8 +163,10 @@ test('kicked through the admin API: the message stays and nothing reconnects', a
 
 test('chat history: stored lines shown as history, live ones after them, each once; per channel', async () => {
   const node = await t.client('node-nia', { waitVoice: false });
+  // The server echoes a line to its sender once it is stored: only then may the page join (else it arrives live).
+  const stored = new Promise<void>((resolve) => node.on('message', (m) => m.type === 'chat' && m.text === 'said before you came' && resolve()));
   node.sendChat('said before you came');
-  await sleep(200);
+  await withTimeout(stored, 5000, 'the line stored and echoed');
   const page = await browser.context.newPage();
   await fillConnect(page, 'hana', '');
   await connected(page);
