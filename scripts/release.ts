@@ -10,8 +10,9 @@
  *
  * Writes DIR/voice-app-<version>-<platform>-<arch>/ (the staged tree),
  * DIR/<same>.tar.gz and DIR/<same>.tar.gz.sha256 (sha256sum format). The tar
- * is reproducible from the same inputs: sorted names, uid/gid 0, every mtime
- * set to the commit's time (or SOURCE_DATE_EPOCH), gzip without a timestamp.
+ * is reproducible from the same inputs: sorted names, uid/gid 0, modes
+ * normalised to 644/755 whatever the builder's umask left, every mtime set to
+ * the commit's time (or SOURCE_DATE_EPOCH), gzip without a timestamp.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -138,15 +139,18 @@ function sourceDateEpoch(): number {
 
 /**
  * Packs a staged tree as it is: `<outDir>/<basename of dir>.tar.gz` and its
- * `.sha256`. Sorted names, uid/gid 0, every mtime `epoch`, gzip without a
- * timestamp.
+ * `.sha256`. Sorted names, uid/gid 0, modes readable by all and writable by
+ * none but the owner (a+rX,go-w: the builder's umask does not show; a root tar
+ * extracting it keeps these modes, and the service reads the release as
+ * another user),
+ * every mtime `epoch`, gzip without a timestamp.
  */
 export async function pack(dir: string, outDir: string, epoch = sourceDateEpoch()): Promise<ReleaseInfo> {
   const name = path.basename(dir);
   const version = (await readFile(path.join(dir, 'VERSION'), 'utf8')).trim();
   await mkdir(outDir, { recursive: true });
   const tarball = path.join(outDir, `${name}.tar.gz`);
-  const tar = spawn('tar', ['--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--mode=go-w', '-C', path.dirname(dir), '-cf', '-', name], {
+  const tar = spawn('tar', ['--sort=name', `--mtime=@${epoch}`, '--owner=0', '--group=0', '--numeric-owner', '--mode=a+rX,go-w', '-C', path.dirname(dir), '-cf', '-', name], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve, reject) => {

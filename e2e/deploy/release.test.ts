@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { buildRelease, repack, type ReleaseInfo } from '../../scripts/release.ts';
+import { buildRelease, type ReleaseInfo } from '../../scripts/release.ts';
 import { killServerProcesses, startServerProcess, type ServerProcess } from '../server-process.ts';
 import { controlUrl, createNodeVoiceSession } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
@@ -118,9 +118,18 @@ test('the artefact: one top-level folder, its checksum, SHA256SUMS that verify, 
   assert.ok(!files.some((f) => /^deploy\/(Dockerfile|compose)/.test(f)), 'image recipes stay in the repository');
 });
 
-test('the tarball is reproducible: packing the same tree again gives the same bytes', async () => {
-  const again = await repack(release.dir, path.join(work, 'again'));
-  assert.equal(again.sha256, release.sha256);
+test('the tarball is reproducible: a second build of the same checkout, by a builder with umask 077, gives the same bytes', async () => {
+  const out = path.join(work, 'umask-077');
+  const { stdout } = await run('sh', ['-c', 'umask 077 && exec "$0" scripts/release.ts --out "$1" --no-client-build', process.execPath, out], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  // The umask did take effect on what the build wrote (else the comparison proves nothing) …
+  assert.equal((await stat(path.join(out, release.name, 'VERSION'))).mode & 0o777, 0o600);
+  assert.equal((await stat(path.join(out, release.name, 'server'))).mode & 0o777, 0o700);
+  // … and the tarball does not show it.
+  assert.match(stdout, new RegExp(`^${release.sha256}  ${path.basename(release.tarball)}$`, 'm'));
+  const modes = (await run('tar', ['-tvzf', path.join(out, path.basename(release.tarball)), `${release.name}/VERSION`, `${release.name}/server/`, `${release.name}/bin/voice-app`], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+  assert.match(modes, /^-rw-r--r-- 0\/0 .* voice-app-[^/]+\/VERSION$/m);
+  assert.match(modes, /^drwxr-xr-x 0\/0 .* voice-app-[^/]+\/server\/$/m);
+  assert.match(modes, /^-rwxr-xr-x 0\/0 .* voice-app-[^/]+\/bin\/voice-app$/m);
 });
 
 test('unpacked into an empty directory, it starts with plain node: client, admin panel, health, control lane, voice relayed byte-exact; SIGTERM exits 0', async () => {

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +52,8 @@ export async function freePort(): Promise<number> {
 /** A new sandbox; `systemd: false` leaves out /run/systemd/system (systemd not PID 1). */
 export async function makeSandbox(options: { readonly systemd?: boolean } = {}): Promise<Sandbox> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'voice-deploy-'));
+  // The service runs as the unit's User= (the systemctl stand-in uses setpriv): it must reach into the root.
+  await chmod(dir, 0o755);
   const sandbox: Sandbox = { dir, root: path.join(dir, 'root'), state: path.join(dir, 'state'), tmp: path.join(dir, 'tmp'), port: await freePort() };
   await mkdir(sandbox.root);
   await mkdir(sandbox.state);
@@ -171,9 +173,9 @@ export async function servicePid(sandbox: Sandbox): Promise<number | null> {
   return Number.isInteger(pid) && pid > 1 ? pid : null;
 }
 
-/** The executables of the live processes in a session (via /proc), e.g. the node that serves. */
-export async function sessionExecutables(sid: number): Promise<string[]> {
-  const out: string[] = [];
+/** The live processes in a session (via /proc): their executable and real uid, e.g. the node that serves. */
+export async function sessionProcesses(sid: number): Promise<Array<{ exe: string; uid: number }>> {
+  const out: Array<{ exe: string; uid: number }> = [];
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
@@ -181,7 +183,8 @@ export async function sessionExecutables(sid: number): Promise<string[]> {
       // Fields after the command (which may hold spaces): state ppid pgrp session …
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(fields[3]) !== sid || fields[0] === 'Z') continue;
-      out.push(await readlink(`/proc/${name}/exe`));
+      const uid = Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${name}/status`, 'utf8'))?.[1]);
+      out.push({ exe: await readlink(`/proc/${name}/exe`), uid });
     } catch {
       // The process went away meanwhile.
     }
@@ -208,7 +211,7 @@ export async function stopService(sandbox: Sandbox): Promise<void> {
     return;
   }
   const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && (await sessionExecutables(pid)).length > 0) await new Promise((r) => setTimeout(r, 100));
+  while (Date.now() < deadline && (await sessionProcesses(pid)).length > 0) await new Promise((r) => setTimeout(r, 100));
   if (groupAlive(pid)) {
     try {
       process.kill(-pid, 'SIGKILL');

@@ -36,7 +36,7 @@ import {
   said,
   scriptEnv,
   servicePid,
-  sessionExecutables,
+  sessionProcesses,
   snapshot,
   systemctlCalls,
   type RunResult,
@@ -158,8 +158,13 @@ async function assertHealthy(sb: Sandbox, release: ReleaseInfo, port = sb.port):
   // The process that answers runs the installed copy of that release.
   const pid = await servicePid(sb);
   assert.ok(pid !== null, 'the systemctl stand-in has a running service');
-  const exes = await sessionExecutables(pid);
-  assert.ok(exes.includes(opt(sb, 'releases', release.name, 'runtime', 'node')), `serving node is the installed ${release.name}'s: ${exes.join(', ')}`);
+  const node = opt(sb, 'releases', release.name, 'runtime', 'node');
+  const procs = await sessionProcesses(pid);
+  const serving = procs.find((p) => p.exe === node);
+  assert.ok(serving !== undefined, `serving node is the installed ${release.name}'s: ${JSON.stringify(procs)}`);
+  // As the unit's User=voiceapp (the useradd stand-in's uid), never root.
+  const voiceapp = (await readText(path.join(sb.state, 'passwd'))).split('\n').find((l) => l.startsWith('voiceapp:'))!;
+  assert.equal(serving.uid, Number(voiceapp.split(':')[2]), 'the server runs as voiceapp');
 }
 
 async function assertTmpEmpty(sb: Sandbox): Promise<void> {
