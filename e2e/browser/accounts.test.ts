@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startTestServer, sleep, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
-import { fakeMicArgs, seedSettings } from './app-driver.ts';
+import { fakeMicArgs, seedSettings, watchAttribute } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
 import { createVoiceHeader, readVoiceHeader } from '../../shared/voice/voice-header.ts';
 
@@ -115,8 +115,11 @@ test('register a name, log in with a wrong and a right password; a guest cannot 
   await fillConnect(page, 'rita', 'not-her-password');
   await problem(page, 'Wrong name or password').waitFor({ timeout: 10_000 });
   await shot(page, 'accounts-wrong-password.png');
-  await sleep(500);
-  assert.equal(await page.locator('voice-app').getAttribute('data-session-state'), 'idle', 'no retry after a refusal');
+  await page.locator('voice-app[data-session-state="idle"]').waitFor({ timeout: 5000 });
+  // A retry would start within 100 ms (the first resume backoff); 3 s covers the first four.
+  const states = await watchAttribute(page, 'voice-app', 'data-session-state');
+  await sleep(3000);
+  assert.deepEqual(await states.values(), [], 'no retry after a refusal: the session state never leaves idle');
   assert.equal(await page.getByLabel('Register this name').isChecked(), false);
 
   // Right password: in, shown as registered; the server has her as a member.

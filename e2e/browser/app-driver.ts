@@ -144,3 +144,22 @@ export async function watchForSilence(page: Page, options: { windowMs?: number; 
   );
   return { seen: () => page.evaluate((k) => (window as unknown as Record<string, boolean>)[k] === true, key) };
 }
+
+/**
+ * Starts recording every value `name` takes on the first element matching
+ * `selector` (light DOM) from now on; `values()` returns them in order.
+ */
+export async function watchAttribute(page: Page, selector: string, name: string): Promise<{ values(): Promise<string[]> }> {
+  const key = `__attr_${Math.random().toString(36).slice(2)}`;
+  await page.evaluate(
+    ([k, sel, attr]) => {
+      const seen: string[] = [];
+      (window as unknown as Record<string, string[]>)[k!] = seen;
+      const el = document.querySelector(sel!);
+      if (!el) throw new Error(`no ${sel}`);
+      new MutationObserver(() => seen.push(el.getAttribute(attr!) ?? '')).observe(el, { attributes: true, attributeFilter: [attr!] });
+    },
+    [key, selector, name] as const,
+  );
+  return { values: () => page.evaluate((k) => (window as unknown as Record<string, string[]>)[k]!, key) };
+}
