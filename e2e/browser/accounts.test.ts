@@ -223,7 +223,7 @@ test('channel changes arrive live: a role badge, a refused join in words, a new 
   await api('PATCH', '/api/channels/2', token, { requiredRole: 'member' });
   await page.locator('[data-channel="Gaming"] .role-badge', { hasText: 'members' }).first().waitFor({ timeout: 5000 });
   await page.getByRole('button', { name: /^Gaming/ }).click();
-  await page.getByRole('alert').filter({ hasText: "Can't join Gaming" }).waitFor({ timeout: 5000 });
+  await page.getByRole('alert').filter({ hasText: "Can't join Gaming" }).filter({ hasText: /member/i }).waitFor({ timeout: 5000 });
   assert.equal(await page.getByRole('dialog').count(), 0, 'no password dialog');
   await shot(page, 'accounts-role-badge.png');
 
