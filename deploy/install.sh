@@ -258,7 +258,7 @@ main() {
     TARBALL_SHA=$(sha256_of "$TARBALL")
     if [ -f "$TARBALL.sha256" ]; then
       local listed
-      listed=$(cut -d' ' -f1 "$TARBALL.sha256" | tr 'A-F' 'a-f')
+      listed=$(read_sha256_file "$TARBALL.sha256" "$(basename "$TARBALL")") || exit 1
       [ "$listed" = "$TARBALL_SHA" ] || die "checksum mismatch: $TARBALL.sha256 says $listed, the file's is $TARBALL_SHA; nothing installed"
     else
       warn "no $TARBALL.sha256 beside the tarball: only the files inside are checked (SHA256SUMS)"

@@ -151,6 +151,21 @@ sha256_of() {
   sha256sum "$1" | cut -d' ' -f1
 }
 
+# read_sha256_file FILE NAME [SHOWN]: the SHA-256 (lower case) that FILE, in
+# sha256sum's format, gives for NAME: "<64 hex digits>  NAME" ("*NAME" in
+# binary mode) or the digits alone. Anything else, or the sum of another file,
+# is an error. SHOWN names FILE in messages.
+read_sha256_file() {
+  local file=$1 name=$2 shown=${3:-$1} sha='' listed=''
+  read -r sha listed <"$file" || true
+  sha=$(printf '%s' "$sha" | tr 'A-F' 'a-f')
+  [[ $sha =~ ^[0-9a-f]{64}$ ]] || die "$shown does not hold a SHA-256 sum"
+  if [ -n "$listed" ] && [ "${listed#\*}" != "$name" ]; then
+    die "$shown is the sum of ${listed#\*}, not of $name"
+  fi
+  printf '%s' "$sha"
+}
+
 # VALUE of the last KEY=VALUE line in an environment file (quotes stripped).
 read_env_value() {
   local file=$1 key=$2 line value=''
@@ -473,7 +488,7 @@ LATEST_FILE=''
 LATEST_URL=''
 LATEST_SHA=''
 fetch_latest() {
-  local node arch digest sums_url listed_sha listed_file url
+  local node arch digest sums_url url
   need curl
   [ -n "$REPO" ] || die "no repository to update from: set VOICEAPP_REPO=owner/name in ${UPDATE_ENV#"$ROOT"} (or install.sh --repo owner/name)"
   valid_repo "$REPO" || die "VOICEAPP_REPO must look like owner/name, got \"$REPO\""
@@ -500,13 +515,7 @@ fetch_latest() {
   LATEST_SHA=''
   if [ -n "$sums_url" ]; then
     fetch -o "$WORK/asset.sha256" "$sums_url" </dev/null || die "cannot download $LATEST_FILE.sha256"
-    read -r listed_sha listed_file <"$WORK/asset.sha256" || true
-    listed_sha=$(printf '%s' "${listed_sha:-}" | tr 'A-F' 'a-f')
-    [[ $listed_sha =~ ^[0-9a-f]{64}$ ]] || die "$LATEST_FILE.sha256 does not hold a SHA-256 sum"
-    if [ -n "${listed_file:-}" ] && [ "${listed_file#\*}" != "$LATEST_FILE" ]; then
-      die "$LATEST_FILE.sha256 is the sum of ${listed_file#\*}, not of $LATEST_FILE"
-    fi
-    LATEST_SHA=$listed_sha
+    LATEST_SHA=$(read_sha256_file "$WORK/asset.sha256" "$LATEST_FILE" "$LATEST_FILE.sha256") || exit 1
   fi
   if [ -n "$digest" ]; then
     if [ -n "$LATEST_SHA" ] && [ "$digest" != "$LATEST_SHA" ]; then

@@ -354,18 +354,25 @@ describe('install.sh refuses', () => {
     }
   });
 
-  it('a tarball whose .sha256 does not match', async () => {
-    sb = await makeSandbox();
-    const dir = path.join(sb.dir, 'bad');
-    await mkdir(dir);
-    const tarball = path.join(dir, path.basename(v1.tarball));
-    await execFileP('ln', ['-s', v1.tarball, tarball]);
-    await writeFile(`${tarball}.sha256`, `${v2.sha256}  ${path.basename(tarball)}\n`);
-    const before = await snapshot(sb.root);
-    const r = await install(sb, ['--port', String(sb.port), tarball]);
-    assert.match(r.stderr, /checksum mismatch: .*\.sha256 says .*nothing installed/, said(r));
-    await assertNothingWritten(r, before);
-  });
+  for (const c of [
+    { what: 'does not match', sums: () => `${v2.sha256}  ${path.basename(v1.tarball)}\n`, message: /checksum mismatch: .*\.sha256 says [0-9a-f]{64}, the file's is [0-9a-f]{64}; nothing installed/ },
+    { what: 'holds no sum', sums: () => '', message: /\.tar\.gz\.sha256 does not hold a SHA-256 sum/ },
+    { what: 'holds something else', sums: () => `<html>Not Found</html>\n`, message: /\.tar\.gz\.sha256 does not hold a SHA-256 sum/ },
+    { what: 'is the sum of another file (with the right digits)', sums: () => `${v1.sha256}  voice-app-9.9.9-linux-x64.tar.gz\n`, message: /\.sha256 is the sum of voice-app-9\.9\.9-linux-x64\.tar\.gz, not of voice-app-/ },
+  ]) {
+    it(`a tarball whose .sha256 ${c.what}`, async () => {
+      sb = await makeSandbox();
+      const dir = path.join(sb.dir, 'bad');
+      await mkdir(dir);
+      const tarball = path.join(dir, path.basename(v1.tarball));
+      await execFileP('ln', ['-s', v1.tarball, tarball]);
+      await writeFile(`${tarball}.sha256`, c.sums());
+      const before = await snapshot(sb.root);
+      const r = await install(sb, ['--port', String(sb.port), tarball]);
+      assert.match(r.stderr, c.message, said(r));
+      await assertNothingWritten(r, before);
+    });
+  }
 });
 
 describe('install.sh checks the files inside', () => {
