@@ -274,8 +274,9 @@ main() {
   ensure_dir "$OPT" 0755 0:0
   ensure_dir "$RELEASES" 0755 0:0
   take_lock
-  ensure_user
+  # The release is verified (SHA256SUMS) before anything else is set up: a refused one leaves no account behind.
   install_release
+  ensure_user
 
   ensure_dir "$DATA" 0750 "$VA_UID:$VA_GID"
   ensure_dir "$ETC" 0750 "0:$VA_GID"

@@ -385,6 +385,9 @@ describe('install.sh checks the files inside', () => {
     assert.notEqual(r.code, 0, said(r));
     assert.match(r.stderr, /healthcheck\.js: FAILED/);
     assert.match(r.stderr, /files do not match its SHA256SUMS/);
+    assert.equal(existsSync(path.join(sb.state, 'useradd.log')), false, 'no user created');
+    assert.equal(existsSync(path.join(sb.root, 'var', 'lib', 'voice_app')), false, 'no data directory');
+    assert.equal(existsSync(path.join(sb.root, 'etc', 'voice_app')), false, 'no settings');
     assert.equal(existsSync(opt(sb, 'current')), false);
     assert.deepEqual(await readdir(opt(sb, 'releases')), []);
     assert.equal(existsSync(path.join(sb.root, 'etc', 'systemd', 'system', 'voice_app.service')), false);
