@@ -50,13 +50,22 @@ after(async () => {
 
 async function shot(name: string, width?: number): Promise<void> {
   const size = page.viewportSize();
-  if (width !== undefined) await page.setViewportSize({ width, height: 860 });
-  const dirs = [results, process.env['VOICE_SHOTS_DIR']].filter((d): d is string => !!d);
-  for (const dir of dirs) {
-    await mkdir(dir, { recursive: true });
-    await page.screenshot({ path: path.join(dir, name), fullPage: true });
+  let overflow = 0;
+  try {
+    if (width !== undefined) {
+      await page.setViewportSize({ width, height: 860 });
+      overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    }
+    const dirs = [results, process.env['VOICE_SHOTS_DIR']].filter((d): d is string => !!d);
+    for (const dir of dirs) {
+      await mkdir(dir, { recursive: true });
+      await page.screenshot({ path: path.join(dir, name), fullPage: true });
+    }
+  } finally {
+    if (width !== undefined && size) await page.setViewportSize(size);
   }
-  if (width !== undefined && size) await page.setViewportSize(size);
+  // Issue 5: usable on a narrow screen, so nothing wider than the screen (the shot shows how it looks).
+  assert.equal(overflow, 0, `${name}: the page scrolls sideways by ${overflow} px at ${width} px`);
 }
 
 /** A Node client logged in to a new account (registered on the way). */
