@@ -91,6 +91,8 @@ take_lock() {
   # Append mode: opening the lock file never changes it.
   exec 9>>"$LOCK"
   flock -n 9 || die "another install.sh or update.sh is running (lock: $LOCK)"
+  # Downloads and unpacked trees of a run that was killed (SIGKILL skips the
+  # EXIT trap); only a run holding the lock uses the scratch directory.
 }
 
 # Sets owner (uid:gid, numeric) and mode only where they differ.
@@ -268,8 +270,11 @@ switch_release() {
   OLD_PREVIOUS=$(link_name "$PREVIOUS")
   SWITCHED=0
   if [ "$OLD_NAME" = "$name" ]; then return 0; fi
-  set_link "$CURRENT" "releases/$name"
+  # previous first: a run killed between the two renames leaves current on the
+  # release that runs (and previous too), not a current nobody started and a
+  # previous that no longer names the running release.
   if [ -n "$OLD_NAME" ] && [ -d "$RELEASES/$OLD_NAME" ]; then set_link "$PREVIOUS" "releases/$OLD_NAME"; fi
+  set_link "$CURRENT" "releases/$name"
   SWITCHED=1
   say "current release: $name${OLD_NAME:+ (was $OLD_NAME)}"
 }

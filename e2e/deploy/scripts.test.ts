@@ -648,6 +648,37 @@ describe('health failures: the timeout, a server answering another version, fail
   });
 });
 
+describe('a run killed between the two renames of a switch', () => {
+  let sb: Sandbox;
+  let api: FakeReleasesApi;
+  before(async () => {
+    sb = await makeSandbox();
+    api = await startFakeReleasesApi(GH_REPO);
+  });
+  after(async () => {
+    await disposeSandbox(sb);
+    await api?.close();
+  });
+
+  it('leaves current on the running release, and the next run completes the update', async () => {
+    const first = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url, v1.tarball]);
+    assert.equal(first.code, 0, said(first));
+    api.setLatest({ tag: 'v0.2.0', assets: releaseAssets(v2) });
+    const killed = await run(opt(sb, 'current', 'deploy', 'update.sh'), [], scriptEnv(sb, {}, [path.join(STANDINS, 'killed-mid-switch')]));
+    assert.equal(killed.code, null, `SIGKILLed: ${said(killed)}`);
+    assert.ok(existsSync(path.join(sb.state, 'killed-mid-switch')), 'killed after the first link swap');
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`, 'current still names the release that runs');
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    await assertHealthy(sb, v1);
+
+    const next = await update(sb);
+    assert.equal(next.code, 0, said(next));
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    await assertHealthy(sb, v2);
+  });
+});
+
 describe('install.sh without a tarball', () => {
   let sb: Sandbox;
   let api: FakeReleasesApi;
@@ -684,7 +715,7 @@ describe('static checks', () => {
   it('shellcheck -x deploy/*.sh is clean', async () => {
     const scripts = (await readdir(path.join(REPO_ROOT, 'deploy'))).filter((f) => f.endsWith('.sh')).map((f) => path.join('deploy', f));
     assert.deepEqual(scripts.sort(), ['deploy/install.sh', 'deploy/lib.sh', 'deploy/update.sh']);
-    const standins = ['systemctl', 'useradd', 'getent', 'nonroot/id'].map((f) => path.join('e2e', 'deploy', 'standins', f));
+    const standins = ['systemctl', 'useradd', 'getent', 'nonroot/id', 'killed-mid-switch/mv'].map((f) => path.join('e2e', 'deploy', 'standins', f));
     let r: RunResult;
     try {
       r = await run('shellcheck', ['-x', ...scripts, ...standins], { PATH: process.env['PATH'] ?? '/usr/bin:/bin' });
