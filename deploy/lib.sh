@@ -93,6 +93,7 @@ take_lock() {
   flock -n 9 || die "another install.sh or update.sh is running (lock: $LOCK)"
   # Downloads and unpacked trees of a run that was killed (SIGKILL skips the
   # EXIT trap); only a run holding the lock uses the scratch directory.
+  if [ -d "$SCRATCH" ]; then find "$SCRATCH" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +; fi
 }
 
 # Sets owner (uid:gid, numeric) and mode only where they differ.

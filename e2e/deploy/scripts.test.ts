@@ -660,7 +660,7 @@ describe('a run killed between the two renames of a switch', () => {
     await api?.close();
   });
 
-  it('leaves current on the running release, and the next run completes the update', async () => {
+  it('leaves current on the running release, and the next run completes the update and clears the scratch left behind', async () => {
     const first = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url, v1.tarball]);
     assert.equal(first.code, 0, said(first));
     api.setLatest({ tag: 'v0.2.0', assets: releaseAssets(v2) });
@@ -669,6 +669,7 @@ describe('a run killed between the two renames of a switch', () => {
     assert.ok(existsSync(path.join(sb.state, 'killed-mid-switch')), 'killed after the first link swap');
     assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`, 'current still names the release that runs');
     assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    assert.notDeepEqual(await readdir(opt(sb, '.tmp')), [], 'the killed run left its scratch (the test would prove nothing otherwise)');
     await assertHealthy(sb, v1);
 
     const next = await update(sb);
@@ -676,6 +677,11 @@ describe('a run killed between the two renames of a switch', () => {
     assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
     assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
     await assertHealthy(sb, v2);
+    // The killed run's own temporary directory (its EXIT trap never ran) is the only leftover: remove it, then all is clean.
+    const left = await readdir(sb.tmp);
+    assert.equal(left.length, 1, left.join(', '));
+    await rm(path.join(sb.tmp, left[0]!), { recursive: true });
+    await assertTmpEmpty(sb);
   });
 });
 
