@@ -168,7 +168,8 @@ test('per-user volume 50 % on B halves A in B\'s output; local mute silences A o
   assert.ok(full > 0.05, `A is heard at B (rms ${full.toFixed(3)})`);
   await pb.locator('[data-user="ada"]').click();
   await pb.getByLabel('Volume for ada').fill('50');
-  await sleep(400);
+  // Once the change is heard (the level has dropped), the median of five taps.
+  await untilOutput(pb, 'A quieter at B after the volume change', (x) => rms(x) < 0.75 * full);
   const half = await meanLevel(pb);
   assert.ok(Math.abs(half / full - 0.5) <= 0.05, `50 % volume: ${(half / full).toFixed(3)} of the level`);
   await pb.getByLabel('Volume for ada').fill('100');
