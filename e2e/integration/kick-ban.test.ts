@@ -105,6 +105,8 @@ describe('kick', () => {
     const listed = (await sessions()).find((s) => s.sessionToken === token);
     assert.deepEqual([listed?.nickname, listed?.voice], ['victim', true]);
 
+    const states: string[] = [];
+    victim.on('state', (s) => states.push(s));
     const r = await asAdmin<{ kicked: number }>('POST', '/api/kick', { json: { sessionToken: token, reason: 'calm down' } });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body, { kicked: token });
@@ -113,7 +115,6 @@ describe('kick', () => {
     assert.equal(removed.type, 'removed');
     assert.deepEqual([removed.reason, removed.type === 'removed' ? removed.by : undefined], ['kicked', 'admin']);
     assert.match(removed.message, /calm down/, 'the message carries the reason');
-    assert.equal(victim.state, 'closed', 'no reconnect after a kick');
     const left = await others.take('user-left', (m) => m.sessionToken === token);
     assert.equal(left.reason, 'kicked');
 
@@ -123,6 +124,10 @@ describe('kick', () => {
     await withTimeout(peerClosed, 5000, 'the server\'s peer connection closes');
     assert.equal(peer.isOpen, false, 'the voice lane is torn down on the server');
     await waitFor(() => !victim.voiceOpen, 5000, 'the client\'s voice lane is closed too');
+    // No reconnect: one would start within 100 ms (the first resume backoff); watch ten times that.
+    await sleep(1000);
+    assert.deepEqual(states, ['closed'], 'the kicked client closed and never tried to reconnect');
+    assert.ok(![...t.server.sessions.sessions()].some((s) => s.nickname === 'victim'), 'no new session for it');
     others.close();
   });
 
