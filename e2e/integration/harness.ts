@@ -345,10 +345,13 @@ export async function rawControlClient(baseUrl: string, options: { localAddress?
   const messages: ServerMessage[] = [];
   const taken = new Set<ServerMessage>();
   const waiters: Array<() => void> = [];
+  // A message the protocol rejects fails the test waiting on this client (now or at its next
+  // take/hello), not the whole file: a throw here would be an uncaught exception.
+  let failure: Error | null = null;
   ws.on('message', (d) => {
     const m = parseServerMessage(String(d));
-    if (!m.ok) throw new Error(`the server sent an invalid message: ${m.reason}: ${String(d).slice(0, 200)}`);
-    messages.push(m.value);
+    if (!m.ok) failure ??= new Error(`the server sent an invalid message: ${m.reason}: ${String(d).slice(0, 200)}`);
+    else messages.push(m.value);
     for (const w of waiters.slice()) w();
   });
   ws.on('error', () => {
@@ -371,8 +374,12 @@ export async function rawControlClient(baseUrl: string, options: { localAddress?
       const find = (): ServerMessage | undefined =>
         messages.find((m) => m.type === type && !taken.has(m) && (!match || match(m as never)));
       return withTimeout(
-        new Promise((resolve) => {
+        new Promise((resolve, reject) => {
           const check = (): boolean => {
+            if (failure) {
+              reject(failure);
+              return true;
+            }
             const m = find();
             if (!m) return false;
             taken.add(m);
@@ -395,8 +402,12 @@ export async function rawControlClient(baseUrl: string, options: { localAddress?
     async hello(nickname, extra = {}) {
       c.send({ type: 'hello', protocol: PROTOCOL_VERSION, nickname, ...extra });
       const answer = await withTimeout(
-        new Promise<ServerMessage>((resolve) => {
+        new Promise<ServerMessage>((resolve, reject) => {
           const check = (): boolean => {
+            if (failure) {
+              reject(failure);
+              return true;
+            }
             const m = messages.find((x) => x.type === 'welcome' || x.type === 'access-denied');
             if (m) resolve(m);
             return m !== undefined;
