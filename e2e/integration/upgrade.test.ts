@@ -55,6 +55,21 @@ function startProcess(dataDir: string, env: Record<string, string> = {}): Promis
   });
 }
 
+/**
+ * Runs `body` against a started server, then stops it with SIGTERM. The exit
+ * code is asserted after the stop, not inside a `finally`, so when `body`
+ * fails its own error is the one reported.
+ */
+async function whileRunning(run: ServerProcess, body: () => Promise<void>): Promise<void> {
+  let exit: number | null | Error = null;
+  try {
+    await body();
+  } finally {
+    exit = await run.stop().catch((error: unknown) => error as Error);
+  }
+  assert.equal(exit, 0, `exits 0 on SIGTERM:\n${run.output().slice(-2000)}`);
+}
+
 test('a pre-accounts data dir upgrades in place: channels and password kept, new tables, first-run admin once', async () => {
   const dataDir = await tempDir();
   const oldMigrations = await tempDir();
@@ -69,7 +84,7 @@ test('a pre-accounts data dir upgrades in place: channels and password kept, new
 
   const first = await startProcess(dataDir);
   let adminPassword = '';
-  try {
+  await whileRunning(first, async () => {
     const applied = /migrations applied \{"applied":(\[[^\]]*\])\}/.exec(first.output());
     assert.ok(applied, `the log names the migrations applied:\n${first.output()}`);
     const names = JSON.parse(applied[1]!) as string[];
@@ -110,13 +125,11 @@ test('a pre-accounts data dir upgrades in place: channels and password kept, new
     assert.deepEqual(admins.map((u) => [u.name, u.role]), [['admin', 'admin']]);
     assert.match(admins[0]!.password_hash, /^\$argon2id\$/);
     assert.equal(queryDataDir<{ password_hash: string }>(dataDir, 'SELECT password_hash FROM channels WHERE id = ?', GAMING)[0]!.password_hash, phc, 'the hash is untouched');
-  } finally {
-    assert.equal(await first.stop(), 0, 'exits 0 on SIGTERM');
-  }
+  });
 
   // Second start: nothing to migrate, no new admin, no password in the log, even with VOICE_ADMIN_PASSWORD set now.
   const second = await startProcess(dataDir, { VOICE_ADMIN_PASSWORD: 'a different password' });
-  try {
+  await whileRunning(second, async () => {
     assert.ok(!second.output().includes('migrations applied'), 'nothing left to migrate');
     assert.ok(!FIRST_RUN.test(second.output()) && !second.output().includes(adminPassword), 'no password in the log this time');
     const again = await apiRequest<ApiLogin>(second.url, 'POST', '/api/auth/login', { json: { name: 'admin', password: adminPassword } });
@@ -127,21 +140,17 @@ test('a pre-accounts data dir upgrades in place: channels and password kept, new
     assert.deepEqual(users.body.users.map((u) => [u.name, u.role]), [['admin', 'admin']]);
     const channels = await apiRequest<{ channels: ApiChannel[] }>(second.url, 'GET', '/api/channels', { token: again.body.token });
     assert.equal(channels.body.channels.find((ch) => ch.id === GAMING)?.locked, true);
-  } finally {
-    assert.equal(await second.stop(), 0);
-  }
+  });
 });
 
 test('a fresh data dir with VOICE_ADMIN_PASSWORD: the admin gets that password and it is not logged', async () => {
   const dataDir = await tempDir();
   const password = 'chosen admin password';
   const run = await startProcess(dataDir, { VOICE_ADMIN_PASSWORD: password });
-  try {
+  await whileRunning(run, async () => {
     assert.ok(!run.output().includes(password), 'the chosen password is not logged');
     const login = await apiRequest<ApiLogin>(run.url, 'POST', '/api/auth/login', { json: { name: 'admin', password } });
     assert.equal(login.status, 200, login.text);
     assert.equal(login.body.user.role, 'admin');
-  } finally {
-    assert.equal(await run.stop(), 0);
-  }
+  });
 });
