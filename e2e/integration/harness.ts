@@ -15,37 +15,19 @@ export interface TestServer {
   server: RunningServer;
   dataDir: string;
   clients: VoiceSession[];
-  /** Connects a client, waits for welcome and an open voice lane. */
-  client(nickname: string, options?: { waitVoice?: boolean }): Promise<VoiceSession>;
+  /** Connects a client (connectClient): waits for welcome and, unless `waitVoice: false`, an open voice lane. */
+  client(nickname: string, options?: ClientOptions): Promise<VoiceSession>;
   close(): Promise<void>;
 }
 
+/** A server on a new temp data dir; `close()` stops it and removes the dir. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'voice-app-test-'));
-  const config = loadConfig({
-    VOICE_HOST: '127.0.0.1',
-    VOICE_PORT: '0',
-    VOICE_DATA_DIR: dataDir,
-    VOICE_LOG_LEVEL: 'error',
-    ...env,
-  });
-  const server = await startServer(config);
-  const clients: VoiceSession[] = [];
+  const dataDir = await makeTempDir();
+  const t = await startTestServerIn(dataDir, env);
   return {
-    server,
-    dataDir,
-    clients,
-    async client(nickname, options = {}) {
-      const s = createNodeVoiceSession({ url: controlUrl(server.url), nickname, pingIntervalMs: 1000 });
-      clients.push(s);
-      const open = new Promise<void>((resolve) => s.once('voice-open', resolve));
-      await s.connect();
-      if (options.waitVoice !== false) await withTimeout(open, 10_000, `${nickname}: voice lane open`);
-      return s;
-    },
+    ...t,
     async close() {
-      for (const c of clients) c.close();
-      await server.close();
+      await t.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -122,19 +104,17 @@ export function makeTempDir(prefix = 'voice-app-test-'): Promise<string> {
 export async function startTestServerIn(dataDir: string, env: Record<string, string> = {}): Promise<TestServer> {
   const config = loadConfig({ VOICE_HOST: '127.0.0.1', VOICE_PORT: '0', VOICE_DATA_DIR: dataDir, VOICE_LOG_LEVEL: 'error', ...env });
   const server = await startServer(config);
-  const clients: VoiceSession[] = [];
-  return {
+  const t: TestServer = {
     server,
     dataDir,
-    clients,
-    async client(nickname, options = {}) {
-      return connectClient({ server, dataDir, clients } as TestServer, nickname, options);
-    },
+    clients: [],
+    client: (nickname, options) => connectClient(t, nickname, options),
     async close() {
-      for (const c of clients) c.close();
+      for (const c of t.clients) c.close();
       await server.close();
     },
   };
+  return t;
 }
 
 export interface ClientOptions {
