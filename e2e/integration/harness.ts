@@ -81,6 +81,8 @@ export function hex(b: Uint8Array): string {
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import SQLite from 'better-sqlite3';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { PROTOCOL_VERSION, parseServerMessage, type ServerMessage, type ServerMessageOf, type ServerMessageType } from '../../shared/control/protocol.ts';
 
 /** The first-run admin's password and the token key the account tests start their servers with. */
@@ -95,6 +97,21 @@ export function accountEnv(extra: Record<string, string> = {}): Record<string, s
 /** A new empty temp dir; the caller removes it (for servers restarted on the same data dir). */
 export function makeTempDir(prefix = 'voice-app-test-'): Promise<string> {
   return mkdtemp(path.join(tmpdir(), prefix));
+}
+
+/** Temp dirs made with one prefix and removed together (call `removeAll` in `after`). */
+export function tempDirs(prefix: string): { make(): Promise<string>; removeAll(): Promise<void> } {
+  const made: string[] = [];
+  return {
+    async make() {
+      const d = await makeTempDir(prefix);
+      made.push(d);
+      return d;
+    },
+    async removeAll() {
+      for (const d of made.splice(0)) await rm(d, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
@@ -412,6 +429,12 @@ export async function rawControlClient(baseUrl: string, options: { localAddress?
   };
   rawClients.add(c);
   return c;
+}
+
+/** The migrations the repository ships, by name in order (what a fresh data dir ends up with). */
+export function shippedMigrations(): string[] {
+  const dir = fileURLToPath(new URL('../../migrations/', import.meta.url));
+  return readdirSync(dir).filter((f) => f.endsWith('.sql')).sort().map((f) => f.slice(0, -4));
 }
 
 /** Reads one query from a data dir's database, read-only, while the server may have it open. */
