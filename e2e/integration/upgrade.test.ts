@@ -7,8 +7,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -17,6 +16,7 @@ import {
   closeRawClients,
   queryDataDir,
   rawControlClient,
+  tempDirs,
   type ApiChannel,
   type ApiLogin,
   type ApiUser,
@@ -33,18 +33,13 @@ const GAMING = 2;
 const CHANNEL_PASSWORD = 'old secret';
 const FIRST_RUN = /first run: created the admin account "admin" with password: (\S+)/;
 
-const temps: string[] = [];
+const temps = tempDirs('voice-app-upgrade-');
+const tempDir = temps.make;
 after(async () => {
   closeRawClients();
   killServerProcesses();
-  for (const d of temps) await rm(d, { recursive: true, force: true });
+  await temps.removeAll();
 });
-
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(path.join(tmpdir(), 'voice-app-upgrade-'));
-  temps.push(d);
-  return d;
-}
 
 /** Starts `node server/main.ts` on `dataDir` and waits until it listens. */
 function startProcess(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
