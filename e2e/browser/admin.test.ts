@@ -15,9 +15,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { sleep, startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
+import { connectClient, sleep, startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
 import { waitForAsync } from './app-driver.ts';
-import { createNodeVoiceSession, controlUrl } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 
@@ -66,14 +65,6 @@ async function shot(name: string, width?: number): Promise<void> {
   }
   // Issue 5: usable on a narrow screen, so nothing wider than the screen (the shot shows how it looks).
   assert.equal(overflow, 0, `${name}: the page scrolls sideways by ${overflow} px at ${width} px`);
-}
-
-/** A Node client logged in to a new account (registered on the way). */
-async function registeredClient(nickname: string): Promise<VoiceSession> {
-  const s = createNodeVoiceSession({ url: controlUrl(t.server.url), nickname, password: 'client password 1', register: true, pingIntervalMs: 1000 });
-  t.clients.push(s);
-  await s.connect();
-  return s;
 }
 
 function closedWith(s: VoiceSession): Promise<string> {
@@ -204,7 +195,7 @@ test('kick: the row goes, the client is told it was kicked, the server session i
 });
 
 test('ban by account from the row, then lift it', async () => {
-  const rita = await registeredClient('reg-rita');
+  const rita = await connectClient(t, 'reg-rita', { password: 'client password 1', register: true });
   const closed = closedWith(rita);
   await page.getByRole('button', { name: 'Ban reg-rita' }).click();
   const ban = dialog('Ban reg-rita');
