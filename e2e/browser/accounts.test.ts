@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { startTestServer, sleep, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
+import { apiClient, apiLogin, startTestServer, sleep, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 import { fakeMicArgs, seedSettings, watchAttribute } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
@@ -57,21 +57,13 @@ async function shot(page: Page, name: string): Promise<void> {
 
 // ---- the admin API, as a script would use it ------------------------------------------
 
-async function api<T>(method: string, route: string, token: string | null, body?: unknown): Promise<T> {
-  const res = await fetch(new URL(route, t.server.url), {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${route}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-let adminToken: string | null = null;
-async function admin(): Promise<string> {
-  adminToken ??= (await api<{ token: string }>('POST', '/api/auth/login', null, { name: 'admin', password: ADMIN_PASSWORD })).token;
-  return adminToken;
+/** One admin API call as the admin (logged in once); asserts a 2xx answer and returns its body. */
+let asAdmin: ReturnType<typeof apiClient> | null = null;
+async function admin<T = unknown>(method: string, route: string, body?: unknown): Promise<T> {
+  asAdmin ??= apiClient(t.server.url, (await apiLogin(t.server.url, 'admin', ADMIN_PASSWORD)).token);
+  const r = await asAdmin<T>(method, route, body === undefined ? {} : { json: body });
+  assert.ok(r.status >= 200 && r.status < 300, `${method} ${route}: ${r.status} ${r.text}`);
+  return r.body;
 }
 
 function tokenOf(nickname: string): number {
@@ -154,7 +146,7 @@ test('kicked through the admin API: the message stays and nothing reconnects', a
   await connected(page);
   const kim = tokenOf('kim');
 
-  await api('POST', '/api/kick', await admin(), { sessionToken: kim, reason: 'calm down' });
+  await admin('POST', '/api/kick', { sessionToken: kim, reason: 'calm down' });
   await problem(page, 'Removed from the server by admin. You were kicked: calm down.').waitFor({ timeout: 5000 });
   await shot(page, 'accounts-kicked.png');
   await sleep(3000);
@@ -217,10 +209,9 @@ test('channel changes arrive live: a role badge, a refused join in words, a new 
   await connected(page);
   await page.locator('[data-voice="open"]').waitFor({ timeout: 15_000 });
   pat = tokenOf('pat');
-  const token = await admin();
 
   // Gaming becomes members-only: the badge appears, a guest's click is refused with the server's words.
-  await api('PATCH', '/api/channels/2', token, { requiredRole: 'member' });
+  await admin('PATCH', '/api/channels/2', { requiredRole: 'member' });
   await page.locator('[data-channel="Gaming"] .role-badge', { hasText: 'members' }).first().waitFor({ timeout: 5000 });
   await page.getByRole('button', { name: /^Gaming/ }).click();
   await page.getByRole('alert').filter({ hasText: "Can't join Gaming" }).filter({ hasText: /member/i }).waitFor({ timeout: 5000 });
@@ -228,9 +219,9 @@ test('channel changes arrive live: a role badge, a refused join in words, a new 
   await shot(page, 'accounts-role-badge.png');
 
   // A new channel appears, then goes.
-  const { channel } = await api<{ channel: { id: number } }>('POST', '/api/channels', token, { name: 'Pop-up', parentId: 1 });
+  const { channel } = await admin<{ channel: { id: number } }>('POST', '/api/channels', { name: 'Pop-up', parentId: 1 });
   await page.getByRole('button', { name: /^Pop-up/ }).waitFor({ timeout: 5000 });
-  await api('DELETE', `/api/channels/${channel.id}`, token);
+  await admin('DELETE', `/api/channels/${channel.id}`);
   await page.getByRole('button', { name: /^Pop-up/ }).waitFor({ state: 'detached', timeout: 5000 });
 
   // The Lobby's bitrate goes from 16 to 64 kbps: the page's frames grow.
@@ -242,7 +233,7 @@ test('channel changes arrive live: a role badge, a refused join in words, a new 
   await waitFor(() => sizes.length >= 40, 10_000, 'frames from pat');
   const before = Date.now();
   const low = median(before - 1500, before);
-  await api('PATCH', '/api/channels/1', token, { bitrate: 64_000 });
+  await admin('PATCH', '/api/channels/1', { bitrate: 64_000 });
   await sleep(1000);
   const from = Date.now();
   await sleep(1500);

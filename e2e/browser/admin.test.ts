@@ -15,7 +15,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { connectClient, sleep, startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
+import { apiClient, apiLogin, connectClient, sleep, startTestServer, waitFor, withTimeout, type ApiUser, type TestServer } from '../integration/harness.ts';
 import { waitForAsync } from './app-driver.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 import { launchChromium, type Browser } from './chromium.ts';
@@ -314,18 +314,17 @@ test('a token the server refuses goes back to the login form with "session expir
 });
 
 test('a banned account is told why; a member is told the panel is not for them', async () => {
-  const api = (route: string, init: RequestInit = {}) => fetch(new URL(route, t.server.url), init);
-  const login = await api('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin', password: ADMIN_PASSWORD }) });
-  const { token } = (await login.json()) as { token: string };
-  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const rita = (((await (await api('/api/users', { headers: auth })).json()) as { users: { id: number; name: string }[] }).users).find((u) => u.name === 'reg-rita')!;
+  const asAdmin = apiClient(t.server.url, (await apiLogin(t.server.url, 'admin', ADMIN_PASSWORD)).token);
+  const users = await asAdmin<{ users: ApiUser[] }>('GET', '/api/users');
+  assert.equal(users.status, 200, users.text);
+  const rita = users.body.users.find((u) => u.name === 'reg-rita')!;
 
   await logIn('reg-rita', 'client password 1');
   await page.getByText('The member role cannot use the admin panel.').waitFor({ timeout: 10_000 });
   await page.getByRole('button', { name: 'Log out' }).click();
 
-  const ban = await api('/api/ban', { method: 'POST', headers: auth, body: JSON.stringify({ userId: rita.id, reason: 'spam', durationSeconds: 3600 }) });
-  assert.equal(ban.status, 201);
+  const ban = await asAdmin('POST', '/api/ban', { json: { userId: rita.id, reason: 'spam', durationSeconds: 3600 } });
+  assert.equal(ban.status, 201, ban.text);
   await logIn('reg-rita', 'client password 1');
   await page.getByRole('alert').filter({ hasText: /^You are banned from this server until .*: spam\.$/ }).waitFor({ timeout: 10_000 });
   await shot('login-banned-360.png', 360);
