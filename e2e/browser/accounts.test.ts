@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { apiClient, apiLogin, startTestServer, sleep, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
+import { apiClient, apiLogin, sessionByNickname, startTestServer, sleep, tokenOf, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 import { fakeMicArgs, seedSettings, watchAttribute } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
@@ -66,12 +66,6 @@ async function admin<T = unknown>(method: string, route: string, body?: unknown)
   return r.body;
 }
 
-function tokenOf(nickname: string): number {
-  const s = [...t.server.sessions.sessions()].find((x) => x.nickname === nickname);
-  assert.ok(s, `the server has ${nickname}`);
-  return s.token;
-}
-
 // ---- the connect form -------------------------------------------------------------------
 
 async function fillConnect(page: Page, nickname: string, password: string, register = false): Promise<void> {
@@ -94,7 +88,7 @@ test('register a name, log in with a wrong and a right password; a guest cannot 
   // Too short to register: the form says so and nothing is sent.
   await fillConnect(page, 'rita', 'short', true);
   await page.getByRole('alert').filter({ hasText: 'at least 8 characters' }).waitFor({ timeout: 5000 });
-  assert.equal([...t.server.sessions.sessions()].some((s) => s.nickname === 'rita'), false);
+  assert.equal(sessionByNickname(t, 'rita'), undefined);
 
   await fillConnect(page, 'rita', 'rita-secret-1', true);
   await connected(page);
@@ -118,7 +112,7 @@ test('register a name, log in with a wrong and a right password; a guest cannot 
   await fillConnect(page, 'rita', 'rita-secret-1');
   await connected(page);
   await page.locator('[data-user="rita"][data-registered="true"]').waitFor({ timeout: 5000 });
-  const rita = [...t.server.sessions.sessions()].find((s) => s.nickname === 'rita');
+  const rita = sessionByNickname(t, 'rita');
   assert.equal(rita?.role, 'member');
 
   // A guest asking for her name is sent to log in instead.
@@ -144,7 +138,7 @@ test('kicked through the admin API: the message stays and nothing reconnects', a
   const page = await browser.context.newPage();
   await fillConnect(page, 'kim', '');
   await connected(page);
-  const kim = tokenOf('kim');
+  const kim = tokenOf(t, 'kim');
 
   await admin('POST', '/api/kick', { sessionToken: kim, reason: 'calm down' });
   await problem(page, 'Removed from the server by admin. You were kicked: calm down.').waitFor({ timeout: 5000 });
@@ -152,7 +146,7 @@ test('kicked through the admin API: the message stays and nothing reconnects', a
   await sleep(3000);
   assert.equal(await problem(page, 'Removed from the server by admin. You were kicked: calm down.').count(), 1, 'the message is still there');
   assert.equal(await page.locator('voice-app').getAttribute('data-session-state'), 'idle');
-  assert.equal([...t.server.sessions.sessions()].some((s) => s.nickname === 'kim'), false, 'no new session: nothing reconnected');
+  assert.equal(sessionByNickname(t, 'kim'), undefined, 'no new session: nothing reconnected');
   await page.close();
 });
 
@@ -208,7 +202,7 @@ test('channel changes arrive live: a role badge, a refused join in words, a new 
   await fillConnect(page, 'pat', '');
   await connected(page);
   await page.locator('[data-voice="open"]').waitFor({ timeout: 15_000 });
-  pat = tokenOf('pat');
+  pat = tokenOf(t, 'pat');
 
   // Gaming becomes members-only: the badge appears, a guest's click is refused with the server's words.
   await admin('PATCH', '/api/channels/2', { requiredRole: 'member' });

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
+import { sessionByNickname, startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 import { waitForAsync, watchForText } from './app-driver.ts';
 
@@ -44,7 +44,7 @@ test('connect from Chromium: isolated page, voice lane open, presence and chat w
   await page.locator('[data-voice="open"]').waitFor({ timeout: 15_000 });
   await page.getByText(/UDP \d+ ms/).waitFor({ timeout: 10_000 });
 
-  const bea = [...t.server.sessions.sessions()].find((s) => s.nickname === 'browser-bea');
+  const bea = sessionByNickname(t, 'browser-bea');
   assert.ok(bea, 'the server has the browser session');
   assert.ok(bea.peer?.isOpen, 'its werift peer is open');
   assert.ok(t.server.relay.counters.pingsEchoed >= 1, 'the relay echoed the browser\'s voice-lane ping');
@@ -98,7 +98,7 @@ test('connect from Chromium: isolated page, voice lane open, presence and chat w
   await waitForAsync(() => banner.seen(), 5000, 'the "Reconnecting…" banner');
   await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'hidden', timeout: 15_000 });
   await page.getByRole('status').filter({ hasText: 'connected' }).waitFor({ timeout: 5000 });
-  assert.equal([...t.server.sessions.sessions()].find((s) => s.nickname === 'browser-bea')?.token, bea.token, 'same session after the resume');
+  assert.equal(sessionByNickname(t, 'browser-bea')?.token, bea.token, 'same session after the resume');
   await waitFor(() => {
     const peer = t.server.sessions.get(bea.token)?.peer;
     return peer !== undefined && peer !== null && peer !== old && peer.isOpen;

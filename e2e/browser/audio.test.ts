@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { startTestServer, sleep, waitFor, type TestServer } from '../integration/harness.ts';
+import { sessionByNickname, startTestServer, sleep, tokenOf, waitFor, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 import { connectPage, fakeMicArgs, outputTap, rms, seedSettings, toneShare, waitForAsync, watchForSilence, watchForText } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
@@ -34,12 +34,6 @@ const heard = new Map<number, number[]>();
 
 function tone(seconds: number, hz: number, on: (t: number) => boolean = () => true): Float32Array {
   return Float32Array.from({ length: seconds * SR }, (_, i) => (on(i / SR) ? 0.3 * Math.sin((2 * Math.PI * hz * i) / SR) : 0));
-}
-
-function tokenOf(nickname: string): number {
-  const s = [...t.server.sessions.sessions()].find((x) => x.nickname === nickname);
-  assert.ok(s, `the server has ${nickname}`);
-  return s.token;
 }
 
 /** Voice datagrams the server has taken in so far (everything but voice-lane pings and keep-alives). */
@@ -119,7 +113,7 @@ test('two pages in one channel hear each other: B plays A\'s 440 Hz tone, A play
 });
 
 test('voice activation: B\'s silent stretches send no datagrams, the tone between them sends without a break', async () => {
-  const ben = tokenOf('ben');
+  const ben = tokenOf(t, 'ben');
   // b.wav loops 1.5 s of 660 Hz and 1.5 s of digital silence: with the 0.3 s hang-over, every 3 s
   // a ~1.2 s stretch with no datagram from B. Collect until two of them have been seen whole.
   const from = Date.now();
@@ -221,10 +215,10 @@ async function quietIntake(what: string, token: number, settleMaxMs = 5000, wind
 }
 
 test('push-to-talk: key up, the server receives nothing from A; key down, B hears A', async () => {
-  const ada = tokenOf('ada');
+  const ada = tokenOf(t, 'ada');
   // B self-mutes so that every voice datagram the server counts from here on is A's.
   await pb.getByRole('button', { name: 'Mute', exact: true }).click();
-  await waitFor(() => [...t.server.sessions.sessions()].find((s) => s.nickname === 'ben')?.selfMute === true, 5000, 'ben self-muted');
+  await waitFor(() => sessionByNickname(t, 'ben')?.selfMute === true, 5000, 'ben self-muted');
   await pa.getByLabel('Push-to-talk').check();
   await pa.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await quietIntake('key up', ada);
@@ -257,7 +251,7 @@ async function silentFor(page: Page, what: string, ms = 3500): Promise<void> {
 }
 
 test('different channels do not hear each other, either way', async () => {
-  const ben = tokenOf('ben');
+  const ben = tokenOf(t, 'ben');
   await untilOutput(pa, 'B\'s tone at A while both are in the Lobby', (x) => toneShare(x, 660) > 0.8, 8000);
   await pb.getByRole('button', { name: /Music/ }).first().click();
   await pb.getByRole('heading', { name: 'Music' }).waitFor({ timeout: 5000 });
@@ -284,13 +278,13 @@ test('a locked channel asks for its password; a wrong one is refused with the re
   await pb.getByRole('dialog').getByLabel(/password/i).fill('hunter2');
   await pb.getByRole('dialog').getByRole('button', { name: /join/i }).click();
   await pb.getByRole('heading', { name: 'Gaming' }).waitFor({ timeout: 5000 });
-  await waitFor(() => [...t.server.sessions.sessions()].find((s) => s.nickname === 'ben')?.channelId === 2, 5000, 'ben in Gaming');
+  await waitFor(() => sessionByNickname(t, 'ben')?.channelId === 2, 5000, 'ben in Gaming');
   await pb.getByRole('button', { name: /Lobby/ }).first().click();
   await pb.getByRole('heading', { name: 'Lobby' }).waitFor({ timeout: 5000 });
 });
 
 test('the server drops both of A\'s lanes: B goes silent, A shows reconnecting, resumes in the same channel on a new peer connection, B hears A again', async () => {
-  const ada = tokenOf('ada');
+  const ada = tokenOf(t, 'ada');
   const session = t.server.sessions.get(ada)!;
   const channel = session.channelId;
   const old = session.peer;
@@ -307,7 +301,7 @@ test('the server drops both of A\'s lanes: B goes silent, A shows reconnecting, 
   await waitForAsync(() => silence.seen(), 10_000, 'silence at B while A\'s voice lane is down');
   await pa.locator('voice-app[data-session-state="connected"]').waitFor({ timeout: 15_000 });
   await pa.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: 5000 });
-  assert.equal(tokenOf('ada'), ada, 'same session');
+  assert.equal(tokenOf(t, 'ada'), ada, 'same session');
   assert.equal(t.server.sessions.get(ada)!.channelId, channel, 'same channel');
   await waitFor(() => {
     const peer = t.server.sessions.get(ada)?.peer;

@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { startTestServer, waitFor, type TestServer } from '../integration/harness.ts';
+import { sessionByNickname, startTestServer, waitFor, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 
 const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -84,7 +84,7 @@ test('bookmarks: save two, reload, edit, delete, one-click connect', async () =>
   // One click on Home connects as bob.
   await bookmark(page, 'Home').getByRole('button', { name: /^Home/ }).click();
   await page.getByRole('status').filter({ hasText: 'connected' }).waitFor({ timeout: 10_000 });
-  await waitFor(() => [...t.server.sessions.sessions()].some((s) => s.nickname === 'bob' && s.userId !== null), 5000, 'the server has bob, logged in');
+  await waitFor(() => sessionByNickname(t, 'bob')?.userId != null, 5000, 'the server has bob, logged in');
   await page.locator('[data-user="bob"]').waitFor({ timeout: 5000 });
   assert.deepEqual(errors, [], 'no page errors');
   await page.close();

@@ -10,6 +10,7 @@ import { loadConfig } from '../../server/config.ts';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import { createNodeVoiceSession, controlUrl } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
+import type { Session } from '../../server/control/session.ts';
 
 export interface TestServer {
   server: RunningServer;
@@ -31,6 +32,19 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The server's live session with this nickname, if there is one. */
+export function sessionByNickname(t: TestServer, nickname: string): Session | undefined {
+  for (const s of t.server.sessions.sessions()) if (s.nickname === nickname) return s;
+  return undefined;
+}
+
+/** The session token of `nickname` (throws when the server has no session by that name). */
+export function tokenOf(t: TestServer, nickname: string): number {
+  const s = sessionByNickname(t, nickname);
+  if (!s) throw new Error(`the server has no session named ${nickname}`);
+  return s.token;
 }
 
 export function sleep(ms: number): Promise<void> {
