@@ -10,18 +10,16 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { apiClient, apiLogin, sessionByNickname, startTestServer, sleep, tokenOf, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
-import { fakeMicArgs, seedSettings, watchAttribute } from './app-driver.ts';
+import { fakeMicArgs, screenshot, seedSettings, watchAttribute } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
 import { createVoiceHeader, readVoiceHeader } from '../../shared/voice/voice-header.ts';
 
-const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const ADMIN_PASSWORD = 'admin-pass-for-tests';
 let t: TestServer;
 let browser: Browser;
@@ -38,22 +36,12 @@ before(async () => {
   });
   await writeFile(path.join(dir, 'noise.wav'), encodeWav(noise, 48_000));
   browser = await launchChromium(fakeMicArgs(path.join(dir, 'noise.wav')));
-  await mkdir(results, { recursive: true });
 });
 after(async () => {
   await browser?.close();
   await t?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(results, name) });
-  const extra = process.env['VOICE_SHOTS_DIR'];
-  if (extra) {
-    await mkdir(extra, { recursive: true });
-    await page.screenshot({ path: path.join(extra, name) });
-  }
-}
 
 // ---- the admin API, as a script would use it ------------------------------------------
 
@@ -100,7 +88,7 @@ test('register a name, log in with a wrong and a right password; a guest cannot 
   // Wrong password: the refusal in words, and the page stays on the form.
   await fillConnect(page, 'rita', 'not-her-password');
   await problem(page, 'Wrong name or password').waitFor({ timeout: 10_000 });
-  await shot(page, 'accounts-wrong-password.png');
+  await screenshot(page, 'accounts-wrong-password.png');
   await page.locator('voice-app[data-session-state="idle"]').waitFor({ timeout: 5000 });
   // A retry would start within 100 ms (the first resume backoff); 3 s covers the first four.
   const states = await watchAttribute(page, 'voice-app', 'data-session-state');
@@ -119,10 +107,8 @@ test('register a name, log in with a wrong and a right password; a guest cannot 
   const guest = await browser.context.newPage();
   await fillConnect(guest, 'rita', '');
   await problem(guest, '“rita” is a registered name. Enter its password to log in').waitFor({ timeout: 10_000 });
-  await shot(guest, 'accounts-name-registered.png');
-  await guest.setViewportSize({ width: 360, height: 800 });
-  assert.equal(await guest.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 0, 'the refusal fits 360 px');
-  await shot(guest, 'accounts-name-registered-360.png');
+  await screenshot(guest, 'accounts-name-registered.png');
+  await screenshot(guest, 'accounts-name-registered-360.png', { width: 360 }); // the refusal fits 360 px
 
   // An admin is shown as one to the others.
   await fillConnect(guest, 'admin', ADMIN_PASSWORD);
@@ -142,7 +128,7 @@ test('kicked through the admin API: the message stays and nothing reconnects', a
 
   await admin('POST', '/api/kick', { sessionToken: kim, reason: 'calm down' });
   await problem(page, 'Removed from the server by admin. You were kicked: calm down.').waitFor({ timeout: 5000 });
-  await shot(page, 'accounts-kicked.png');
+  await screenshot(page, 'accounts-kicked.png');
   await sleep(3000);
   assert.equal(await problem(page, 'Removed from the server by admin. You were kicked: calm down.').count(), 1, 'the message is still there');
   assert.equal(await page.locator('voice-app').getAttribute('data-session-state'), 'idle');
@@ -184,7 +170,7 @@ test('chat history: stored lines shown as history, live ones after them, each on
   assert.equal(await line('said while you are here').count(), 1);
   node.sendChat('and one more, live');
   await page.locator('chat-panel .log li.divider').waitFor({ timeout: 5000 });
-  await shot(page, 'accounts-chat-history.png');
+  await screenshot(page, 'accounts-chat-history.png');
   await page.close();
   node.close();
 });
@@ -210,7 +196,7 @@ test('channel changes arrive live: a role badge, a refused join in words, a new 
   await page.getByRole('button', { name: /^Gaming/ }).click();
   await page.getByRole('alert').filter({ hasText: "Can't join Gaming" }).filter({ hasText: /member/i }).waitFor({ timeout: 5000 });
   assert.equal(await page.getByRole('dialog').count(), 0, 'no password dialog');
-  await shot(page, 'accounts-role-badge.png');
+  await screenshot(page, 'accounts-role-badge.png');
 
   // A new channel appears, then goes.
   const { channel } = await admin<{ channel: { id: number } }>('POST', '/api/channels', { name: 'Pop-up', parentId: 1 });

@@ -11,17 +11,16 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { apiClient, apiLogin, connectClient, sessionByNickname, sleep, startTestServer, waitFor, withTimeout, type ApiUser, type TestServer } from '../integration/harness.ts';
-import { waitForAsync } from './app-driver.ts';
+import { screenshot, waitForAsync } from './app-driver.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 
 const ADMIN_PASSWORD = 'admin-panel-test-password';
-const results = fileURLToPath(new URL('../../test-results/admin/', import.meta.url));
 const distClient = fileURLToPath(new URL('../../dist/client/', import.meta.url));
 let t: TestServer;
 let browser: Browser;
@@ -40,31 +39,15 @@ before(async () => {
   page.on('console', (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) cspReports.push(m.text());
   });
-  await mkdir(results, { recursive: true });
 });
 after(async () => {
   await browser?.close();
   await t?.close();
 });
 
-async function shot(name: string, width?: number): Promise<void> {
-  const size = page.viewportSize();
-  let overflow = 0;
-  try {
-    if (width !== undefined) {
-      await page.setViewportSize({ width, height: 860 });
-      overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    }
-    const dirs = [results, process.env['VOICE_SHOTS_DIR']].filter((d): d is string => !!d);
-    for (const dir of dirs) {
-      await mkdir(dir, { recursive: true });
-      await page.screenshot({ path: path.join(dir, name), fullPage: true });
-    }
-  } finally {
-    if (width !== undefined && size) await page.setViewportSize(size);
-  }
-  // Issue 5: usable on a narrow screen, so nothing wider than the screen (the shot shows how it looks).
-  assert.equal(overflow, 0, `${name}: the page scrolls sideways by ${overflow} px at ${width} px`);
+/** A full-page screenshot in test-results/admin/; with `width`, taken at that width, which the page must fit (issue 5: narrow screens). */
+function shot(name: string, width?: number): Promise<void> {
+  return screenshot(page, name, { subdir: 'admin', fullPage: true, ...(width === undefined ? {} : { width }) });
 }
 
 function closedWith(s: VoiceSession): Promise<string> {

@@ -3,8 +3,38 @@
  * few reads of the running engine through the `<voice-app>` element for what a
  * person would hear: the output signal and the engine's counters.
  */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { AudioSettings } from '../../client/audio/engine-api.ts';
+
+const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+
+/**
+ * Saves a screenshot as test-results/[subdir/]name, and as $VOICE_SHOTS_DIR/name
+ * when that is set. With `width`, it is taken at that viewport width (the
+ * viewport is restored afterwards) and the page must not scroll sideways there.
+ */
+export async function screenshot(page: Page, name: string, options: { subdir?: string; width?: number; fullPage?: boolean } = {}): Promise<void> {
+  const size = page.viewportSize();
+  let overflow = 0;
+  try {
+    if (options.width !== undefined) {
+      await page.setViewportSize({ width: options.width, height: size?.height ?? 860 });
+      overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    }
+    const dirs = [path.join(RESULTS, options.subdir ?? ''), process.env['VOICE_SHOTS_DIR']].filter((d): d is string => !!d);
+    for (const dir of dirs) {
+      await mkdir(dir, { recursive: true });
+      await page.screenshot({ path: path.join(dir, name), fullPage: options.fullPage ?? false });
+    }
+  } finally {
+    if (options.width !== undefined && size) await page.setViewportSize(size);
+  }
+  assert.equal(overflow, 0, `${name}: the page scrolls sideways by ${overflow} px at ${options.width} px`);
+}
 
 /** Chromium flags: grant the microphone and feed it from `wav` (looped); let audio start without a gesture. */
 export function fakeMicArgs(wav: string): string[] {

@@ -9,14 +9,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sessionByNickname, startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
-import { waitForAsync, watchForText } from './app-driver.ts';
+import { screenshot, waitForAsync, watchForText } from './app-driver.ts';
 
-const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
 let t: TestServer;
 let browser: Browser;
 
@@ -62,8 +58,7 @@ test('connect from Chromium: isolated page, voice lane open, presence and chat w
   assert.equal(await withTimeout(got, 5000, 'chat from the browser'), 'hello node');
 
   // Screenshot of the main view, for people to look at.
-  await mkdir(results, { recursive: true });
-  await page.screenshot({ path: path.join(results, 'main-view.png') });
+  await screenshot(page, 'main-view.png');
 
   // The user menu: volume and local mute for node-nia, remembered by nickname.
   await page.locator('[data-user="node-nia"]').click();
@@ -72,7 +67,7 @@ test('connect from Chromium: isolated page, voice lane open, presence and chat w
   await page.locator('[data-user="node-nia"]', { hasText: 'silenced for you' }).waitFor({ timeout: 5000 });
   const prefs = await page.evaluate(() => JSON.parse(localStorage.getItem('voice-app.user-prefs') ?? '{}') as unknown);
   assert.deepEqual(prefs, { 'node-nia': { volume: 50, muted: true } });
-  await page.screenshot({ path: path.join(results, 'user-menu.png') });
+  await screenshot(page, 'user-menu.png');
   await page.keyboard.press('Escape');
   await page.getByLabel('Volume for node-nia').waitFor({ state: 'hidden', timeout: 5000 });
 

@@ -7,20 +7,18 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { sessionByNickname, startTestServer, sleep, tokenOf, waitFor, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
-import { connectPage, fakeMicArgs, outputTap, rms, seedSettings, toneShare, waitForAsync, watchForSilence, watchForText } from './app-driver.ts';
+import { connectPage, fakeMicArgs, outputTap, rms, screenshot, seedSettings, toneShare, waitForAsync, watchForSilence, watchForText } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
 import { VoiceEncoder } from '../../shared/audio/opus-codec.ts';
 import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-header.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 
-const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const SR = 48_000;
 let t: TestServer;
 let dir: string;
@@ -108,8 +106,7 @@ test('two pages in one channel hear each other: B plays A\'s 440 Hz tone, A play
   assert.ok(toneShare(atB, 660) < 0.05, 'B does not hear itself');
   await untilOutput(pa, 'B\'s tone at A', (x) => toneShare(x, 660) > 0.8 && rms(x) > 0.05);
   await pb.locator('[data-user="ada"][data-speaking="true"]').waitFor({ timeout: 5000 });
-  await mkdir(results, { recursive: true });
-  await pb.screenshot({ path: path.join(results, 'audio-main-view.png') });
+  await screenshot(pb, 'audio-main-view.png');
 });
 
 test('voice activation: B\'s silent stretches send no datagrams, the tone between them sends without a break', async () => {

@@ -9,15 +9,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { IncomingMessage } from 'node:http';
 import type { Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
+import { screenshot } from './app-driver.ts';
 
-const results = fileURLToPath(new URL('../../test-results/', import.meta.url));
 let t: TestServer;
 let browser: Browser;
 let page: Page;
@@ -186,8 +183,7 @@ test('with the server stopped, the shell loads from the service worker and says 
   // The app itself rendered from the cache, not only the banner: its connect form is there.
   await page.getByLabel('Nickname').waitFor({ timeout: 5000 });
 
-  await mkdir(results, { recursive: true });
-  await page.screenshot({ path: path.join(results, 'offline.png') });
+  await screenshot(page, 'offline.png');
 
   // Any app route falls back to the shell; a denylisted server path never does.
   const route = await page.goto(`${origin}/some/app/route`);
