@@ -179,22 +179,24 @@ ensure_user() {
   [[ $VA_UID =~ ^[0-9]+$ && $VA_GID =~ ^[0-9]+$ ]] || die "cannot read the ids of user $USER_NAME"
 }
 
+# Sets RELEASE_NAME: the release under releases/ with the tarball's hash
+# (TARBALL's, or the latest's), else that tarball unpacked (downloaded first).
 install_release() {
-  local current_name
-  if [ -n "$TARBALL" ]; then
+  local sha=$TARBALL_SHA what=${TARBALL##*/}
+  if [ -z "$TARBALL" ]; then
+    fetch_latest
+    sha=$LATEST_SHA what="$LATEST_FILE ($LATEST_TAG)"
+  fi
+  RELEASE_NAME=$(installed_release_with "$sha")
+  if [ -n "$RELEASE_NAME" ]; then
+    say "$what is unpacked already: $RELEASE_NAME"
+    verify_release "$RELEASES/$RELEASE_NAME"
+  elif [ -n "$TARBALL" ]; then
     unpack_release "$TARBALL" "$TARBALL_SHA" "$(basename "$TARBALL")"
-    return 0
+  else
+    download_latest
+    unpack_release "$DOWNLOADED" "$LATEST_SHA" "$LATEST_FILE"
   fi
-  fetch_latest
-  current_name=$(link_name "$CURRENT")
-  if [ -n "$current_name" ] && [ "$(installed_hash "$current_name")" = "$LATEST_SHA" ]; then
-    say "$LATEST_FILE ($LATEST_TAG) is installed already"
-    verify_release "$RELEASES/$current_name"
-    RELEASE_NAME=$current_name
-    return 0
-  fi
-  download_latest
-  unpack_release "$DOWNLOADED" "$LATEST_SHA" "$LATEST_FILE"
 }
 
 enable_units() {

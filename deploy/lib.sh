@@ -223,24 +223,33 @@ verify_release() {
   fi
 }
 
-# unpack_release TARBALL SHA256 FILENAME: puts the release under releases/ (or
-# finds it there already, unpacked from a tarball with the same hash). Sets
-# RELEASE_NAME.
+# installed_release_with SHA: the name of the release under releases/ that
+# was unpacked from a tarball with this hash, or nothing. The hash is a
+# release's identity: both scripts ask this before they download or unpack.
+installed_release_with() {
+  local sha=$1 file name
+  for file in "$RELEASES"/*.sha256; do
+    name=${file##*/}
+    name=${name%.sha256}
+    if [ -d "$RELEASES/$name" ] && [ "$(installed_hash "$name")" = "$sha" ]; then
+      printf '%s' "$name"
+      return 0
+    fi
+  done
+  return 0
+}
+
+# unpack_release TARBALL SHA256 FILENAME: unpacks a release that is not
+# installed yet (installed_release_with) to releases/<name>-<first 12 digits
+# of SHA256>, so that two tarballs of one name (a rebuild) never share a
+# directory. Sets RELEASE_NAME.
 RELEASE_NAME=''
 unpack_release() {
   local tarball=$1 sha=$2 file=$3 name dir extract top
   name=${file%.tar.gz}
   [[ $name =~ ^voice-app-[A-Za-z0-9._+-]+$ ]] || die "unexpected release file name: $file"
-  # Same name, different content (a rebuild): keep both apart so either can be rolled back to.
-  if [ -f "$RELEASES/$name.sha256" ] && [ "$(installed_hash "$name")" != "$sha" ]; then
-    name=$name-${sha:0:12}
-  fi
+  name=$name-${sha:0:12}
   dir=$RELEASES/$name
-  if [ -d "$dir" ] && [ "$(installed_hash "$name")" = "$sha" ]; then
-    verify_release "$dir"
-    RELEASE_NAME=$name
-    return 0
-  fi
   say "unpacking $file"
   ensure_dir "$SCRATCH" 0700 0:0
   extract=$(mktemp -d "$SCRATCH/extract.XXXXXX")

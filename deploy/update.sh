@@ -38,24 +38,19 @@ main() {
   take_lock
   load_update_settings
 
-  local current_name
-  current_name=$(link_name "$CURRENT")
   fetch_latest
-  if [ "$(installed_hash "$current_name")" = "$LATEST_SHA" ]; then
-    say "up to date: $current_name ($LATEST_TAG)"
+  RELEASE_NAME=$(installed_release_with "$LATEST_SHA")
+  if [ -n "$RELEASE_NAME" ] && [ "$RELEASE_NAME" = "$(link_name "$CURRENT")" ]; then
+    say "up to date: $RELEASE_NAME ($LATEST_TAG)"
     exit 0
   fi
   if [ -f "$FAILED" ] && [ "$(cut -d' ' -f1 "$FAILED")" = "$LATEST_SHA" ]; then
     die "$LATEST_FILE ($LATEST_TAG) failed its health check here before and was rolled back; not trying it again. To retry: rm ${FAILED#"$ROOT"}"
   fi
-
-  local previous_name
-  previous_name=$(link_name "$PREVIOUS")
-  if [ -n "$previous_name" ] && [ -d "$RELEASES/$previous_name" ] && [ "$(installed_hash "$previous_name")" = "$LATEST_SHA" ]; then
-    # The latest release is the one kept for rollback (a bad release was withdrawn): no download.
-    say "the latest release is the previous one, $previous_name ($LATEST_TAG): switching back"
-    verify_release "$RELEASES/$previous_name"
-    RELEASE_NAME=$previous_name
+  if [ -n "$RELEASE_NAME" ]; then
+    # Still unpacked, e.g. the previous release kept for rollback (a bad release was withdrawn): no download.
+    say "the latest release, $LATEST_FILE ($LATEST_TAG), is unpacked already as $RELEASE_NAME: switching back to it"
+    verify_release "$RELEASES/$RELEASE_NAME"
   else
     download_latest
     unpack_release "$DOWNLOADED" "$LATEST_SHA" "$LATEST_FILE"

@@ -135,6 +135,8 @@ after(async () => {
 });
 
 const opt = (sb: Sandbox, ...p: string[]): string => path.join(sb.root, 'opt', 'voice_app', ...p);
+/** The directory a release unpacks to under releases/: its name and the start of its tarball's hash. */
+const installed = (r: ReleaseInfo): string => `${r.name}-${r.sha256.slice(0, 12)}`;
 
 async function install(sb: Sandbox, args: readonly string[], extraEnv: Record<string, string> = {}, pathFirst: readonly string[] = []): Promise<RunResult> {
   return run(INSTALL, args, scriptEnv(sb, extraEnv, pathFirst));
@@ -158,10 +160,10 @@ async function assertHealthy(sb: Sandbox, release: ReleaseInfo, port = sb.port):
   // The process that answers runs the installed copy of that release.
   const pid = await servicePid(sb);
   assert.ok(pid !== null, 'the systemctl stand-in has a running service');
-  const node = opt(sb, 'releases', release.name, 'runtime', 'node');
+  const node = opt(sb, 'releases', installed(release), 'runtime', 'node');
   const procs = await sessionProcesses(pid);
   const serving = procs.find((p) => p.exe === node);
-  assert.ok(serving !== undefined, `serving node is the installed ${release.name}'s: ${JSON.stringify(procs)}`);
+  assert.ok(serving !== undefined, `serving node is the installed ${installed(release)}'s: ${JSON.stringify(procs)}`);
   // As the unit's User=voiceapp (the useradd stand-in's uid), never root.
   const voiceapp = (await readText(path.join(sb.state, 'passwd'))).split('\n').find((l) => l.startsWith('voiceapp:'))!;
   assert.equal(serving.uid, Number(voiceapp.split(':')[2]), 'the server runs as voiceapp');
@@ -186,9 +188,9 @@ describe('install.sh from a tarball', () => {
     assert.equal(first.code, 0, said(first));
 
     // The release, unpacked and recorded with its tarball's hash, current pointing at it.
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`);
-    assert.equal(await readText(opt(sb, 'releases', `${v1.name}.sha256`)), `${v1.sha256}  ${path.basename(v1.tarball)}\n`);
-    assert.equal((await readText(opt(sb, 'releases', v1.name, 'VERSION'))).trim(), v1.version);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v1)}`);
+    assert.equal(await readText(opt(sb, 'releases', `${installed(v1)}.sha256`)), `${v1.sha256}  ${path.basename(v1.tarball)}\n`);
+    assert.equal((await readText(opt(sb, 'releases', installed(v1), 'VERSION'))).trim(), v1.version);
     assert.equal(existsSync(opt(sb, 'previous')), false, 'no previous release on a first install');
     assert.equal(await modeOwner(opt(sb)), '755 0:0');
 
@@ -296,7 +298,7 @@ describe('the health check asks where systemd starts the server', () => {
     assert.equal(moved.code, 0, said(moved));
     assert.match(moved.stdout, new RegExp(`answer as ${v2.version.replace(/\+/g, '\\+')} on 127\\.0\\.0\\.1:${p2} `));
     assert.match(moved.stdout, new RegExp(`Open: +http://127\\.0\\.0\\.1:${p2}/`));
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
     await assertHealthy(sb, v2, p2);
 
     // No VOICE_PORT in any environment file: the drop-in's Environment= decides: p3.
@@ -305,7 +307,7 @@ describe('the health check asks where systemd starts the server', () => {
     await dropIn(`[Service]\nEnvironment=VOICE_PORT=${p3}\n`);
     const back = await install(sb, [v1.tarball], { VOICEAPP_HEALTH_TIMEOUT: '10' });
     assert.equal(back.code, 0, said(back));
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v1)}`);
     await assertHealthy(sb, v1, p3);
     await assertTmpEmpty(sb);
   });
@@ -399,14 +401,14 @@ describe('install.sh checks the files inside', () => {
 describe('update.sh', () => {
   let sb: Sandbox;
   let api: FakeReleasesApi;
-  let installed: RunResult;
+  let firstInstall: RunResult;
   const tar = (r: ReleaseInfo): string => path.basename(r.tarball);
   const scratchIgnored = (diffs: string[]): string[] => diffs.filter((d) => !d.startsWith('opt/voice_app/.tmp: '));
 
   before(async () => {
     sb = await makeSandbox();
     api = await startFakeReleasesApi(GH_REPO);
-    installed = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url, v1.tarball]);
+    firstInstall = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url, v1.tarball]);
   });
   after(async () => {
     await disposeSandbox(sb);
@@ -414,7 +416,7 @@ describe('update.sh', () => {
   });
 
   it('reads its settings from update.env and is a no-op when the latest release is installed', async () => {
-    assert.equal(installed.code, 0, said(installed));
+    assert.equal(firstInstall.code, 0, said(firstInstall));
     const updateEnv = await readText(path.join(sb.root, 'etc', 'voice_app', 'update.env'));
     assert.match(updateEnv, new RegExp(`^VOICEAPP_REPO=${GH_REPO}$`, 'm'));
     assert.match(updateEnv, new RegExp(`^VOICEAPP_API=${api.url}$`, 'm'));
@@ -442,7 +444,7 @@ describe('update.sh', () => {
     { what: 'a release whose files do not match its SHA256SUMS', release: () => bad, assets: () => releaseAssets(bad), downloads: 1, message: /files do not match its SHA256SUMS/ },
   ]) {
     it(`refuses ${c.what}; nothing changes`, async () => {
-      assert.equal(installed.code, 0, said(installed));
+      assert.equal(firstInstall.code, 0, said(firstInstall));
       api.setLatest({ tag: `v${c.release().version}`, assets: c.assets() });
       const before = await snapshot(sb.root);
       const pid = await servicePid(sb);
@@ -462,7 +464,7 @@ describe('update.sh', () => {
   }
 
   it('updates to a newer release: verified, swapped in, restarted, healthy; the previous one kept, older ones removed', async () => {
-    assert.equal(installed.code, 0, said(installed));
+    assert.equal(firstInstall.code, 0, said(firstInstall));
     // A release older than the previous one, left from before: the update prunes it.
     const stale = opt(sb, 'releases', 'voice-app-0.0.9-linux-x64');
     await cp(path.join(v1.dir, 'bin'), path.join(stale, 'bin'), { recursive: true });
@@ -475,10 +477,10 @@ describe('update.sh', () => {
     assert.equal(r.code, 0, said(r));
     assert.match(r.stdout, /updated to voice-app-0\.2\.0/);
 
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
-    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
-    assert.deepEqual((await readdir(opt(sb, 'releases'))).sort(), [v1.name, `${v1.name}.sha256`, v2.name, `${v2.name}.sha256`].sort());
-    assert.equal(await readText(opt(sb, 'releases', `${v2.name}.sha256`)), `${v2.sha256}  ${tar(v2)}\n`);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
+    assert.deepEqual((await readdir(opt(sb, 'releases'))).sort(), [installed(v1), `${installed(v1)}.sha256`, installed(v2), `${installed(v2)}.sha256`].sort());
+    assert.equal(await readText(opt(sb, 'releases', `${installed(v2)}.sha256`)), `${v2.sha256}  ${tar(v2)}\n`);
     assert.ok((await systemctlCalls(sb, from)).includes('restart voice_app.service'));
     await assertHealthy(sb, v2);
     assert.equal((await stat(path.join(sb.root, 'var', 'lib', 'voice_app', 'voice-app.sqlite'))).ino, db.ino, 'the data stays');
@@ -491,22 +493,22 @@ describe('update.sh', () => {
   });
 
   it('rolls back when the new release does not become healthy, and does not retry it', async () => {
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`, 'runs after the update to 0.2.0');
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`, 'runs after the update to 0.2.0');
     api.setLatest({ tag: 'v0.3.0', assets: releaseAssets(v3) });
     const from = (await systemctlCalls(sb)).length;
     const r = await update(sb);
     assert.notEqual(r.code, 0, said(r));
-    assert.match(r.stderr, new RegExp(`${v3.name} is not healthy.*rolling back to ${v2.name}`));
-    assert.match(r.stderr, new RegExp(`rolled back to ${v2.name}`));
+    assert.match(r.stderr, new RegExp(`${installed(v3)} is not healthy.*rolling back to ${installed(v2)}`));
+    assert.match(r.stderr, new RegExp(`rolled back to ${installed(v2)}`));
 
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
-    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
-    assert.equal(existsSync(opt(sb, 'releases', v3.name)), false, 'the failed release is removed');
-    assert.equal(existsSync(opt(sb, 'releases', `${v3.name}.sha256`)), false);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
+    assert.equal(existsSync(opt(sb, 'releases', installed(v3))), false, 'the failed release is removed');
+    assert.equal(existsSync(opt(sb, 'releases', `${installed(v3)}.sha256`)), false);
     assert.equal((await systemctlCalls(sb, from)).filter((c) => c === 'restart voice_app.service').length, 2, 'restarted onto 0.3.0, then back');
     assert.match(await readText(path.join(sb.state, 'voice_app.service.log')), /broken on purpose/, 'the broken release did run');
     await assertHealthy(sb, v2);
-    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${v3.name} `));
+    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${installed(v3)} `));
 
     // The next daily run does not download it again.
     const downloads = api.downloads(tar(v3));
@@ -520,13 +522,13 @@ describe('update.sh', () => {
   });
 
   it('goes back to the previous release without downloading it when that is the latest again', async () => {
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`, 'runs after the update to 0.2.0');
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`, 'runs after the update to 0.2.0');
     api.setLatest({ tag: 'v0.1.0', assets: releaseAssets(v1) });
     const r = await update(sb);
     assert.equal(r.code, 0, said(r));
     assert.equal(api.downloads(tar(v1)), 0);
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`);
-    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v2.name}`);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v1)}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v2)}`);
     await assertHealthy(sb, v1);
     assert.equal(existsSync(opt(sb, 'failed-release')), true, 'a different release failed; its record stays');
   });
@@ -576,26 +578,26 @@ describe('health failures: the timeout, a server answering another version, fail
       new RegExp(`voice_app\\.service is not healthy: no healthy answer within 3 s \\(unhealthy: http://127\\.0\\.0\\.1:${sb.port}/health answered version "0\\.0\\.0-impostor", expected "0\\.5\\.0"\\)`),
       said(r),
     );
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${impostor.name}`);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(impostor)}`);
     assert.equal((await health(sb)).body.version, '0.0.0-impostor', 'it runs, answering another version');
   });
 
   it('update.sh back to the previous release, which does not become healthy: rolled back, and previous is not left pointing at the removed release', async () => {
     const good = await install(sb, [v1.tarball], quick);
     assert.equal(good.code, 0, said(good));
-    assert.equal(await readlink(opt(sb, 'previous')), `releases/${impostor.name}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(impostor)}`);
 
     api.setLatest({ tag: 'v0.5.0', assets: releaseAssets(impostor) });
     const r = await update(sb, quick);
     assert.notEqual(r.code, 0, said(r));
     assert.match(r.stdout, /switching back/);
-    assert.match(r.stderr, new RegExp(`${impostor.name} is not healthy: no healthy answer within 3 s .*answered version "0\\.0\\.0-impostor".*rolling back to ${v1.name}`));
-    assert.match(r.stderr, new RegExp(`rolled back to ${v1.name}: ${impostor.name} did not become healthy`));
+    assert.match(r.stderr, new RegExp(`${installed(impostor)} is not healthy: no healthy answer within 3 s .*answered version "0\\.0\\.0-impostor".*rolling back to ${installed(v1)}`));
+    assert.match(r.stderr, new RegExp(`rolled back to ${installed(v1)}: ${installed(impostor)} did not become healthy`));
     assert.equal(api.downloads(tar(impostor)), 0);
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`);
-    assert.equal(existsSync(opt(sb, 'releases', impostor.name)), false, 'the failed release is removed');
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v1)}`);
+    assert.equal(existsSync(opt(sb, 'releases', installed(impostor))), false, 'the failed release is removed');
     await noPrevious();
-    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${impostor.sha256}  ${impostor.name} `));
+    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${impostor.sha256}  ${installed(impostor)} `));
     await assertHealthy(sb, v1);
     await assertTmpEmpty(sb);
   });
@@ -605,11 +607,11 @@ describe('health failures: the timeout, a server answering another version, fail
     assert.equal(up.code, 0, said(up));
     const r = await install(sb, [impostor.tarball], quick);
     assert.notEqual(r.code, 0, said(r));
-    assert.match(r.stderr, new RegExp(`${impostor.name} is not healthy: no healthy answer within 3 s .*rolling back to ${v2.name}`));
-    assert.match(r.stderr, new RegExp(`rolled back to ${v2.name}: ${impostor.name} did not become healthy`));
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
-    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
-    assert.equal(existsSync(opt(sb, 'releases', impostor.name)), false);
+    assert.match(r.stderr, new RegExp(`${installed(impostor)} is not healthy: no healthy answer within 3 s .*rolling back to ${installed(v2)}`));
+    assert.match(r.stderr, new RegExp(`rolled back to ${installed(v2)}: ${installed(impostor)} did not become healthy`));
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
+    assert.equal(existsSync(opt(sb, 'releases', installed(impostor))), false);
     await assertHealthy(sb, v2);
     await assertTmpEmpty(sb);
   });
@@ -619,11 +621,11 @@ describe('health failures: the timeout, a server answering another version, fail
     const r = await install(sb, [v3.tarball], quick);
     assert.notEqual(r.code, 0, said(r));
     assert.match(r.stderr, /systemctl restart voice_app\.service failed/);
-    assert.match(r.stderr, new RegExp(`${v3.name} is not healthy: voice_app\\.service failed .*rolling back to ${v2.name}`));
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
-    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
-    assert.equal(existsSync(opt(sb, 'releases', v3.name)), false);
-    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${v3.name} `));
+    assert.match(r.stderr, new RegExp(`${installed(v3)} is not healthy: voice_app\\.service failed .*rolling back to ${installed(v2)}`));
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
+    assert.equal(existsSync(opt(sb, 'releases', installed(v3))), false);
+    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${installed(v3)} `));
     await assertHealthy(sb, v2);
   });
 
@@ -633,12 +635,12 @@ describe('health failures: the timeout, a server answering another version, fail
     await nextStarts('ok fail');
     const r = await install(sb, [v3.tarball], quick);
     assert.notEqual(r.code, 0, said(r));
-    assert.match(r.stderr, new RegExp(`rolling back to ${v2.name}`));
-    assert.match(r.stderr, new RegExp(`rolled back to ${v2.name}, but it is not healthy either: voice_app\\.service failed`));
-    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${v3.name} `));
-    assert.equal(existsSync(opt(sb, 'releases', v3.name)), false, 'the failed release is removed');
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
-    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    assert.match(r.stderr, new RegExp(`rolling back to ${installed(v2)}`));
+    assert.match(r.stderr, new RegExp(`rolled back to ${installed(v2)}, but it is not healthy either: voice_app\\.service failed`));
+    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${installed(v3)} `));
+    assert.equal(existsSync(opt(sb, 'releases', installed(v3))), false, 'the failed release is removed');
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
     await assertTmpEmpty(sb);
     // What the admin then does.
     const start = await run(path.join(STANDINS, 'systemctl'), ['start', 'voice_app'], scriptEnv(sb));
@@ -667,15 +669,15 @@ describe('a run killed between the two renames of a switch', () => {
     const killed = await run(opt(sb, 'current', 'deploy', 'update.sh'), [], scriptEnv(sb, {}, [path.join(STANDINS, 'killed-mid-switch')]));
     assert.equal(killed.code, null, `SIGKILLed: ${said(killed)}`);
     assert.ok(existsSync(path.join(sb.state, 'killed-mid-switch')), 'killed after the first link swap');
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v1.name}`, 'current still names the release that runs');
-    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v1)}`, 'current still names the release that runs');
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
     assert.notDeepEqual(await readdir(opt(sb, '.tmp')), [], 'the killed run left its scratch (the test would prove nothing otherwise)');
     await assertHealthy(sb, v1);
 
     const next = await update(sb);
     assert.equal(next.code, 0, said(next));
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
-    assert.equal(await readlink(opt(sb, 'previous')), `releases/${v1.name}`);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
     await assertHealthy(sb, v2);
     // The killed run's own temporary directory (its EXIT trap never ran) is the only leftover: remove it, then all is clean.
     const left = await readdir(sb.tmp);
@@ -705,7 +707,7 @@ describe('install.sh without a tarball', () => {
     const r = await run(script, args, scriptEnv(sb));
     assert.equal(r.code, 0, said(r));
     assert.equal(api.downloads(path.basename(v2.tarball)), 1);
-    assert.equal(await readlink(opt(sb, 'current')), `releases/${v2.name}`);
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
     await assertHealthy(sb, v2);
 
     const before = await snapshot(sb.root);
@@ -713,6 +715,31 @@ describe('install.sh without a tarball', () => {
     assert.equal(again.code, 0, said(again));
     assert.equal(api.downloads(path.basename(v2.tarball)), 1);
     assert.deepEqual(differences(before, await snapshot(sb.root)), []);
+    await assertTmpEmpty(sb);
+  });
+
+  it('takes the latest release from releases/ when it is still there (previous), without a download; a rebuild of the same file name with other bytes goes beside it', async () => {
+    const script = path.join(v1.dir, 'deploy', 'install.sh');
+    const older = await run(script, [v1.tarball], scriptEnv(sb));
+    assert.equal(older.code, 0, said(older));
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v2)}`);
+    const back = await run(script, ['--repo', GH_REPO, '--api', api.url], scriptEnv(sb));
+    assert.equal(back.code, 0, said(back));
+    assert.match(back.stdout, new RegExp(`is unpacked already: ${installed(v2)}`));
+    assert.equal(api.downloads(path.basename(v2.tarball)), 1, 'not downloaded again');
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
+    await assertHealthy(sb, v2);
+
+    // The same tree packed with other mtimes: the same file name, other bytes, another release.
+    const rebuilt = await pack(v2.dir, path.join(work, 'rebuilt'), 1_000_000_000);
+    assert.equal(path.basename(rebuilt.tarball), path.basename(v2.tarball));
+    assert.notEqual(rebuilt.sha256, v2.sha256);
+    const r = await run(script, [rebuilt.tarball], scriptEnv(sb));
+    assert.equal(r.code, 0, said(r));
+    assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(rebuilt)}`);
+    assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v2)}`);
+    await assertHealthy(sb, rebuilt);
     await assertTmpEmpty(sb);
   });
 });
