@@ -5,6 +5,7 @@
  * started here is killed by `killServerProcesses()` (call it in `after`).
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { withTimeout } from './wait.ts';
 
 export interface ServerProcess {
   /** http://127.0.0.1:port */
@@ -38,14 +39,6 @@ export function killServerProcesses(): void {
   started.clear();
 }
 
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Starts the command and resolves once the server logs that it listens (VOICE_PORT=0 works). */
 export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
   const spawnOptions: SpawnOptions = { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] };
@@ -57,7 +50,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const spawnError = new Promise<never>((_, reject) => child.on('error', reject));
-  const port = await within(
+  const port = await withTimeout(
     Promise.race([
       spawnError,
       new Promise<number>((resolve, reject) => {
@@ -85,7 +78,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
     exited,
     stop(timeoutMs = 15_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return within(exited, timeoutMs, 'the server to exit on SIGTERM');
+      return withTimeout(exited, timeoutMs, 'the server to exit on SIGTERM');
     },
   };
 }

@@ -9,16 +9,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildRelease, type ReleaseInfo } from '../../scripts/release.ts';
-import { killServerProcesses, startServerProcess, type ServerProcess } from '../server-process.ts';
+import { killServerProcesses, startServerProcess } from '../server-process.ts';
 import { controlUrl, createNodeVoiceSession } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
-import { closeRawClients, rawControlClient, waitFor, withTimeout } from '../integration/harness.ts';
+import { closeRawClients, rawControlClient } from '../integration/harness.ts';
+import { waitFor, withTimeout } from '../wait.ts';
+import { differences, health, run as runCommand, said, snapshot } from './sandbox.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,45 +44,10 @@ after(async () => {
   if (work !== '') await rm(work, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function unpack(into: string): Promise<string> {
   await mkdir(into, { recursive: true });
   await run('tar', ['-xzf', release.tarball, '-C', into]);
   return path.join(into, release.name);
-}
-
-/** Every path under dir with its size and mtime, to see what a run changed. */
-async function snapshot(dir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    const p = path.join(entry.parentPath, entry.name);
-    const s = await stat(p);
-    out.set(path.relative(dir, p), `${s.mode}:${s.size}:${s.mtimeMs}`);
-  }
-  return out;
-}
-
-async function health(url: string): Promise<{ status: number; body: { ok?: boolean; version?: string } }> {
-  const res = await fetch(`${url}/health`);
-  return { status: res.status, body: (await res.json()) as { ok?: boolean; version?: string } };
-}
-
-/** Runs server/healthcheck.js with `env`; resolves to its exit code and stderr. */
-async function healthcheck(command: string, args: string[], env: Record<string, string>, ids: { uid?: number; gid?: number } = {}): Promise<{ code: number; stderr: string }> {
-  try {
-    const { stderr } = await run(command, args, { env, ...ids });
-    return { code: 0, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stderr?: string };
-    return { code: e.code ?? -1, stderr: e.stderr ?? '' };
-  }
 }
 
 test('the artefact: one top-level folder, its checksum, SHA256SUMS that verify, compiled JS, production packages only, the Node it was tested on', async () => {
@@ -136,8 +102,10 @@ test('unpacked into an empty directory, it starts with plain node: client, admin
   const dir = await unpack(path.join(work, 'plain'));
   const cwd = path.join(work, 'empty');
   await mkdir(cwd);
-  const env = { PATH: `${NODE_DIR}:/usr/bin:/bin`, VOICE_HOST: '127.0.0.1', VOICE_PORT: String(await freePort()), VOICE_ADMIN_PASSWORD: 'release test admin' };
+  const env = { PATH: `${NODE_DIR}:/usr/bin:/bin`, VOICE_HOST: '127.0.0.1', VOICE_PORT: '0', VOICE_ADMIN_PASSWORD: 'release test admin' };
   const server = await startServerProcess({ command: process.execPath, args: [path.join(dir, 'server', 'main.js')], env, cwd });
+  // healthcheck.js reads the server's settings: the port it got.
+  const checkEnv = { ...env, VOICE_PORT: String(server.port) };
   try {
     assert.ok((await stat(path.join(cwd, 'data', 'voice-app.sqlite'))).isFile(), 'the database is made in ./data under the working directory');
     const h = await health(server.url);
@@ -184,13 +152,16 @@ test('unpacked into an empty directory, it starts with plain node: client, admin
     a.close();
     b.close();
 
-    const ok = await healthcheck(process.execPath, [path.join(dir, 'server', 'healthcheck.js')], env);
-    assert.deepEqual(ok, { code: 0, stderr: '' }, 'healthcheck.js: healthy');
+    const ok = await runCommand(process.execPath, [path.join(dir, 'server', 'healthcheck.js')], checkEnv);
+    assert.equal(ok.code, 0, `healthcheck.js: healthy; ${said(ok)}`);
+    assert.equal(ok.stderr, '');
+    const same = await runCommand(process.execPath, [path.join(dir, 'server', 'healthcheck.js'), '--expect-version', h.body.version!], checkEnv);
+    assert.equal(same.code, 0, `healthcheck.js --expect-version (its own release's): healthy; ${said(same)}`);
   } finally {
     assert.equal(await server.stop(), 0, 'SIGTERM: clean exit 0');
   }
   assert.match(server.output(), /\[main\] shutting down \{"signal":"SIGTERM"\}[\s\S]*\[server\] stopped/);
-  const down = await healthcheck(process.execPath, [path.join(dir, 'server', 'healthcheck.js')], env);
+  const down = await runCommand(process.execPath, [path.join(dir, 'server', 'healthcheck.js')], checkEnv);
   assert.equal(down.code, 1, 'healthcheck.js fails once the server is gone');
   assert.match(down.stderr, /^voice-app healthcheck: unhealthy: http:\/\/127\.0\.0\.1:\d+\/health: ECONNREFUSED\n$/);
 });
@@ -285,22 +256,22 @@ test('run as the image runs it: its ENV, no runtime/ (the image’s node), user 
   for (const d of [sandbox, path.dirname(app)]) await chmod(d, 0o755);
   const before = await snapshot(app);
 
-  const port = String(await freePort());
-  // The image's environment, but on loopback and a free port, and /data under the sandbox.
-  const env = { ...imageEnv, PATH: `${NODE_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, VOICE_HOST: '127.0.0.1', VOICE_PORT: port, VOICE_DATA_DIR: data, VOICE_ADMIN_PASSWORD: 'image test admin' };
+  // The image's environment, but on loopback and any free port (VOICE_PORT=0), and /data under the sandbox.
+  const env = { ...imageEnv, PATH: `${NODE_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, VOICE_HOST: '127.0.0.1', VOICE_PORT: '0', VOICE_DATA_DIR: data, VOICE_ADMIN_PASSWORD: 'image test admin' };
   const cmd = JSON.parse(only(final, 'CMD')) as string[];
   const server = await startServerProcess({ command: cmd[0]!.replace('/opt/voice_app', app), env, cwd: data, uid: IMAGE_UID, gid: IMAGE_UID });
   try {
     assert.equal((await health(server.url)).body.ok, true);
     const check = JSON.parse(only(final, 'HEALTHCHECK').replace(/^.*CMD /, '')) as string[];
-    const result = await healthcheck(check[0]!, check.slice(1).map((a) => a.replace('/opt/voice_app', app)), env, { uid: IMAGE_UID, gid: IMAGE_UID });
-    assert.deepEqual(result, { code: 0, stderr: '' }, 'the HEALTHCHECK command passes');
+    const result = await runCommand(check[0]!, check.slice(1).map((a) => a.replace('/opt/voice_app', app)), { ...env, VOICE_PORT: String(server.port) }, { uid: IMAGE_UID, gid: IMAGE_UID });
+    assert.equal(result.code, 0, `the HEALTHCHECK command passes; ${said(result)}`);
+    assert.equal(result.stderr, '');
     const owners = await Promise.all(['voice-app.sqlite', 'token-secret.key', 'dtls-identity.json'].map(async (f) => (await stat(path.join(data, f))).uid));
     assert.deepEqual(owners, [IMAGE_UID, IMAGE_UID, IMAGE_UID], 'the server made its files in the volume as the image user');
   } finally {
     assert.equal(await server.stop(20_000), 0, `${only(final, 'STOPSIGNAL')} ends it with exit 0 within compose's stop_grace_period`);
   }
-  assert.deepEqual(await snapshot(app), before, 'nothing outside the volume was written (the root filesystem can be read-only)');
+  assert.deepEqual(differences(before, await snapshot(app)), [], 'nothing in the application directory was written (the image keeps it read-only)');
 });
 
 test('bin/voice-app without runtime/ refuses a Node older than 22.18 with a clear message', async () => {
@@ -310,7 +281,7 @@ test('bin/voice-app without runtime/ refuses a Node older than 22.18 with a clea
   await mkdir(fake);
   // A stand-in for an old system Node: fails the version probe, reports v20.
   await writeFile(path.join(fake, 'node'), '#!/bin/sh\n[ "$1" = --version ] && { echo v20.19.5; exit 0; }\nexit 1\n', { mode: 0o755 });
-  const result = await healthcheck(path.join(dir, 'bin', 'voice-app'), [], { PATH: `${fake}:/usr/bin:/bin` });
+  const result = await runCommand(path.join(dir, 'bin', 'voice-app'), [], { PATH: `${fake}:/usr/bin:/bin` });
   assert.equal(result.code, 1);
   assert.equal(result.stderr, `voice-app: Node.js ≥ 22.18 is needed, v20.19.5 found at ${fake}/node\n`);
 });

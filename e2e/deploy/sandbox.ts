@@ -27,6 +27,8 @@ export interface Sandbox {
   readonly tmp: string;
   /** TCP port the installed server is to listen on (127.0.0.1). */
   readonly port: number;
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
 }
 
 export interface RunResult {
@@ -54,7 +56,8 @@ export async function makeSandbox(options: { readonly systemd?: boolean } = {}):
   const dir = await mkdtemp(path.join(os.tmpdir(), 'voice-deploy-'));
   // The service runs as the unit's User= (the systemctl stand-in uses setpriv): it must reach into the root.
   await chmod(dir, 0o755);
-  const sandbox: Sandbox = { dir, root: path.join(dir, 'root'), state: path.join(dir, 'state'), tmp: path.join(dir, 'tmp'), port: await freePort() };
+  const port = await freePort();
+  const sandbox: Sandbox = { dir, root: path.join(dir, 'root'), state: path.join(dir, 'state'), tmp: path.join(dir, 'tmp'), port, url: `http://127.0.0.1:${port}` };
   await mkdir(sandbox.root);
   await mkdir(sandbox.state);
   await mkdir(sandbox.tmp);
@@ -77,9 +80,19 @@ export function scriptEnv(sandbox: Sandbox, extra: Record<string, string> = {}, 
   };
 }
 
-export function run(command: string, args: readonly string[], env: Record<string, string>, timeoutMs = 150_000): Promise<RunResult> {
+export interface RunOptions {
+  /** SIGKILL after this long (default 150 s). */
+  readonly timeoutMs?: number;
+  readonly cwd?: string;
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+/** Runs a command with exactly `env`; resolves to its exit code (null when killed) and output, never rejects on a failure exit. */
+export function run(command: string, args: readonly string[], env: Record<string, string>, options: RunOptions = {}): Promise<RunResult> {
+  const { timeoutMs = 150_000, cwd = REPO_ROOT, uid, gid } = options;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(uid === undefined ? {} : { uid }), ...(gid === undefined ? {} : { gid }) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -144,15 +157,11 @@ export function differences(a: Map<string, Entry>, b: Map<string, Entry>): strin
   return out;
 }
 
-export async function readText(file: string): Promise<string> {
-  return readFile(file, 'utf8');
-}
-
 /** Lines the systemctl stand-in logged, from line `from` on. */
 export async function systemctlCalls(sandbox: Sandbox, from = 0): Promise<string[]> {
   const file = path.join(sandbox.state, 'systemctl.log');
   if (!existsSync(file)) return [];
-  return (await readText(file)).split('\n').filter((l) => l !== '').slice(from);
+  return (await readFile(file, 'utf8')).split('\n').filter((l) => l !== '').slice(from);
 }
 
 export interface Health {
@@ -160,8 +169,9 @@ export interface Health {
   readonly body: { ok?: boolean; version?: string };
 }
 
-export async function health(sandbox: Sandbox, port = sandbox.port): Promise<Health> {
-  const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5000) });
+/** GET <base>/health, e.g. health(sandbox.url). */
+export async function health(base: string): Promise<Health> {
+  const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(5000) });
   return { status: res.status, body: (await res.json()) as Health['body'] };
 }
 
@@ -169,7 +179,7 @@ export async function health(sandbox: Sandbox, port = sandbox.port): Promise<Hea
 export async function servicePid(sandbox: Sandbox): Promise<number | null> {
   const file = path.join(sandbox.state, 'voice_app.service.pid');
   if (!existsSync(file)) return null;
-  const pid = Number((await readText(file)).trim());
+  const pid = Number((await readFile(file, 'utf8')).trim());
   return Number.isInteger(pid) && pid > 1 ? pid : null;
 }
 
@@ -223,11 +233,7 @@ export async function stopService(sandbox: Sandbox): Promise<void> {
 
 /** Stops every sandbox's server and removes the sandboxes. */
 export async function disposeSandboxes(): Promise<void> {
-  for (const sandbox of sandboxes) {
-    await stopService(sandbox);
-    await rm(sandbox.dir, { recursive: true, force: true });
-  }
-  sandboxes.clear();
+  for (const sandbox of [...sandboxes]) await disposeSandbox(sandbox);
 }
 
 export async function disposeSandbox(sandbox: Sandbox): Promise<void> {

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { buildRelease, pack, repack, type ReleaseInfo } from '../../scripts/release.ts';
+import { waitFor } from '../wait.ts';
 import { releaseAssets, startFakeReleasesApi, type FakeReleasesApi } from './fake-releases-api.ts';
 import {
   REPO_ROOT,
@@ -31,7 +32,6 @@ import {
   freePort,
   health,
   makeSandbox,
-  readText,
   run,
   said,
   scriptEnv,
@@ -152,8 +152,8 @@ async function modeOwner(file: string): Promise<string> {
   return `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid}`;
 }
 
-async function assertHealthy(sb: Sandbox, release: ReleaseInfo, port = sb.port): Promise<void> {
-  const h = await health(sb, port);
+async function assertHealthy(sb: Sandbox, release: ReleaseInfo, base = sb.url): Promise<void> {
+  const h = await health(base);
   assert.equal(h.status, 200);
   assert.equal(h.body.ok, true);
   assert.equal(h.body.version, release.version);
@@ -165,7 +165,7 @@ async function assertHealthy(sb: Sandbox, release: ReleaseInfo, port = sb.port):
   const serving = procs.find((p) => p.exe === node);
   assert.ok(serving !== undefined, `serving node is the installed ${installed(release)}'s: ${JSON.stringify(procs)}`);
   // As the unit's User=voiceapp (the useradd stand-in's uid), never root.
-  const voiceapp = (await readText(path.join(sb.state, 'passwd'))).split('\n').find((l) => l.startsWith('voiceapp:'))!;
+  const voiceapp = (await readFile(path.join(sb.state, 'passwd'), 'utf8')).split('\n').find((l) => l.startsWith('voiceapp:'))!;
   assert.equal(serving.uid, Number(voiceapp.split(':')[2]), 'the server runs as voiceapp');
 }
 
@@ -189,23 +189,23 @@ describe('install.sh from a tarball', () => {
 
     // The release, unpacked and recorded with its tarball's hash, current pointing at it.
     assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v1)}`);
-    assert.equal(await readText(opt(sb, 'releases', `${installed(v1)}.sha256`)), `${v1.sha256}  ${path.basename(v1.tarball)}\n`);
-    assert.equal((await readText(opt(sb, 'releases', installed(v1), 'VERSION'))).trim(), v1.version);
+    assert.equal(await readFile(opt(sb, 'releases', `${installed(v1)}.sha256`), 'utf8'), `${v1.sha256}  ${path.basename(v1.tarball)}\n`);
+    assert.equal((await readFile(opt(sb, 'releases', installed(v1), 'VERSION'), 'utf8')).trim(), v1.version);
     assert.equal(existsSync(opt(sb, 'previous')), false, 'no previous release on a first install');
     assert.equal(await modeOwner(opt(sb)), '755 0:0');
 
     // The system user: no login shell, home = data directory, not created.
-    const useradd = (await readText(path.join(sb.state, 'useradd.log'))).trim().split('\n');
+    const useradd = (await readFile(path.join(sb.state, 'useradd.log'), 'utf8')).trim().split('\n');
     assert.equal(useradd.length, 1);
     for (const part of ['--system', '--user-group', '--home-dir /var/lib/voice_app', '--no-create-home', '--shell /usr/sbin/nologin']) assert.ok(useradd[0]!.includes(part), `useradd ${useradd[0]} has ${part}`);
     assert.match(useradd[0]!, / voiceapp$/);
-    const [uid, gid] = (await readText(path.join(sb.state, 'passwd'))).split(':').slice(2, 4);
+    const [uid, gid] = (await readFile(path.join(sb.state, 'passwd'), 'utf8')).split(':').slice(2, 4);
 
     assert.equal(await modeOwner(path.join(sb.root, 'var', 'lib', 'voice_app')), `750 ${uid}:${gid}`);
     assert.equal(await modeOwner(path.join(sb.root, 'etc', 'voice_app')), `750 0:${gid}`);
     const envFile = path.join(sb.root, 'etc', 'voice_app', 'voice_app.env');
     assert.equal(await modeOwner(envFile), `640 0:${gid}`);
-    const env = await readText(envFile);
+    const env = await readFile(envFile, 'utf8');
     assert.match(env, new RegExp(`^VOICE_PORT=${sb.port}$`, 'm'));
     assert.match(env, /^VOICE_HOST=127\.0\.0\.1$/m);
     for (const name of ['VOICE_RTC_ANNOUNCED_ADDRESS', 'VOICE_RTC_PORT_MIN', 'VOICE_RTC_PORT_MAX', 'VOICE_SERVER_NAME']) assert.match(env, new RegExp(`^#?${name}=`, 'm'));
@@ -215,7 +215,7 @@ describe('install.sh from a tarball', () => {
     // The units, byte for byte; the service enabled, the update timer installed but off.
     for (const unit of UNITS) {
       const installed = path.join(sb.root, 'etc', 'systemd', 'system', unit);
-      assert.equal(await readText(installed), await readText(path.join(UNIT_SOURCES, unit)), unit);
+      assert.equal(await readFile(installed, 'utf8'), await readFile(path.join(UNIT_SOURCES, unit), 'utf8'), unit);
       assert.equal(await modeOwner(installed), '644 0:0');
     }
     assert.ok(existsSync(path.join(sb.state, 'enabled', 'voice_app.service')), 'voice_app.service enabled');
@@ -299,16 +299,16 @@ describe('the health check asks where systemd starts the server', () => {
     assert.match(moved.stdout, new RegExp(`answer as ${v2.version.replace(/\+/g, '\\+')} on 127\\.0\\.0\\.1:${p2} `));
     assert.match(moved.stdout, new RegExp(`Open: +http://127\\.0\\.0\\.1:${p2}/`));
     assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
-    await assertHealthy(sb, v2, p2);
+    await assertHealthy(sb, v2, `http://127.0.0.1:${p2}`);
 
     // No VOICE_PORT in any environment file: the drop-in's Environment= decides: p3.
     await rm(localEnv);
-    await writeFile(envFile, (await readText(envFile)).replace(/^VOICE_PORT=/m, '#VOICE_PORT='));
+    await writeFile(envFile, (await readFile(envFile, 'utf8')).replace(/^VOICE_PORT=/m, '#VOICE_PORT='));
     await dropIn(`[Service]\nEnvironment=VOICE_PORT=${p3}\n`);
     const back = await install(sb, [v1.tarball], { VOICEAPP_HEALTH_TIMEOUT: '10' });
     assert.equal(back.code, 0, said(back));
     assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v1)}`);
-    await assertHealthy(sb, v1, p3);
+    await assertHealthy(sb, v1, `http://127.0.0.1:${p3}`);
     await assertTmpEmpty(sb);
   });
 });
@@ -417,7 +417,7 @@ describe('update.sh', () => {
 
   it('reads its settings from update.env and is a no-op when the latest release is installed', async () => {
     assert.equal(firstInstall.code, 0, said(firstInstall));
-    const updateEnv = await readText(path.join(sb.root, 'etc', 'voice_app', 'update.env'));
+    const updateEnv = await readFile(path.join(sb.root, 'etc', 'voice_app', 'update.env'), 'utf8');
     assert.match(updateEnv, new RegExp(`^VOICEAPP_REPO=${GH_REPO}$`, 'm'));
     assert.match(updateEnv, new RegExp(`^VOICEAPP_API=${api.url}$`, 'm'));
 
@@ -480,7 +480,7 @@ describe('update.sh', () => {
     assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
     assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
     assert.deepEqual((await readdir(opt(sb, 'releases'))).sort(), [installed(v1), `${installed(v1)}.sha256`, installed(v2), `${installed(v2)}.sha256`].sort());
-    assert.equal(await readText(opt(sb, 'releases', `${installed(v2)}.sha256`)), `${v2.sha256}  ${tar(v2)}\n`);
+    assert.equal(await readFile(opt(sb, 'releases', `${installed(v2)}.sha256`), 'utf8'), `${v2.sha256}  ${tar(v2)}\n`);
     assert.ok((await systemctlCalls(sb, from)).includes('restart voice_app.service'));
     await assertHealthy(sb, v2);
     assert.equal((await stat(path.join(sb.root, 'var', 'lib', 'voice_app', 'voice-app.sqlite'))).ino, db.ino, 'the data stays');
@@ -506,9 +506,9 @@ describe('update.sh', () => {
     assert.equal(existsSync(opt(sb, 'releases', installed(v3))), false, 'the failed release is removed');
     assert.equal(existsSync(opt(sb, 'releases', `${installed(v3)}.sha256`)), false);
     assert.equal((await systemctlCalls(sb, from)).filter((c) => c === 'restart voice_app.service').length, 2, 'restarted onto 0.3.0, then back');
-    assert.match(await readText(path.join(sb.state, 'voice_app.service.log')), /broken on purpose/, 'the broken release did run');
+    assert.match(await readFile(path.join(sb.state, 'voice_app.service.log'), 'utf8'), /broken on purpose/, 'the broken release did run');
     await assertHealthy(sb, v2);
-    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${installed(v3)} `));
+    assert.match(await readFile(opt(sb, 'failed-release'), 'utf8'), new RegExp(`^${v3.sha256}  ${installed(v3)} `));
 
     // The next daily run does not download it again.
     const downloads = api.downloads(tar(v3));
@@ -579,7 +579,7 @@ describe('health failures: the timeout, a server answering another version, fail
       said(r),
     );
     assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(impostor)}`);
-    assert.equal((await health(sb)).body.version, '0.0.0-impostor', 'it runs, answering another version');
+    assert.equal((await health(sb.url)).body.version, '0.0.0-impostor', 'it runs, answering another version');
   });
 
   it('update.sh back to the previous release, which does not become healthy: rolled back, and previous is not left pointing at the removed release', async () => {
@@ -597,7 +597,7 @@ describe('health failures: the timeout, a server answering another version, fail
     assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v1)}`);
     assert.equal(existsSync(opt(sb, 'releases', installed(impostor))), false, 'the failed release is removed');
     await noPrevious();
-    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${impostor.sha256}  ${installed(impostor)} `));
+    assert.match(await readFile(opt(sb, 'failed-release'), 'utf8'), new RegExp(`^${impostor.sha256}  ${installed(impostor)} `));
     await assertHealthy(sb, v1);
     await assertTmpEmpty(sb);
   });
@@ -625,7 +625,7 @@ describe('health failures: the timeout, a server answering another version, fail
     assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
     assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
     assert.equal(existsSync(opt(sb, 'releases', installed(v3))), false);
-    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${installed(v3)} `));
+    assert.match(await readFile(opt(sb, 'failed-release'), 'utf8'), new RegExp(`^${v3.sha256}  ${installed(v3)} `));
     await assertHealthy(sb, v2);
   });
 
@@ -637,7 +637,7 @@ describe('health failures: the timeout, a server answering another version, fail
     assert.notEqual(r.code, 0, said(r));
     assert.match(r.stderr, new RegExp(`rolling back to ${installed(v2)}`));
     assert.match(r.stderr, new RegExp(`rolled back to ${installed(v2)}, but it is not healthy either: voice_app\\.service failed`));
-    assert.match(await readText(opt(sb, 'failed-release')), new RegExp(`^${v3.sha256}  ${installed(v3)} `));
+    assert.match(await readFile(opt(sb, 'failed-release'), 'utf8'), new RegExp(`^${v3.sha256}  ${installed(v3)} `));
     assert.equal(existsSync(opt(sb, 'releases', installed(v3))), false, 'the failed release is removed');
     assert.equal(await readlink(opt(sb, 'current')), `releases/${installed(v2)}`);
     assert.equal(await readlink(opt(sb, 'previous')), `releases/${installed(v1)}`);
@@ -645,7 +645,7 @@ describe('health failures: the timeout, a server answering another version, fail
     // What the admin then does.
     const start = await run(path.join(STANDINS, 'systemctl'), ['start', 'voice_app'], scriptEnv(sb));
     assert.equal(start.code, 0, said(start));
-    for (let i = 0; i < 300 && (await health(sb).catch(() => null))?.status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    await waitFor(async () => (await health(sb.url).catch(() => null))?.status === 200, 30_000, 'voice_app to answer');
     await assertHealthy(sb, v2);
   });
 });
