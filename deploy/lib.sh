@@ -17,7 +17,7 @@
 #   /etc/voice_app/update.env               updater settings (VOICEAPP_*), root 0600
 #   /etc/systemd/system/voice_app{,-update}.service, voice_app-update.timer
 
-PROG=${PROG:-$(basename "$0")}
+# PROG (for messages) and SCRIPT_DIR are set by the script that sources this file.
 ROOT=${VOICEAPP_ROOT:-}
 case $ROOT in '' | /*) ;; *) printf '%s: error: VOICEAPP_ROOT must be an absolute path\n' "$PROG" >&2; exit 1 ;; esac
 ROOT=${ROOT%/}
@@ -294,10 +294,6 @@ switch_release() {
 SERVICE_UNIT_CHANGED=0
 install_units() {
   local src=$1 unit changed=0
-  # A release without its own units (older than them): the ones beside this script.
-  for unit in "${UNITS[@]}"; do
-    if [ ! -f "$src/$unit" ]; then src=$SCRIPT_DIR/systemd; fi
-  done
   if [ ! -d "$UNIT_DIR" ]; then mkdir -p "$UNIT_DIR"; fi
   SERVICE_UNIT_CHANGED=0
   for unit in "${UNITS[@]}"; do
