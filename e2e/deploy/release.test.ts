@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -215,7 +216,7 @@ test('deploy/Dockerfile and compose.yaml: pinned Node 24 slim (the version the t
   const build = docker.stages[0]!.lines.filter((l) => l.op === 'RUN').map((l) => l.value);
   assert.deepEqual(build, [
     'npm ci --no-audit --no-fund',
-    'SOURCE_COMMIT="$SOURCE_COMMIT" node scripts/release.ts --out /out && mv /out/voice-app-*-linux-*/ /out/app && rm -r /out/app/runtime',
+    'SOURCE_COMMIT="$SOURCE_COMMIT" node scripts/release.ts --out /out && mv /out/voice-app-*-linux-*/ /out/app && rm -r /out/app/runtime && sed -i \'/^[0-9a-f]\\{64\\} [ *]runtime\\//d\' /out/app/SHA256SUMS',
   ], 'the build stage makes the same artefact (the test below runs it that way)');
 
   const final = docker.stages[1]!;
@@ -248,9 +249,17 @@ test('run as the image runs it: its ENV, no runtime/ (the image’s node), user 
   const sandbox = path.join(work, 'image');
   const app = path.join(sandbox, 'opt', 'voice_app');
   const data = path.join(sandbox, 'data');
+  // The build stage's commands after release.ts, run on a copy of its output (/out), then COPY /out/app.
+  const out = path.join(work, 'image-build-out');
+  await cp(release.dir, path.join(out, release.name), { recursive: true });
+  const build = docker.stages[0]!.lines.filter((l) => l.op === 'RUN').at(-1)!.value;
+  const after = build.slice(build.indexOf(' && ') + 4).replaceAll('/out', out);
+  await run('sh', ['-ec', after]);
   await mkdir(path.dirname(app), { recursive: true });
-  await cp(release.dir, app, { recursive: true });
-  await rm(path.join(app, 'runtime'), { recursive: true }); // as the build stage does
+  await cp(path.join(out, 'app'), app, { recursive: true });
+  assert.equal(existsSync(path.join(app, 'runtime')), false, 'no runtime/');
+  // What the image holds still checks out against its SHA256SUMS.
+  await run('sha256sum', ['--quiet', '--strict', '-c', 'SHA256SUMS'], { cwd: app });
   await mkdir(data, { mode: 0o750 });
   await chown(data, IMAGE_UID, IMAGE_UID);
   for (const d of [sandbox, path.dirname(app)]) await chmod(d, 0o755);
