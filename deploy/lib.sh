@@ -6,10 +6,11 @@
 #
 # Layout (every path is prefixed by $VOICEAPP_ROOT, empty on a real system; the
 # tests point it at a sandbox):
-#   /opt/voice_app/releases/<name>/         one unpacked release per directory
-#   /opt/voice_app/releases/<name>.sha256   sha256 of the tarball it came from
-#   /opt/voice_app/current  -> releases/<name>   what the service runs
-#   /opt/voice_app/previous -> releases/<name>   the one before, for rollback
+#   /opt/voice_app/releases/<dir>/          one unpacked release per directory,
+#                                           <dir> = <tarball name>-<its sha256's first 12 digits>
+#   /opt/voice_app/releases/<dir>.sha256    sha256 of the tarball it came from
+#   /opt/voice_app/current  -> releases/<dir>   what the service runs
+#   /opt/voice_app/previous -> releases/<dir>   the one before, for rollback
 #   /opt/voice_app/failed-release           hash of a release that failed health (not retried)
 #   /opt/voice_app/.lock, .tmp/             run lock, scratch space (same file system)
 #   /var/lib/voice_app                      data (StateDirectory), voiceapp 0750

@@ -10,11 +10,11 @@
 # Asks $VOICEAPP_API/repos/$VOICEAPP_REPO/releases/latest, picks
 # voice-app-*-linux-<arch>.tar.gz, and takes its SHA-256 from the
 # <asset>.sha256 asset and the asset's digest (both, when both exist, must
-# agree). Same hash as the installed release: nothing to do. Otherwise it
-# downloads, checks the hash, unpacks, checks SHA256SUMS, points
-# /opt/voice_app/current at it, restarts voice_app and waits for /health to
-# report the new version; if it does not, it switches back, restarts, and exits
-# non-zero. Exit status: 0 up to date or updated, 1 anything else.
+# agree). Same hash as the current release: nothing to do. Otherwise it
+# downloads it (unless a kept release has that hash), checks the hash, unpacks,
+# checks SHA256SUMS, points /opt/voice_app/current at it, restarts voice_app and
+# waits for /health to report its version; if it does not, switches back. Exit
+# status: 0 up to date or updated, 1 anything else (also: the latest failed here).
 set -euo pipefail
 
 SCRIPT_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
