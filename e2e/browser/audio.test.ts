@@ -112,9 +112,12 @@ after(async () => {
 
 test('two pages in one channel hear each other: B plays A\'s 440 Hz tone, A plays B\'s 660 Hz', async () => {
   assert.equal(await pa.evaluate(() => crossOriginIsolated), true);
-  const atB = await untilOutput(pb, 'A\'s tone at B', (x) => toneShare(x, 440) > 0.8 && rms(x) > 0.05);
+  // The first seconds can be rough on a loaded machine: seen here, B's tone at A at full level but with a
+  // 660 Hz share of only 0.2-0.7 for up to ~10 s (concealed frames while the adaptive buffer finds its
+  // depth), then clean. So these first checks wait up to 20 s; the tone must still come through clean.
+  const atB = await untilOutput(pb, 'A\'s tone at B', (x) => toneShare(x, 440) > 0.8 && rms(x) > 0.05, 20_000);
   assert.ok(toneShare(atB, 660) < 0.05, 'B does not hear itself');
-  await untilOutput(pa, 'B\'s tone at A', hearsB);
+  await untilOutput(pa, 'B\'s tone at A', hearsB, 20_000);
   await pb.locator('[data-user="ada"][data-speaking="true"]').waitFor({ timeout: 5000 });
   await screenshot(pb, 'audio-main-view.png');
 });
