@@ -83,7 +83,7 @@ before(async () => {
   await writeFile(path.join(dir, 'a.wav'), encodeWav(tone(10, 440), SR));
   // 1.5 s of 660 Hz, 1.5 s of digital silence, looped by Chromium.
   await writeFile(path.join(dir, 'b.wav'), encodeWav(tone(3, 660, (s) => s < 1.5), SR));
-  await t.server.channels.setPassword(t.server.db, 2, 'hunter2');
+  await t.server.channels.update(t.server.db, 2, { password: 'hunter2' });
   A = await launchChromium(fakeMicArgs(path.join(dir, 'a.wav')));
   B = await launchChromium(fakeMicArgs(path.join(dir, 'b.wav')));
   pa = await A.context.newPage();

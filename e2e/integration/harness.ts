@@ -11,6 +11,8 @@ import { startServer, type RunningServer } from '../../server/app.ts';
 import { createNodeVoiceSession, controlUrl } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 import type { Session } from '../../server/control/session.ts';
+import { sleep, withTimeout, waitFor } from '../wait.ts';
+import type { Account, Ban, Channel, ErrorBody, LoginResponse, Role, Session as SessionView, User } from '../../shared/admin/api.ts';
 
 export interface TestServer {
   server: RunningServer;
@@ -47,32 +49,7 @@ export function tokenOf(t: TestServer, nickname: string): number {
   return s.token;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for: ${what}`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Polls `check` until it returns true. */
-export async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-    await sleep(10);
-  }
-}
+export { sleep, withTimeout, waitFor };
 
 /** Records every datagram a session receives. */
 export function recordDatagrams(s: VoiceSession): Uint8Array[] {
@@ -199,59 +176,15 @@ export interface ApiResponse<T = unknown> {
   text: string;
 }
 
-/** The admin API's error body (docs/admin-api.md, Errors). */
-export interface ApiError {
-  error: string;
-  message: string;
-  fields?: Record<string, string>;
-}
-
-export type Role = 'guest' | 'member' | 'moderator' | 'admin';
-export interface ApiUser {
-  id: number;
-  name: string;
-  role: Role;
-  createdAt?: number;
-  lastLoginAt?: number | null;
-}
-export interface ApiChannel {
-  id: number;
-  parentId: number | null;
-  name: string;
-  position: number;
-  maxUsers: number;
-  bitrate: number;
-  frameSamples: number;
-  requiredRole: Role;
-  locked: boolean;
-}
-export interface ApiBan {
-  id: number;
-  userId: number | null;
-  userName: string | null;
-  address: string | null;
-  reason: string;
-  createdBy: string | null;
-  createdAt: number;
-  expiresAt: number | null;
-}
-export interface ApiSession {
-  sessionToken: number;
-  nickname: string;
-  userId: number | null;
-  role: Role;
-  channelId: number;
-  address: string;
-  connectedAt: number;
-  selfMute: boolean;
-  selfDeaf: boolean;
-  voice: boolean;
-}
-export interface ApiLogin {
-  token: string;
-  expiresAt: number;
-  user: ApiUser;
-}
+/** The admin API's wire shapes (shared/admin/api.ts), under the names the tests use. */
+export type { Role };
+export type ApiError = ErrorBody;
+/** `/api/me` and login carry a User; `/api/users` an Account (with its times). */
+export type ApiUser = User & Partial<Pick<Account, 'createdAt' | 'lastLoginAt'>>;
+export type ApiChannel = Channel;
+export type ApiBan = Ban;
+export type ApiSession = SessionView;
+export type ApiLogin = LoginResponse;
 
 export interface ApiRequestOptions {
   /** Sent as `Authorization: Bearer <token>`. */

@@ -14,9 +14,7 @@ const BUCKET_MS = 0.1;
 const BUCKETS = 20_000;
 
 /** Jitter-buffer counters all at 0, to sum into. */
-export function zeroJitterCounters(): JitterCounters {
-  return { received: 0, played: 0, fec: 0, plc: 0, expand: 0, lost: 0, late: 0, duplicate: 0, discarded: 0, overflow: 0, silence: 0 };
-}
+export { zeroJitterCounters } from '../../shared/audio/jitter-buffer.ts';
 
 /** Adds every counter of `from` into `into`. */
 export function addJitterCounters(into: JitterCounters, from: JitterCounters): void {

@@ -99,14 +99,6 @@ export class ChannelDirectory {
     return verifyPassword(record.passwordHash, password);
   }
 
-  /**
-   * @deprecated `update(db, id, { password })`. Kept only until
-   * e2e/browser/audio.test.ts stops calling it.
-   */
-  setPassword(db: Database, id: number, password: string | null): Promise<ChannelInfo> {
-    return this.update(db, id, { password });
-  }
-
   /** Creates a channel. NotFoundError (field `parentId`) for an unknown parent. */
   async create(db: Database, input: NewChannel): Promise<ChannelInfo> {
     const passwordHash = input.password == null ? null : await hashPassword(input.password);

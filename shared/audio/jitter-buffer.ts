@@ -116,7 +116,8 @@ export interface JitterStats {
   interval: JitterCounters;
 }
 
-function zero(): JitterCounters {
+/** Every counter at 0 (a fresh record each call). */
+export function zeroJitterCounters(): JitterCounters {
   return { received: 0, played: 0, fec: 0, plc: 0, expand: 0, lost: 0, late: 0, duplicate: 0, discarded: 0, overflow: 0, silence: 0 };
 }
 
@@ -167,8 +168,8 @@ export class JitterBuffer {
   #jitterFrames = 0;
 
   readonly #decision: Decision = { kind: 'silence', packet: null, sequence: -1 };
-  #life = zero();
-  #interval = zero();
+  #life = zeroJitterCounters();
+  #interval = zeroJitterCounters();
 
   constructor(options: Partial<JitterBufferOptions> = {}) {
     // One frame's duration follows from its size unless given: 480 → 10 ms, 2880 → 60 ms.
@@ -302,7 +303,7 @@ export class JitterBuffer {
   /** Depth, target and counters; the interval counters restart. Allocates (call it per second, not per frame). */
   readStats(): JitterStats {
     const interval = this.#interval;
-    this.#interval = zero();
+    this.#interval = zeroJitterCounters();
     const f = this.options.frameMs;
     return {
       depthMs: this.depthFrames * f,
