@@ -1,8 +1,9 @@
 /**
  * The composition root: configuration → database → migrations → first admin →
- * channels, bans, chat history, token key → relay → sessions → HTTP (admin API,
- * client) + control lane. No port opens before the schema is current.
- * `close()` undoes it in reverse order.
+ * channels, bans, chat history, token key → relay shards (worker threads) →
+ * sessions → HTTP (admin API, client) + control lane. No port opens before the
+ * schema is current and every relay shard is running. `close()` undoes it in
+ * reverse order.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,8 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrateToLatestOrThrow } from './db/migrate.ts';
 import { ChannelDirectory } from './channels/channel-directory.ts';
-import { VoiceRelay } from './relay/voice-relay.ts';
+import { RelayShards, type ShardStats } from './shards/relay-shards.ts';
+import type { RelayCounters } from './relay/voice-relay.ts';
 import { SessionManager } from './control/session-manager.ts';
 import { ControlServer } from './control/control-server.ts';
 import { createHttpApp } from './http/http-app.ts';
@@ -41,7 +43,8 @@ export interface RunningServer {
   readonly channels: ChannelDirectory;
   readonly accounts: AccountStore;
   readonly bans: BanList;
-  readonly relay: VoiceRelay;
+  /** The relay, sharded over worker threads (counters, membership mirror, test hooks). */
+  readonly relay: RelayShards;
   readonly sessions: SessionManager;
   readonly control: ControlServer;
   readonly http: HttpServer;
@@ -53,7 +56,10 @@ export interface ServerStats {
   uptimeSeconds: number;
   sessions: number;
   controlConnections: number;
-  relay: VoiceRelay['counters'];
+  /** Every shard's relay counters added up. */
+  relay: RelayCounters;
+  /** Per relay shard (worker thread). */
+  shards: ShardStats[];
   control: ControlServer['counters'];
   process: { rssBytes: number; heapUsedBytes: number; unhandledRejections: number };
 }
@@ -94,16 +100,30 @@ export async function startServer(config: Config): Promise<RunningServer> {
     allowRegistration: config.allowRegistration,
   });
 
-  const relay = new VoiceRelay();
-  const sessions = new SessionManager(channels, relay, chat, {
-    serverName: config.serverName,
-    resumeGraceMs: config.resumeGraceMs,
+  const relay = new RelayShards({
+    threads: config.relayThreads,
     peer: {
       portRange: config.rtcPortRange,
       extraHostAddresses: config.rtcExtraHostAddresses,
       announcedAddress: config.rtcAnnouncedAddress,
       dtlsKeys,
     },
+    logLevel: config.logLevel,
+  });
+  try {
+    await relay.start();
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  log.info('relay shards running', { threads: relay.threads });
+  const sessions = new SessionManager(channels, relay, chat, {
+    serverName: config.serverName,
+    resumeGraceMs: config.resumeGraceMs,
+  });
+  relay.on('shard-restarted', (index, tokens) => {
+    log.warn('relay shard restarted; its sessions renegotiate', { shard: index, sessions: tokens.length });
+    sessions.renewPeers(tokens, 'relay-restart');
   });
 
   let control: ControlServer | null = null;
@@ -114,8 +134,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       sessions: sessions.size,
       controlConnections: control?.openConnections ?? 0,
       relay: relay.counters,
+      shards: relay.shardStats(),
       control: control?.counters ?? { connections: 0, messagesIn: 0, invalid: 0, rateLimited: 0, closedForAbuse: 0 },
-      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, unhandledRejections: processCounters.unhandledRejections },
+      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, unhandledRejections: processCounters.unhandledRejections + relay.unhandledRejections },
     };
   };
   const app = createHttpApp({
@@ -138,6 +159,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
   } catch (error) {
     await controlServer.close();
+    await relay.close();
     await db.close();
     throw error;
   }
@@ -168,6 +190,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
           http.close(() => resolve());
           http.closeAllConnections();
         });
+        await relay.close();
         await db.close();
         log.info('stopped');
       })();

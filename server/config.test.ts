@@ -1,11 +1,13 @@
 /**
  * loadConfig's checks that share their limits with the rest of the server:
  * the admin password takes the account password lengths, the token secret
- * TokenService's minimum (counted in UTF-8 bytes, never echoed).
+ * TokenService's minimum (counted in UTF-8 bytes, never echoed); the relay
+ * threads, one per core by default, each needing a slice of the UDP port range.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from './config.ts';
+import { availableParallelism } from 'node:os';
+import { loadConfig, MAX_RELAY_THREADS } from './config.ts';
 import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../shared/control/protocol.ts';
 import { MIN_TOKEN_SECRET_BYTES } from './auth/token-service.ts';
 import { ConfigError } from './util/errors.ts';
@@ -35,4 +37,32 @@ test('VOICE_TOKEN_SECRET: at least 32 bytes of UTF-8, refused at parse time with
     );
   }
   assert.equal(loadConfig({ VOICE_TOKEN_SECRET: 'é'.repeat(16) }).tokenSecret, 'é'.repeat(16));
+});
+
+test('VOICE_RELAY_THREADS: 1–64, default one per core the process may use; never more than the UDP ports', () => {
+  assert.equal(MAX_RELAY_THREADS, 64);
+  assert.equal(loadConfig({}).relayThreads, Math.min(availableParallelism(), 64));
+  assert.equal(loadConfig({ VOICE_RELAY_THREADS: '1' }).relayThreads, 1);
+  assert.equal(loadConfig({ VOICE_RELAY_THREADS: '64' }).relayThreads, 64);
+  for (const raw of ['0', '65']) {
+    assert.throws(() => loadConfig({ VOICE_RELAY_THREADS: raw }), { name: 'ConfigError', message: `VOICE_RELAY_THREADS must be between 1 and 64, got ${raw}` });
+  }
+  for (const raw of ['two', '1.5', '-1']) {
+    assert.throws(() => loadConfig({ VOICE_RELAY_THREADS: raw }), { name: 'ConfigError', message: `VOICE_RELAY_THREADS must be a whole number, got "${raw}"` });
+  }
+  // Empty reads as unset, as for every setting.
+  assert.equal(loadConfig({ VOICE_RELAY_THREADS: '' }).relayThreads, Math.min(availableParallelism(), 64));
+  const range = { VOICE_RTC_PORT_MIN: '40000', VOICE_RTC_PORT_MAX: '40002' };
+  assert.equal(loadConfig({ ...range, VOICE_RELAY_THREADS: '3' }).relayThreads, 3);
+  assert.throws(() => loadConfig({ ...range, VOICE_RELAY_THREADS: '4' }), {
+    name: 'ConfigError',
+    message: 'VOICE_RELAY_THREADS (4) is more than the 3 ports of VOICE_RTC_PORT_MIN–VOICE_RTC_PORT_MAX (each relay thread takes its own slice)',
+  });
+  // The default stays within the range.
+  assert.ok(loadConfig({ VOICE_RTC_PORT_MIN: '40000', VOICE_RTC_PORT_MAX: '40001' }).relayThreads <= 2);
+  assert.equal(loadConfig({ VOICE_RTC_PORT_MIN: '40000', VOICE_RTC_PORT_MAX: '40001' }).relayThreads, Math.min(availableParallelism(), 2));
+});
+
+test('an unknown VOICE_* name is refused (VOICE_RELAY_THREAD is not VOICE_RELAY_THREADS)', () => {
+  assert.throws(() => loadConfig({ VOICE_RELAY_THREAD: '2' }), { name: 'ConfigError', message: 'unknown setting VOICE_RELAY_THREAD (see README.md, Configuration)' });
 });

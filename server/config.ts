@@ -4,6 +4,7 @@
  * an invalid value fails start-up with one clear line.
  */
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from './util/errors.ts';
@@ -44,7 +45,12 @@ export interface Config {
   readonly chatHistory: number;
   /** Reverse proxies whose X-Forwarded-For is believed (server/http/client-address.ts). */
   readonly trustedProxies: readonly AddressRange[];
+  /** Relay shards (worker threads); each takes an equal slice of rtcPortRange. */
+  readonly relayThreads: number;
 }
+
+/** The most relay threads VOICE_RELAY_THREADS may ask for. */
+export const MAX_RELAY_THREADS = 64;
 
 type Parser<T> = (raw: string, name: string) => T;
 
@@ -119,6 +125,7 @@ const spec = {
   },
   VOICE_TOKEN_TTL_SECONDS: { parse: int(60, 31 * 24 * 3600), def: '3600' },
   VOICE_CHAT_HISTORY: { parse: int(0, 1000), def: '50' },
+  VOICE_RELAY_THREADS: { parse: int(1, MAX_RELAY_THREADS), def: '' },
   VOICE_TRUSTED_PROXIES: {
     parse: (r: string, n: string): AddressRange[] =>
       r.split(',').map((t) => {
@@ -149,6 +156,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((min === null) !== (max === null)) throw new ConfigError('VOICE_RTC_PORT_MIN and VOICE_RTC_PORT_MAX go together');
   if (min !== null && max !== null && min >= max) throw new ConfigError('VOICE_RTC_PORT_MIN must be below VOICE_RTC_PORT_MAX');
   const extra = read(env, 'VOICE_RTC_EXTRA_HOST_ADDRESSES') ?? [];
+  // Each relay thread binds its peers' UDP ports in its own slice of the range, so it needs a port per thread at least.
+  const ports = min !== null && max !== null ? max - min + 1 : Infinity;
+  let relayThreads = read(env, 'VOICE_RELAY_THREADS');
+  if (relayThreads !== null && relayThreads > ports) {
+    throw new ConfigError(`VOICE_RELAY_THREADS (${relayThreads}) is more than the ${ports} ports of VOICE_RTC_PORT_MIN–VOICE_RTC_PORT_MAX (each relay thread takes its own slice)`);
+  }
+  relayThreads ??= Math.min(availableParallelism(), MAX_RELAY_THREADS, ports);
   // werift skips loopback when gathering; a server bound to loopback must offer it or nobody can connect.
   const loopback = host === '127.0.0.1' || host === '::1';
   const config: Config = {
@@ -172,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokenTtlSeconds: read(env, 'VOICE_TOKEN_TTL_SECONDS')!,
     chatHistory: read(env, 'VOICE_CHAT_HISTORY')!,
     trustedProxies: read(env, 'VOICE_TRUSTED_PROXIES') ?? [],
+    relayThreads,
     ...overrides,
   };
   return Object.freeze(config);

@@ -413,6 +413,12 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
           this.#emitProblem(`voice lane: could not apply the answer: ${(e as Error).message}`);
         });
         break;
+      case 'rtc-renew':
+        // The server closed our peer connection on its side (moved to another relay thread, or that
+        // thread restarted) and answers a new offer where the session's voice now lives: offer at once
+        // instead of waiting for ICE to notice. An answer still due for the old offer is discarded.
+        if (this.#state === 'connected') void this.#negotiate();
+        break;
       case 'rtc-candidate':
         if (msg.candidate !== '') {
           this.#pc?.addIceCandidate({ candidate: msg.candidate, sdpMid: msg.sdpMid, sdpMLineIndex: msg.sdpMLineIndex }).catch((e: unknown) => {

@@ -58,9 +58,15 @@ export function recordDatagrams(s: VoiceSession): Uint8Array[] {
   return got;
 }
 
-/** Joins and waits until the server confirms. */
+/**
+ * Joins and waits until the server confirms, and — when the move took the
+ * session to another relay shard (`rtc-renew` comes before `joined`, so the
+ * lane is already down then) — until the voice lane is open again.
+ */
 export async function joinChannel(s: VoiceSession, channelId: number): Promise<void> {
+  const wasOpen = s.voiceOpen;
   await withTimeout(s.joinChannel(channelId), 5000, `join ${channelId}`);
+  if (wasOpen && !s.voiceOpen) await withTimeout(new Promise<void>((resolve) => s.once('voice-open', resolve)), 10_000, `voice lane open again after the move to ${channelId}`);
 }
 
 export function hex(b: Uint8Array): string {

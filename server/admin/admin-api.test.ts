@@ -33,7 +33,7 @@ import { ChatHistory } from '../chat/chat-history.ts';
 import { SessionManager } from '../control/session-manager.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrateToLatestOrThrow } from '../db/migrate.ts';
-import { VoiceRelay } from '../relay/voice-relay.ts';
+import { RelayShards } from '../shards/relay-shards.ts';
 import { BusyError, ConflictError, NotFoundError } from '../util/errors.ts';
 import { setLogLevel } from '../util/log.ts';
 
@@ -116,10 +116,10 @@ before(async () => {
     accounts,
     bans,
     channels,
-    sessions: new SessionManager(channels, new VoiceRelay(), new ChatHistory(db, 10), {
+    // Relay shards never started: no session here gets a peer, membership only fills their mirror.
+    sessions: new SessionManager(channels, new RelayShards({ threads: 1, peer: { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null }, logLevel: 'error' }), new ChatHistory(db, 10), {
       serverName: 'admin-api test',
       resumeGraceMs: 1000,
-      peer: { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null },
     }),
     gatekeeper: new Gatekeeper(accounts, bans, new LoginThrottle(), { allowGuests: true, allowRegistration: true }),
     tokens,

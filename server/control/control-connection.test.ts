@@ -17,7 +17,7 @@ import { parseAddressRange } from '../bans/ip-range.ts';
 import { ChannelDirectory } from '../channels/channel-directory.ts';
 import { ChatHistory } from '../chat/chat-history.ts';
 import { testDatabases } from '../db/test-databases.ts';
-import { VoiceRelay } from '../relay/voice-relay.ts';
+import { RelayShards } from '../shards/relay-shards.ts';
 import { setLogLevel } from '../util/log.ts';
 import { ControlConnection } from './control-connection.ts';
 import { SessionManager } from './session-manager.ts';
@@ -54,7 +54,9 @@ async function world(resumeGraceMs = 0) {
   const accounts = new AccountStore(db);
   const bans = await BanList.load(db);
   const channels = await ChannelDirectory.load(db);
-  const sessions = new SessionManager(channels, new VoiceRelay(), new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs, peer: {} as never });
+  // Relay shards never started: no session here gets a peer, membership only fills their mirror.
+  const relay = new RelayShards({ threads: 1, peer: { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null }, logLevel: 'error' });
+  const sessions = new SessionManager(channels, relay, new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs });
   const gatekeeper = new Gatekeeper(accounts, bans, new LoginThrottle(), { allowGuests: true, allowRegistration: true });
   const counters = { connections: 0, messagesIn: 0, invalid: 0, rateLimited: 0, closedForAbuse: 0 };
   const connect = (address = ADDRESS): FakeSocket => {

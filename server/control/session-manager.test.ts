@@ -9,7 +9,7 @@ import type { ServerMessage } from '../../shared/control/protocol.ts';
 import { ChannelDirectory } from '../channels/channel-directory.ts';
 import { ChatHistory } from '../chat/chat-history.ts';
 import { testDatabases } from '../db/test-databases.ts';
-import { VoiceRelay } from '../relay/voice-relay.ts';
+import { RelayShards } from '../shards/relay-shards.ts';
 import { setLogLevel } from '../util/log.ts';
 import { CHANNEL_PASSWORD_THROTTLE, SessionManager } from './session-manager.ts';
 import type { ControlLink } from './session.ts';
@@ -36,7 +36,9 @@ async function world(): Promise<SessionManager> {
   const db = await databases.fresh();
   const channels = await ChannelDirectory.load(db);
   await channels.update(db, GAMING, { password: PASSWORD });
-  return new SessionManager(channels, new VoiceRelay(), new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs: 0, peer: {} as never });
+  // Relay shards never started: no session here gets a peer, membership only fills their mirror.
+  const relay = new RelayShards({ threads: 1, peer: { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null }, logLevel: 'error' });
+  return new SessionManager(channels, relay, new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs: 0 });
 }
 
 /** The first join answer a link got, as 'joined' or the denial's reason; undefined while there is none. */

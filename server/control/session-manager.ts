@@ -1,8 +1,10 @@
 /**
  * Owns every session and the membership state the relay routes by. Control
  * messages arrive here already validated; each change is applied to the
- * session, pushed to the relay (setMember / setSink / removeMember) and told
- * to the clients that should know. The relay never calls back into this.
+ * session, pushed to the relay shards (setMember / setSink / removeMember) and
+ * told to the clients that should know. The relay never calls back into this:
+ * a session whose voice must move to another shard is seen in setMember's
+ * answer, and a restarted shard is reported by app.ts through renewPeers.
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +17,7 @@ import {
   type JoinDeniedReason,
   type LeaveReason,
   type RemovedReason,
+  type RtcRenewReason,
   type ServerMessage,
 } from '../../shared/control/protocol.ts';
 import { roleAtLeast, type Role } from '../../shared/auth/roles.ts';
@@ -22,8 +25,7 @@ import type { ChatHistory } from '../chat/chat-history.ts';
 import { addressKey, BUSY_MESSAGE } from '../auth/gatekeeper.ts';
 import { LoginThrottle, type LoginThrottleOptions } from '../auth/login-throttle.ts';
 import type { ChannelDirectory } from '../channels/channel-directory.ts';
-import type { VoiceRelay } from '../relay/voice-relay.ts';
-import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
+import type { RelayShards } from '../shards/relay-shards.ts';
 import { createLogger } from '../util/log.ts';
 import { BusyError } from '../util/errors.ts';
 import { Session, type ControlLink, type SessionIdentity } from './session.ts';
@@ -45,7 +47,6 @@ export const CHANNEL_PASSWORD_THROTTLE: Partial<LoginThrottleOptions> = Object.f
 export interface SessionManagerOptions {
   serverName: string;
   resumeGraceMs: number;
-  peer: PeerOptions;
 }
 
 function hashSecret(secret: string): Buffer {
@@ -55,14 +56,14 @@ function hashSecret(secret: string): Buffer {
 export class SessionManager {
   readonly #sessions = new Map<number, Session>();
   readonly #channels: ChannelDirectory;
-  readonly #relay: VoiceRelay;
+  readonly #relay: RelayShards;
   readonly #options: SessionManagerOptions;
   readonly #chat: ChatHistory;
   readonly #passwordThrottle = new LoginThrottle(CHANNEL_PASSWORD_THROTTLE);
   /** Set by closeAll(): lost lanes no longer start a grace period. */
   #closed = false;
 
-  constructor(channels: ChannelDirectory, relay: VoiceRelay, chat: ChatHistory, options: SessionManagerOptions) {
+  constructor(channels: ChannelDirectory, relay: RelayShards, chat: ChatHistory, options: SessionManagerOptions) {
     this.#channels = channels;
     this.#relay = relay;
     this.#chat = chat;
@@ -89,7 +90,7 @@ export class SessionManager {
     const secret = randomBytes(32).toString('base64url');
     const session = new Session(token, identity, hashSecret(secret), this.#channels.rootId, link);
     this.#sessions.set(token, session);
-    this.#pushMember(session);
+    this.#pushMember(session); // a new member: nothing to move
     link.send({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -149,6 +150,10 @@ export class SessionManager {
       users: this.#users(),
       resumeSecret: secret,
     });
+    if (session.renewPending) {
+      link.send({ type: 'rtc-renew', reason: session.renewPending });
+      session.renewPending = null;
+    }
     log.info('session resumed', { token: session.token });
     return session;
   }
@@ -204,7 +209,7 @@ export class SessionManager {
   /** A channel was created or edited: everyone hears of it; its members take a new voice config at once. */
   channelChanged(channel: ChannelInfo): void {
     this.#broadcast({ type: 'channel-updated', channel });
-    for (const s of this.#sessions.values()) if (s.channelId === channel.id) this.#pushMember(s);
+    for (const s of this.#sessions.values()) if (s.channelId === channel.id) this.#pushMember(s); // same channel, same shard
   }
 
   /** Channels were deleted (`ids` deepest first): their members go to the root first, then everyone hears. */
@@ -355,7 +360,8 @@ export class SessionManager {
 
   #move(session: Session, channel: ChannelInfo): void {
     session.channelId = channel.id;
-    this.#pushMember(session);
+    // Before `joined`: a client that has seen its move has already started the new offer a shard change needs.
+    if (this.#pushMember(session)) this.#renewPeer(session, 'moved');
     session.link?.send({ type: 'joined', channelId: channel.id });
     this.#sendHistory(session);
     this.#broadcast({ type: 'user-moved', sessionToken: session.token, channelId: channel.id }, session);
@@ -411,21 +417,17 @@ export class SessionManager {
   setSelf(session: Session, message: ClientMessageOf<'set-self'>): void {
     session.selfMute = message.selfMute || message.selfDeaf; // deafening mutes too, as in Mumble
     session.selfDeaf = message.selfDeaf;
-    this.#pushMember(session);
+    this.#pushMember(session); // same channel, same shard
     this.#broadcast({ type: 'user-state', sessionToken: session.token, selfMute: session.selfMute, selfDeaf: session.selfDeaf });
   }
 
-  /** rtc-offer: replaces the session's peer connection with a new one answering this offer. */
+  /** rtc-offer: replaces the session's peer connection with a new one answering this offer, in its channel's shard. */
   async offer(session: Session, sdp: string): Promise<void> {
     const generation = ++session.offerGeneration;
     this.#dropPeer(session);
     const token = session.token;
     const relay = this.#relay;
-    const peer = new VoicePeer(
-      this.#options.peer,
-      (bytes) => relay.receive(token, bytes, performance.now()),
-      () => relay.countDrop('malformed'),
-    );
+    const peer = relay.createPeer(token);
     peer.on('open', () => {
       if (session.peer === peer) relay.setSink(token, peer);
     });
@@ -438,12 +440,14 @@ export class SessionManager {
     session.peer = peer;
     let answer: string;
     try {
-      const answered = await peer.answer(sdp, session.link?.remoteAddress ?? '', this.#options.peer.announcedAddress);
+      const answered = await peer.answer(sdp, session.link?.remoteAddress ?? '');
       if (answered.dropped > 0) log.debug('offer candidates not at the client\'s address (or over the cap) were dropped', { token, dropped: answered.dropped });
       answer = answered.sdp;
     } catch (error) {
       peer.close();
       if (session.peer === peer) session.peer = null;
+      // Superseded meanwhile (a newer offer, a move to another shard, a restarted shard): nobody waits for this answer.
+      if (session.ended || generation !== session.offerGeneration) return;
       log.warn('offer failed', { token, error });
       session.link?.send({ type: 'error', code: 'rtc-failed', message: `the offer could not be answered: ${(error as Error).message}`, ref: 'rtc-offer' });
       return;
@@ -458,12 +462,23 @@ export class SessionManager {
   async candidate(session: Session, message: ClientMessageOf<'rtc-candidate'>): Promise<void> {
     const peer = session.peer;
     if (!peer) return;
-    // Same rule as for the offer's candidates (server/rtc/remote-candidates.ts); end-of-candidates passes.
-    if (message.candidate !== '' && !peer.acceptRemoteCandidate(message.candidate, session.link?.remoteAddress ?? '')) return;
     try {
-      await peer.addRemoteCandidate(message);
+      // Held to the client's address and the per-peer cap by the peer itself, in its shard
+      // (server/rtc/remote-candidates.ts); refused ones are ignored, end-of-candidates passes.
+      await peer.addRemoteCandidate(message, session.link?.remoteAddress ?? '');
     } catch (error) {
       session.link?.send({ type: 'error', code: 'rtc-failed', message: `bad candidate: ${(error as Error).message}`, ref: 'rtc-candidate' });
+    }
+  }
+
+  /**
+   * The relay shard serving these sessions was restarted (app.ts hears it from
+   * RelayShards): their peers are gone, so each is asked for a new offer.
+   */
+  renewPeers(tokens: readonly number[], reason: RtcRenewReason): void {
+    for (const token of tokens) {
+      const session = this.#sessions.get(token);
+      if (session && !session.ended) this.#renewPeer(session, reason);
     }
   }
 
@@ -483,14 +498,26 @@ export class SessionManager {
     old.close();
   }
 
-  #pushMember(session: Session): void {
+  /** Pushes the session's channel and state to the relay; true when its voice now lives on another shard (see #renewPeer). */
+  #pushMember(session: Session): boolean {
     const channel = this.#channels.get(session.channelId);
     if (!channel) throw new Error(`session ${session.token} is in unknown channel ${session.channelId}`);
-    this.#relay.setMember(
-      session.token,
-      { channelId: channel.id, config: channel.config, selfMute: session.selfMute, selfDeaf: session.selfDeaf },
-      performance.now(),
-    );
+    return this.#relay.setMember(session.token, { channelId: channel.id, config: channel.config, selfMute: session.selfMute, selfDeaf: session.selfDeaf });
+  }
+
+  /**
+   * The session's peer connection can no longer carry its voice (its channel
+   * is served by another relay shard, or its shard was restarted): it is
+   * closed, an answer still being made is discarded, and the client is asked
+   * for a new offer, which is answered in the right shard. A session in grace
+   * is told when it resumes.
+   */
+  #renewPeer(session: Session, reason: RtcRenewReason): void {
+    session.offerGeneration++;
+    this.#dropPeer(session);
+    if (session.link) session.link.send({ type: 'rtc-renew', reason });
+    else session.renewPending = reason;
+    log.debug('peer connection renewed', { token: session.token, reason });
   }
 
   #countIn(channelId: number): number {

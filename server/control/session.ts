@@ -3,9 +3,9 @@
  * resume grace runs out. It outlives its control socket (resume) and its peer
  * connection (renegotiation). Owned by SessionManager; see docs/architecture.md.
  */
-import type { ClientMessageOf, ServerMessage, UserInfo } from '../../shared/control/protocol.ts';
+import type { ClientMessageOf, RtcRenewReason, ServerMessage, UserInfo } from '../../shared/control/protocol.ts';
 import type { Role } from '../../shared/auth/roles.ts';
-import type { VoicePeer } from '../rtc/voice-peer.ts';
+import type { RemotePeer } from '../shards/remote-peer.ts';
 
 /** What the session layer needs from a control connection. */
 export interface ControlLink {
@@ -41,9 +41,12 @@ export class Session {
   selfMute = false;
   selfDeaf = false;
   link: ControlLink | null;
-  peer: VoicePeer | null = null;
-  /** Bumped on every offer so a slow answer for an older offer is discarded. */
+  /** The current peer connection; the real one lives in the relay shard of the session's channel. */
+  peer: RemotePeer | null = null;
+  /** Bumped on every offer, and when the peer must move shards, so a slow answer for an older offer is discarded. */
   offerGeneration = 0;
+  /** An `rtc-renew` owed to a session in grace (its peer was closed meanwhile): sent after `resumed`. */
+  renewPending: RtcRenewReason | null = null;
   /**
    * A join's password is being checked (asynchronously). Joins that arrive
    * meanwhile wait in `joinQueue` and are handled in order afterwards, so

@@ -5,6 +5,11 @@
  * ownership rule in docs/architecture.md). Per datagram it allocates nothing,
  * logs nothing and awaits nothing: the header is parsed once into a reused
  * object and the same bytes are handed to every receiver.
+ *
+ * One relay runs in each relay shard (server/shards/): its counters can live in
+ * a caller's Float64Array (a slice of a SharedArrayBuffer the main thread sums),
+ * and a whisper to a session it does not hold can be handed to the shard that
+ * does (`forwardWhisper` here, `deliverWhisper` there).
  */
 import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-header.ts';
 import { ReplayWindow } from '../../shared/voice/replay-window.ts';
@@ -56,10 +61,31 @@ export interface RelayCounters {
   drops: Record<DropReason, number>;
 }
 
-function zeroCounters(): RelayCounters {
+// Counter slots in the backing Float64Array (RELAY_COUNTER_SLOTS of them from the relay's offset).
+const DATAGRAMS_IN = 0;
+const BYTES_IN = 1;
+const FORWARDED = 2;
+const BYTES_OUT = 3;
+const KEEPALIVES = 4;
+const PINGS_ECHOED = 5;
+const FIRST_DROP = 6;
+/** Float64 slots a relay's counters take: six totals, then one per drop reason in DROP_REASONS order. */
+export const RELAY_COUNTER_SLOTS = FIRST_DROP + DROP_REASONS.length;
+const DROP_SLOT = Object.fromEntries(DROP_REASONS.map((r, i) => [r, FIRST_DROP + i])) as Record<DropReason, number>;
+
+/** The counters held in `slots` (RELAY_COUNTER_SLOTS of them from `offset`), as an object (allocates). */
+export function readRelayCounters(slots: Float64Array, offset = 0): RelayCounters {
   const drops = {} as Record<DropReason, number>;
-  for (const r of DROP_REASONS) drops[r] = 0;
-  return { datagramsIn: 0, bytesIn: 0, forwarded: 0, bytesOut: 0, keepalives: 0, pingsEchoed: 0, drops };
+  for (const r of DROP_REASONS) drops[r] = slots[offset + DROP_SLOT[r]]!;
+  return {
+    datagramsIn: slots[offset + DATAGRAMS_IN]!,
+    bytesIn: slots[offset + BYTES_IN]!,
+    forwarded: slots[offset + FORWARDED]!,
+    bytesOut: slots[offset + BYTES_OUT]!,
+    keepalives: slots[offset + KEEPALIVES]!,
+    pingsEchoed: slots[offset + PINGS_ECHOED]!,
+    drops,
+  };
 }
 
 export interface MemberState {
@@ -112,6 +138,19 @@ class RelayMember {
 export interface VoiceRelayOptions {
   /** See STALE_MS; Infinity turns the deadline off. */
   staleMs: number;
+  /**
+   * Where the counters live: RELAY_COUNTER_SLOTS slots of this array, from
+   * index 0 (a relay shard passes its slice of a SharedArrayBuffer). They are
+   * counted on from whatever they hold. Default: a zeroed array of its own.
+   */
+  counters: Float64Array;
+  /**
+   * Asked for a whisper whose target is not a member here, after every sender
+   * check passed: true when it has handed the datagram to the relay that holds
+   * the target (which delivers and counts it), false to drop it as no-target.
+   * Must not throw; it may copy `bytes` but must not keep them.
+   */
+  forwardWhisper: ((target: number, bytes: Uint8Array) => boolean) | null;
 }
 
 export class VoiceRelay {
@@ -119,10 +158,15 @@ export class VoiceRelay {
   readonly #members = new Map<number, RelayMember>();
   readonly #channels = new Map<number, RelayMember[]>();
   readonly #header = createVoiceHeader();
-  #counters = zeroCounters();
+  readonly #c: Float64Array;
+  readonly #forwardWhisper: ((target: number, bytes: Uint8Array) => boolean) | null;
 
   constructor(options: Partial<VoiceRelayOptions> = {}) {
     this.#staleMs = options.staleMs ?? STALE_MS;
+    const counters = options.counters ?? new Float64Array(RELAY_COUNTER_SLOTS);
+    if (counters.length < RELAY_COUNTER_SLOTS) throw new TypeError(`the counters need ${RELAY_COUNTER_SLOTS} slots, got ${counters.length}`);
+    this.#c = counters;
+    this.#forwardWhisper = options.forwardWhisper ?? null;
   }
 
   /** Adds a member or updates its channel and state (control pushes this on join, move, mute). */
@@ -172,14 +216,15 @@ export class VoiceRelay {
     return (this.#channels.get(channelId) ?? []).map((m) => m.token);
   }
 
+  /** A snapshot of the counters (allocates; for stats and tests). */
   get counters(): Readonly<RelayCounters> {
-    return this.#counters;
+    return readRelayCounters(this.#c);
   }
 
   /** Counts a drop decided outside the relay (e.g. a text frame on the voice lane). */
   countDrop(reason: DropReason): void {
-    this.#counters.datagramsIn++;
-    this.#counters.drops[reason]++;
+    this.#c[DATAGRAMS_IN]!++;
+    this.#c[DROP_SLOT[reason]]!++;
   }
 
   /**
@@ -188,16 +233,16 @@ export class VoiceRelay {
    * (forwarded, echoed or ignored as a keep-alive).
    */
   receive(boundToken: number, bytes: Uint8Array, nowMs: number): DropReason | null {
-    const c = this.#counters;
-    c.datagramsIn++;
-    c.bytesIn += bytes.length;
+    const c = this.#c;
+    c[DATAGRAMS_IN]!++;
+    c[BYTES_IN]! += bytes.length;
     const sender = this.#members.get(boundToken);
     if (!sender) return this.#drop('no-session');
     const h = this.#header;
     const bad = readVoiceHeader(bytes, h);
     if (bad !== null) return this.#drop(bad === 'too-long' ? 'oversize' : 'malformed');
     if (h.kind === 'keepalive') {
-      c.keepalives++;
+      c[KEEPALIVES]!++;
       return null;
     }
     if (h.token !== boundToken) return this.#drop('forged-token');
@@ -205,8 +250,8 @@ export class VoiceRelay {
       if (!sender.pings.take(nowMs)) return this.#drop('rate-limited');
       if (sender.sink === null) return this.#drop('no-receiver');
       sender.sink.send(bytes);
-      c.pingsEchoed++;
-      c.bytesOut += bytes.length;
+      c[PINGS_ECHOED]!++;
+      c[BYTES_OUT]! += bytes.length;
       return null;
     }
     if (sender.replay.accept(h.sequence) !== 'fresh') return this.#drop('replay');
@@ -215,7 +260,12 @@ export class VoiceRelay {
     if (this.#lateness(sender, h.timestamp, nowMs) > this.#staleMs) return this.#drop('stale');
     if (h.kind === 'whisper') {
       const target = this.#members.get(h.target);
-      if (!target || target === sender || target.selfDeaf || target.sink === null) return this.#drop('no-target');
+      if (target === undefined) {
+        // Another shard's session: that relay applies the receiving side's rules and counts the outcome.
+        if (this.#forwardWhisper !== null && this.#forwardWhisper(h.target, bytes)) return null;
+        return this.#drop('no-target');
+      }
+      if (target === sender || target.selfDeaf || target.sink === null) return this.#drop('no-target');
       this.#offer(target, bytes, nowMs);
       return null;
     }
@@ -230,6 +280,22 @@ export class VoiceRelay {
       }
     }
     return sent === 0 ? this.#drop('no-receiver') : null;
+  }
+
+  /**
+   * A whisper another shard's relay took in and checked (sender, replay, rate,
+   * mute, pace) and handed over because its target is a member here: the
+   * receiving side's rules only — target gone, deaf or without a sink is
+   * `no-target`, then the receiver backlog rule. Not counted as a datagram in
+   * (the sending shard did that), so a forwarded whisper counts once.
+   */
+  deliverWhisper(bytes: Uint8Array, nowMs: number): DropReason | null {
+    const h = this.#header;
+    if (readVoiceHeader(bytes, h) !== null || h.kind !== 'whisper') return this.#drop('malformed');
+    const target = this.#members.get(h.target);
+    if (!target || target.selfDeaf || target.sink === null) return this.#drop('no-target');
+    this.#offer(target, bytes, nowMs);
+    return null;
   }
 
   /**
@@ -273,16 +339,16 @@ export class VoiceRelay {
     const limit = window > r.queueFloorBytes ? window : r.queueFloorBytes;
     const sink = r.sink!;
     if (sink.queuedBytes() > limit) {
-      this.#counters.drops['receiver-backlog']++;
+      this.#c[DROP_SLOT['receiver-backlog']]!++;
       return;
     }
     sink.send(bytes);
-    this.#counters.forwarded++;
-    this.#counters.bytesOut += bytes.length;
+    this.#c[FORWARDED]!++;
+    this.#c[BYTES_OUT]! += bytes.length;
   }
 
   #drop(reason: DropReason): DropReason {
-    this.#counters.drops[reason]++;
+    this.#c[DROP_SLOT[reason]]!++;
     return reason;
   }
 

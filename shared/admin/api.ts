@@ -41,6 +41,21 @@ export const statsSchema = z.object({
     pingsEchoed: z.number(),
     drops: z.record(z.string(), z.number()),
   }),
+  /** One entry per relay shard (worker thread); `relay` is their sum. */
+  shards: z.array(
+    z.object({
+      index: z.number().int(),
+      members: z.number(),
+      channels: z.number(),
+      peers: z.number(),
+      datagramsIn: z.number(),
+      forwarded: z.number(),
+      drops: z.number(),
+      whispersOut: z.number(),
+      whispersIn: z.number(),
+      restarts: z.number(),
+    }),
+  ),
   control: z.object({
     connections: z.number(),
     messagesIn: z.number(),

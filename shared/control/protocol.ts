@@ -150,6 +150,13 @@ export type RemovedReason = z.infer<typeof removedReasonSchema>;
 
 export const resumeDeniedReasonSchema = z.enum(['unknown-session', 'bad-secret', 'protocol-version']);
 
+/**
+ * Why the server asks for a new offer (`rtc-renew`): the session moved to a
+ * channel served by another relay thread, or its relay thread was restarted.
+ */
+export const rtcRenewReasonSchema = z.enum(['moved', 'relay-restart']);
+export type RtcRenewReason = z.infer<typeof rtcRenewReasonSchema>;
+
 export const errorCodeSchema = z.enum([
   'bad-message', // not JSON, or not a valid message
   'protocol-version', // hello/resume with a version this server does not speak
@@ -248,6 +255,11 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat-history'), channelId: channelIdSchema, messages: z.array(chatHistoryEntrySchema) }),
   /** A user's role changed (an admin edited the account). */
   z.object({ type: z.literal('user-role'), sessionToken: sessionTokenSchema, role: roleSchema }),
+  /**
+   * The server closed this session's peer connection and asks for a new
+   * `rtc-offer` now (the new one is answered where the session's voice now lives).
+   */
+  z.object({ type: z.literal('rtc-renew'), reason: open(rtcRenewReasonSchema) }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ServerMessageType = ServerMessage['type'];

@@ -9,6 +9,7 @@ function stats(relay: Partial<Stats['relay']>): Stats {
     sessions: 1,
     controlConnections: 1,
     relay: { datagramsIn: 0, bytesIn: 0, forwarded: 0, bytesOut: 0, keepalives: 0, pingsEchoed: 0, drops: {}, ...relay },
+    shards: [],
     control: { connections: 1, messagesIn: 0, invalid: 0, rateLimited: 0, closedForAbuse: 0 },
     process: { rssBytes: 1, heapUsedBytes: 1, unhandledRejections: 0 },
   };

@@ -1,0 +1,209 @@
+/**
+ * One relay shard: a VoiceRelay and the werift peer connections of the
+ * sessions whose channels this shard serves, all on one thread. A datagram is
+ * received (werift's UDP socket lives here), relayed and sent without leaving
+ * it. The main thread pushes membership and signalling in (`handle`) and hears
+ * about peers and answers through `post`; it never sees a datagram.
+ *
+ * The one exception is a whisper to a member of another shard: after this
+ * relay's sender checks it is copied once into a transferable buffer and
+ * posted to that shard over their link port, whose relay delivers it with the
+ * receiving side's rules (VoiceRelay.deliverWhisper).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { RELAY_COUNTER_SLOTS, VoiceRelay } from '../relay/voice-relay.ts';
+import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
+import { assertNever } from '../../shared/util/result.ts';
+import { createLogger, type Logger } from '../util/log.ts';
+import { shardBlock, WHISPERS_IN, WHISPERS_OUT } from './shard-counters.ts';
+import type { FromShard, ShardInit, ToShard } from './shard-messages.ts';
+
+interface PeerEntry {
+  readonly peer: VoicePeer;
+  readonly token: number;
+}
+
+export class RelayShard {
+  readonly #index: number;
+  readonly #relay: VoiceRelay;
+  readonly #block: Float64Array;
+  readonly #peerOptions: PeerOptions;
+  readonly #post: (message: FromShard) => void;
+  readonly #log: Logger;
+  /** Every peer not closed yet, by the id the main thread gave it. */
+  readonly #peers = new Map<number, PeerEntry>();
+  /** The newest peer of each token: the one whose open lane is the member's sink. */
+  readonly #current = new Map<number, VoicePeer>();
+  /** token → shard, for whispers to members that are not here. */
+  readonly #directory = new Map<number, number>();
+  readonly #links = new Map<number, MessagePort>();
+
+  constructor(init: ShardInit, post: (message: FromShard) => void) {
+    this.#index = init.index;
+    this.#block = shardBlock(init.counters, init.index);
+    this.#peerOptions = init.peer;
+    this.#post = post;
+    this.#log = createLogger(`relay-shard-${init.index}`);
+    this.#relay = new VoiceRelay({
+      staleMs: init.staleMs,
+      counters: this.#block.subarray(0, RELAY_COUNTER_SLOTS),
+      forwardWhisper: (target, bytes) => this.#forwardWhisper(target, bytes),
+    });
+  }
+
+  handle(message: ToShard): void {
+    switch (message.kind) {
+      case 'member': {
+        this.#relay.setMember(message.token, message.state, performance.now());
+        // A peer that opened before its member arrived (a restart's re-push) is bound now.
+        const current = this.#current.get(message.token);
+        if (current?.isOpen) this.#relay.setSink(message.token, current);
+        break;
+      }
+      case 'remove':
+        this.#relay.removeMember(message.token);
+        break;
+      case 'sink':
+        this.#setSink(message.token, message.peer);
+        break;
+      case 'directory':
+        if (message.reset) this.#directory.clear();
+        for (const [token, shard] of message.entries) {
+          if (shard < 0) this.#directory.delete(token);
+          else this.#directory.set(token, shard);
+        }
+        break;
+      case 'link':
+        this.#link(message.shard, message.port);
+        break;
+      case 'peer':
+        this.#createPeer(message.peer, message.token);
+        break;
+      case 'answer':
+        void this.#answer(message);
+        break;
+      case 'candidate':
+        void this.#candidate(message);
+        break;
+      case 'close-peer':
+        this.#peers.get(message.peer)?.peer.close();
+        break;
+      case 'query':
+        this.#post({
+          kind: 'query',
+          request: message.request,
+          member: this.#relay.hasMember(message.token),
+          peerOpen: this.#current.get(message.token)?.isOpen ?? false,
+        });
+        break;
+      case 'close':
+        this.close();
+        this.#post({ kind: 'closed' });
+        break;
+      default:
+        assertNever(message, 'shard message');
+    }
+  }
+
+  /** Closes every peer and link (idempotent). */
+  close(): void {
+    for (const { peer } of [...this.#peers.values()]) peer.close();
+    for (const port of this.#links.values()) port.close();
+    this.#links.clear();
+  }
+
+  #createPeer(id: number, token: number): void {
+    const relay = this.#relay;
+    const peer = new VoicePeer(
+      this.#peerOptions,
+      (bytes) => relay.receive(token, bytes, performance.now()),
+      () => relay.countDrop('malformed'),
+    );
+    this.#peers.set(id, { peer, token });
+    // The main thread closes a session's previous peer before it asks for a new one.
+    this.#current.set(token, peer);
+    // Bound here, at once, not after a round trip through the main thread: the client may talk as soon as its lane opens.
+    peer.on('open', () => {
+      if (this.#current.get(token) === peer) relay.setSink(token, peer);
+      this.#post({ kind: 'peer-open', peer: id });
+    });
+    peer.on('closed', () => {
+      this.#peers.delete(id);
+      if (this.#current.get(token) === peer) {
+        this.#current.delete(token);
+        relay.setSink(token, null);
+      }
+      this.#post({ kind: 'peer-closed', peer: id });
+    });
+  }
+
+  #setSink(token: number, id: number): void {
+    if (id === 0) {
+      this.#relay.setSink(token, null);
+      return;
+    }
+    const entry = this.#peers.get(id);
+    if (entry && entry.token === token && entry.peer.isOpen && this.#current.get(token) === entry.peer) this.#relay.setSink(token, entry.peer);
+  }
+
+  async #answer(message: Extract<ToShard, { kind: 'answer' }>): Promise<void> {
+    const entry = this.#peers.get(message.peer);
+    if (!entry) {
+      this.#post({ kind: 'failed', peer: message.peer, request: message.request, message: 'the peer connection was closed' });
+      return;
+    }
+    try {
+      const { sdp, dropped } = await entry.peer.answer(message.sdp, message.peerAddress, this.#peerOptions.announcedAddress);
+      this.#post({ kind: 'answered', peer: message.peer, request: message.request, sdp, dropped });
+    } catch (error) {
+      this.#post({ kind: 'failed', peer: message.peer, request: message.request, message: (error as Error).message });
+    }
+  }
+
+  async #candidate(message: Extract<ToShard, { kind: 'candidate' }>): Promise<void> {
+    const done = (): void => this.#post({ kind: 'done', peer: message.peer, request: message.request });
+    const entry = this.#peers.get(message.peer);
+    const c = message.candidate;
+    // The cap on remote candidates is the peer's own count (offer and trickle together), so it is checked here.
+    if (!entry || (c.candidate !== '' && !entry.peer.acceptRemoteCandidate(c.candidate, message.peerAddress))) {
+      done();
+      return;
+    }
+    try {
+      await entry.peer.addRemoteCandidate(c);
+      done();
+    } catch (error) {
+      this.#post({ kind: 'failed', peer: message.peer, request: message.request, message: (error as Error).message });
+    }
+  }
+
+  #link(shard: number, port: MessagePort): void {
+    this.#links.get(shard)?.close();
+    this.#links.set(shard, port);
+    port.on('message', (bytes: Uint8Array) => {
+      this.#block[WHISPERS_IN]!++;
+      // A Buffer over the transferred memory, no copy: werift sends a Buffer as it is.
+      this.#relay.deliverWhisper(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), performance.now());
+    });
+  }
+
+  /** VoiceRelay's forwardWhisper: hands a whisper to the shard its target is on. */
+  #forwardWhisper(target: number, bytes: Uint8Array): boolean {
+    const shard = this.#directory.get(target);
+    if (shard === undefined || shard === this.#index) return false;
+    const port = this.#links.get(shard);
+    if (!port) return false;
+    // The one copy a datagram costs on its way: its own ArrayBuffer, exactly its bytes (werift's
+    // Buffer may be a view into a larger one), moved to the other thread without a second copy.
+    const copy = new Uint8Array(bytes);
+    try {
+      port.postMessage(copy, [copy.buffer]);
+    } catch (error) {
+      this.#log.warn('a whisper could not be handed to its shard', { shard, error });
+      return false;
+    }
+    this.#block[WHISPERS_OUT]!++;
+    return true;
+  }
+}
