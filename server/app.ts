@@ -12,6 +12,7 @@ import { openDatabase, type Database } from './db/database.ts';
 import { migrateToLatestOrThrow } from './db/migrate.ts';
 import { ChannelDirectory } from './channels/channel-directory.ts';
 import { RelayShards, type ShardStats } from './shards/relay-shards.ts';
+import type { ShardPreload } from './shards/shard-messages.ts';
 import type { RelayCounters } from './relay/voice-relay.ts';
 import { SessionManager } from './control/session-manager.ts';
 import { ControlServer } from './control/control-server.ts';
@@ -64,7 +65,13 @@ export interface ServerStats {
   process: { rssBytes: number; heapUsedBytes: number; unhandledRejections: number };
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+/** What a test may add that no setting offers. */
+export interface StartOptions {
+  /** A module every relay shard's thread imports first (RelayShardsOptions.preload). */
+  relayPreload?: ShardPreload;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   setLogLevel(config.logLevel);
   installProcessGuards();
   setListenerErrorReporter((error, event) => log.error('event listener threw', { event, error }));
@@ -109,6 +116,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       dtlsKeys,
     },
     logLevel: config.logLevel,
+    preload: options.relayPreload ?? null,
   });
   try {
     await relay.start();

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../server/config.ts';
-import { startServer, type RunningServer } from '../../server/app.ts';
+import { startServer, type RunningServer, type StartOptions } from '../../server/app.ts';
 import { createNodeVoiceSession, controlUrl } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 import type { Session } from '../../server/control/session.ts';
@@ -24,9 +24,9 @@ export interface TestServer {
 }
 
 /** A server on a new temp data dir; `close()` stops it and removes the dir. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   const dataDir = await makeTempDir();
-  const t = await startTestServerIn(dataDir, env);
+  const t = await startTestServerIn(dataDir, env, options);
   return {
     ...t,
     async close() {
@@ -115,9 +115,9 @@ export function tempDirs(prefix: string): { make(): Promise<string>; removeAll()
  * A server on an existing data dir, for restarts: like startTestServer, but
  * `close()` leaves the directory for the next start (the caller removes it).
  */
-export async function startTestServerIn(dataDir: string, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServerIn(dataDir: string, env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   const config = loadConfig({ VOICE_HOST: '127.0.0.1', VOICE_PORT: '0', VOICE_DATA_DIR: dataDir, VOICE_LOG_LEVEL: 'error', ...env });
-  const server = await startServer(config);
+  const server = await startServer(config, options);
   const t: TestServer = {
     server,
     dataDir,

@@ -2,44 +2,41 @@
  * Under loss, the server→client direction must not retransmit: a lost frame is
  * gone, and the ones after it arrive on time. Loss is injected on the wire by
  * dropping a deterministic 20 % of werift's DTLS application records that carry
- * voice DATA (the server's UDP sends go through node:dgram; libwebrtc's do not).
+ * voice DATA (the server's UDP sends go through node:dgram in the relay shards'
+ * threads, where wire-loss.ts patches it; libwebrtc's do not).
  * Stock werift 0.25.2 ignores maxRetransmits 0 and would deliver every frame,
  * some of them late; see server/rtc/werift-patches.ts.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { startTestServer, recordDatagrams, joinChannel, waitFor, sleep, type TestServer } from './harness.ts';
+import { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS, type WireLoss } from './wire-loss.ts';
 
 const FRAMES = 150;
 const PAYLOAD = 160; // bigger than any SCTP control record, so DATA records are told apart by size
 const DATA_RECORD_MIN = PAYLOAD + 16 + 16 + 13; // payload + voice header + SCTP DATA chunk header + DTLS header
 
 let t: TestServer;
-const originalSend = dgram.Socket.prototype.send;
-const wire = { dropping: false, dataRecords: 0, dropped: 0 };
+const slots = new Int32Array(new SharedArrayBuffer(WIRE_SLOTS * 4));
+const wire = {
+  set dropping(on: boolean) {
+    Atomics.store(slots, DROPPING, on ? 1 : 0);
+  },
+  get dataRecords(): number {
+    return Atomics.load(slots, DATA_RECORDS);
+  },
+  get dropped(): number {
+    return Atomics.load(slots, DROPPED);
+  },
+};
 
 before(async () => {
-  t = await startTestServer();
-  type SendArgs = Parameters<typeof originalSend>;
-  dgram.Socket.prototype.send = function (this: dgram.Socket, ...args: SendArgs) {
-    const msg = args[0];
-    if (wire.dropping && Buffer.isBuffer(msg) && msg[0] === 23 && msg.length >= DATA_RECORD_MIN) {
-      wire.dataRecords++;
-      if (wire.dataRecords % 5 === 3) {
-        wire.dropped++;
-        const cb = args.find((a) => typeof a === 'function') as ((e: Error | null, n: number) => void) | undefined;
-        cb?.(null, msg.length);
-        return;
-      }
-    }
-    return (originalSend as (...a: SendArgs) => void).apply(this, args);
-  } as typeof originalSend;
+  const loss: WireLoss = { shared: slots.buffer as SharedArrayBuffer, minBytes: DATA_RECORD_MIN };
+  t = await startTestServer({}, { relayPreload: { url: new URL('./wire-loss.ts', import.meta.url).href, data: loss } });
 });
 
 after(async () => {
-  dgram.Socket.prototype.send = originalSend;
   await t.close();
 });
 

@@ -423,6 +423,7 @@ export class SessionManager {
 
   /** rtc-offer: replaces the session's peer connection with a new one answering this offer, in its channel's shard. */
   async offer(session: Session, sdp: string): Promise<void> {
+    if (session.ended) return; // it has left the relay: no shard would take the peer
     const generation = ++session.offerGeneration;
     this.#dropPeer(session);
     const token = session.token;

@@ -2,12 +2,14 @@
  * The relay hot path, driven directly: fake sinks, datagrams from
  * encodeVoiceDatagram, and time as an argument. Routing (channel fan-out,
  * whisper, ping echo), every drop reason, the sender and receiver limits,
- * membership changes, and exact counters.
+ * membership changes, and exact counters — also when they live in a caller's
+ * (shared) array, and for a whisper handed from one relay to another as
+ * between relay shards.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { STALE_MS } from './relay-limits.ts';
-import { VoiceRelay, DROP_REASONS, type DropReason, type RelayCounters, type VoiceSink } from './voice-relay.ts';
+import { VoiceRelay, DROP_REASONS, RELAY_COUNTER_SLOTS, readRelayCounters, type DropReason, type RelayCounters, type VoiceSink } from './voice-relay.ts';
 import {
   BITRATE_HEADROOM,
   BURST_SECONDS,
@@ -827,6 +829,100 @@ describe('VoiceRelay counters', () => {
         muted: 1,
       }),
     });
+  });
+});
+
+describe('VoiceRelay counters in a caller’s array, and whispers between relays (shards)', () => {
+  test('counters live in the given slots, counted on from what they hold; the snapshot reads them', () => {
+    const shared = new Float64Array(new SharedArrayBuffer(RELAY_COUNTER_SLOTS * 8));
+    shared[0] = 100; // datagramsIn left by an earlier relay on these slots (a restarted shard)
+    const relay = new VoiceRelay({ counters: shared });
+    join(relay, A, 1);
+    join(relay, B, 1);
+    assert.equal(relay.receive(A, voice(A, 0, 30), 0), null);
+    relay.countDrop('malformed');
+    const read = readRelayCounters(shared);
+    assert.deepEqual(read, snapshot(relay));
+    assert.deepEqual(read, { datagramsIn: 102, bytesIn: 30, forwarded: 1, bytesOut: 30, keepalives: 0, pingsEchoed: 0, drops: drops({ malformed: 1 }) });
+    assert.throws(() => new VoiceRelay({ counters: new Float64Array(RELAY_COUNTER_SLOTS - 1) }), TypeError);
+  });
+
+  /** Two relays joined as two shards are: a's forwardWhisper hands to b.deliverWhisper when the target is b's. */
+  function pair() {
+    const handed: Uint8Array[] = [];
+    let bRelay: VoiceRelay | null = null;
+    const aRelay = new VoiceRelay({
+      forwardWhisper: (target, bytes) => {
+        if (target !== C && target !== D) return false; // the directory: C and D live on relay b
+        handed.push(bytes);
+        bRelay!.deliverWhisper(bytes, 0);
+        return true;
+      },
+    });
+    bRelay = new VoiceRelay();
+    const a = join(aRelay, A, 1);
+    const b = join(aRelay, B, 1);
+    const c = join(bRelay, C, 2);
+    const d = join(bRelay, D, 2, { selfDeaf: true });
+    return { aRelay, bRelay, a, b, c, d, handed };
+  }
+
+  test('a whisper to another relay’s member is handed over after the sender checks, delivered there once, counted once', () => {
+    const { aRelay, bRelay, a, b, c, handed } = pair();
+    const w = whisper(A, 0, C, 5);
+    assert.equal(aRelay.receive(A, w, 0), null);
+    assert.deepEqual(handed, [w], 'handed over as it is');
+    assert.equal(c.sent[0], w, 'the target gets the same bytes');
+    assert.equal(a.sent.length + b.sent.length, 0);
+    assert.deepEqual(snapshot(aRelay), { datagramsIn: 1, bytesIn: w.length, forwarded: 0, bytesOut: 0, keepalives: 0, pingsEchoed: 0, drops: drops() });
+    assert.deepEqual(snapshot(bRelay), { datagramsIn: 0, bytesIn: 0, forwarded: 1, bytesOut: w.length, keepalives: 0, pingsEchoed: 0, drops: drops() });
+  });
+
+  test('the sender’s checks come first: a replayed, muted or rate-limited whisper is never handed over', () => {
+    const { aRelay, handed } = pair();
+    assert.equal(aRelay.receive(A, whisper(A, 0, C), 0), null);
+    assert.equal(aRelay.receive(A, whisper(A, 0, C), 0), 'replay');
+    aRelay.setMember(A, { channelId: 1, config: HIGH, selfMute: true, selfDeaf: false }, 0);
+    assert.equal(aRelay.receive(A, whisper(A, 1, C), 0), 'muted');
+    assert.equal(handed.length, 1);
+  });
+
+  test('the receiving side’s rules at the target’s relay: deaf, gone or sinkless is no-target there; a backlogged target is receiver-backlog', () => {
+    const { aRelay, bRelay, c, handed } = pair();
+    assert.equal(aRelay.receive(A, whisper(A, 0, D), 0), null, 'handed over: the sender’s relay cannot know D is deaf');
+    assert.equal(bRelay.counters.drops['no-target'], 1);
+    bRelay.setSink(C, null);
+    aRelay.receive(A, whisper(A, 1, C), 0);
+    assert.equal(bRelay.counters.drops['no-target'], 2);
+    bRelay.setSink(C, c);
+    c.queued = 1_000_000;
+    aRelay.receive(A, whisper(A, 2, C), 0);
+    assert.equal(bRelay.counters.drops['receiver-backlog'], 1);
+    bRelay.removeMember(C);
+    aRelay.receive(A, whisper(A, 3, C), 0);
+    assert.equal(bRelay.counters.drops['no-target'], 3);
+    assert.equal(handed.length, 4);
+    assert.equal(aRelay.counters.datagramsIn, 4);
+    assert.equal(bRelay.counters.datagramsIn, 0, 'not counted in twice');
+    assert.equal(c.sent.length, 0);
+  });
+
+  test('a target nobody has is no-target at the sender’s relay; a local target never asks forwardWhisper', () => {
+    const { aRelay, b, handed } = pair();
+    assert.equal(aRelay.receive(A, whisper(A, 0, UNKNOWN), 0), 'no-target');
+    assert.equal(aRelay.receive(A, whisper(A, 1, B), 0), null);
+    assert.equal(b.sent.length, 1);
+    assert.equal(aRelay.receive(A, whisper(A, 2, A), 0), 'no-target', 'whisper to oneself');
+    assert.equal(handed.length, 0);
+  });
+
+  test('deliverWhisper refuses anything but a whisper as malformed', () => {
+    const relay = new VoiceRelay();
+    join(relay, C, 2);
+    assert.equal(relay.deliverWhisper(voice(A, 0), 0), 'malformed');
+    assert.equal(relay.deliverWhisper(new Uint8Array(5), 0), 'malformed');
+    assert.equal(relay.counters.drops.malformed, 2);
+    assert.equal(relay.counters.datagramsIn, 0);
   });
 });
 

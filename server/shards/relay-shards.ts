@@ -20,7 +20,7 @@ import { createLogger, type LogLevel } from '../util/log.ts';
 import { ShardPlacement, portSlice } from './placement.ts';
 import { RemotePeer } from './remote-peer.ts';
 import { createShardCounters, shardBlock, sumRelayCounters, UNHANDLED_REJECTIONS, WHISPERS_IN, WHISPERS_OUT } from './shard-counters.ts';
-import type { FromShard, ShardInit, ToShard } from './shard-messages.ts';
+import type { FromShard, ShardInit, ShardPreload, ToShard } from './shard-messages.ts';
 
 const log = createLogger('relay-shards');
 
@@ -40,6 +40,8 @@ export interface RelayShardsOptions {
   logLevel: LogLevel;
   /** The relay's overload deadline; default STALE_MS. */
   staleMs?: number;
+  /** Tests only: a module every shard's thread imports before it takes messages (see ShardPreload). */
+  preload?: ShardPreload | null;
 }
 
 export type RelayShardsEvents = {
@@ -294,6 +296,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
       peer: { ...this.#options.peer, portRange: range ? portSlice(range, s.index, this.#shards.length) : null },
       logLevel: this.#options.logLevel,
       staleMs: this.#options.staleMs ?? STALE_MS,
+      preload: this.#options.preload ?? null,
     };
     const worker = new Worker(WORKER_URL, { workerData: init, name: `relay-shard-${s.index}` });
     s.worker = worker;

@@ -20,6 +20,14 @@ export interface ShardInit {
   logLevel: LogLevel;
   /** The relay's overload deadline (STALE_MS unless a test changes it). */
   staleMs: number;
+  /** Tests only: a module the thread imports first, whose default export is called with `data` (RelayShardsOptions.preload). */
+  preload: ShardPreload | null;
+}
+
+/** A module URL (file:) and what its default export is called with; `data` must survive structured cloning. */
+export interface ShardPreload {
+  url: string;
+  data: unknown;
 }
 
 export type ToShard =

@@ -25,6 +25,11 @@ process.on('unhandledRejection', () => {
   block[UNHANDLED_REJECTIONS]!++;
 });
 setListenerErrorReporter((error, event) => log.error('event listener threw', { event, error }));
+if (init.preload) {
+  // Tests only: e2e/integration/voice-loss.test.ts drops DTLS records on this thread's own UDP sockets.
+  const hook = (await import(init.preload.url)) as { default: (data: unknown) => void };
+  hook.default(init.preload.data);
+}
 
 const shard = new RelayShard(init, (message: FromShard) => port.postMessage(message));
 port.on('message', (message: ToShard) => shard.handle(message));

@@ -1,0 +1,39 @@
+/**
+ * Loss on the server's wire, for e2e/integration/voice-loss.test.ts: werift's
+ * UDP sockets live in the relay shards' threads, so this module is loaded into
+ * each of them (RelayShardsOptions.preload) and patches node:dgram there. While
+ * `dropping` is set it drops a deterministic 20 % of the DTLS application
+ * records big enough to carry a voice DATA chunk, and counts in the shared
+ * Int32 slots below, which the test reads from its own thread.
+ */
+import dgram from 'node:dgram';
+
+export const DROPPING = 0;
+export const DATA_RECORDS = 1;
+export const DROPPED = 2;
+export const WIRE_SLOTS = 3;
+
+export interface WireLoss {
+  shared: SharedArrayBuffer;
+  /** Records shorter than this are not voice DATA (SCTP control, DTLS handshake). */
+  minBytes: number;
+}
+
+export default function install(data: unknown): void {
+  const { shared, minBytes } = data as WireLoss;
+  const slots = new Int32Array(shared);
+  const originalSend = dgram.Socket.prototype.send;
+  type SendArgs = Parameters<typeof originalSend>;
+  dgram.Socket.prototype.send = function (this: dgram.Socket, ...args: SendArgs) {
+    const msg = args[0];
+    if (Atomics.load(slots, DROPPING) === 1 && Buffer.isBuffer(msg) && msg[0] === 23 && msg.length >= minBytes) {
+      if ((Atomics.add(slots, DATA_RECORDS, 1) + 1) % 5 === 3) {
+        Atomics.add(slots, DROPPED, 1);
+        const cb = args.find((a) => typeof a === 'function') as ((e: Error | null, n: number) => void) | undefined;
+        cb?.(null, msg.length);
+        return;
+      }
+    }
+    return (originalSend as (...a: SendArgs) => void).apply(this, args);
+  } as typeof originalSend;
+}
