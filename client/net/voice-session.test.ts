@@ -145,6 +145,42 @@ test('channel-config is announced on welcome, on a move and on an edit of the ow
   session.close();
 });
 
+test('rtc-renew: the open lane is closed and a new offer goes out at once, before the joined that follows it', async () => {
+  const platform = { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now: () => 0 } as unknown as VoiceSessionPlatform;
+  const session = new VoiceSession({ url: 'ws://127.0.0.1:1/control', nickname: 'eli', pingIntervalMs: 60_000 }, platform);
+  const events: string[] = [];
+  session.on('voice-open', () => events.push('voice-open'));
+  session.on('voice-closed', () => events.push('voice-closed'));
+  const connected = session.connect();
+  const ws = StandInSocket.last!;
+  ws.readyState = 1;
+  ws.onopen?.();
+  const lobby = { id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 as const } };
+  const gaming = { id: 2, parentId: 1, name: 'Gaming', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 as const } };
+  ws.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, serverName: 's', sessionToken: 11, channelId: 1, channels: [lobby, gaming], users: [], resumeSecret: 'x', resumeGraceMs: 1000, maxChatLength: 2000 });
+  await connected;
+  await new Promise((r) => setTimeout(r, 0)); // the offer is made asynchronously
+  const offers = (): number => ws.sent.filter((f) => JSON.parse(f).type === 'rtc-offer').length;
+  assert.equal(offers(), 1);
+  const firstPeer = StandInPeer.last!;
+  StandInPeer.channel!.open();
+  assert.equal(session.voiceOpen, true);
+
+  ws.deliver({ type: 'rtc-renew', reason: 'moved' });
+  assert.equal(session.voiceOpen, false, 'the old lane is dropped at once');
+  assert.notEqual(StandInPeer.last, firstPeer, 'a new peer connection');
+  ws.deliver({ type: 'joined', channelId: 2 });
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(offers(), 2, 'and a new offer');
+  StandInPeer.channel!.open();
+  assert.deepEqual(events, ['voice-open', 'voice-closed', 'voice-open']);
+  // A reason this client does not know is handled the same way.
+  ws.deliver({ type: 'rtc-renew', reason: 'something-newer' });
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(offers(), 3);
+  session.close();
+});
+
 /** Starts a session on the stand-ins; `script` plays the server's part on its socket. */
 async function connectFailure(script: (ws: StandInSocket, session: VoiceSession) => void, platform?: Partial<VoiceSessionPlatform>): Promise<{ error: unknown; session: VoiceSession }> {
   const session = new VoiceSession(
