@@ -9,6 +9,7 @@ import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
 import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import type { VoiceSink } from '../relay/voice-relay.ts';
 import { patchWeriftDtls, patchWeriftSctp } from './werift-patches.ts';
+import { VoiceLaneSender } from './voice-lane-sender.ts';
 import { announceAddress } from './sdp-candidates.ts';
 import { MAX_REMOTE_CANDIDATES, candidateAllowed, filterOfferCandidates } from './remote-candidates.ts';
 import type { DtlsKeys } from './dtls-identity.ts';
@@ -24,6 +25,12 @@ export interface PeerOptions {
   announcedAddress: string | null;
   /** The server's persistent DTLS identity (dtls-identity.ts). */
   dtlsKeys: DtlsKeys | null;
+  /**
+   * 'fast' (the default): datagrams leave through VoiceLaneSender (synchronous,
+   * bundled per event-loop turn). 'stock': through werift's own DataChannel.send,
+   * for benchmarks that compare the two.
+   */
+  sendPath?: 'fast' | 'stock';
 }
 
 export type PeerEvents = {
@@ -44,6 +51,9 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
   readonly #dc: RTCDataChannel;
   readonly #onDatagram: (bytes: Uint8Array) => void;
   readonly #onTextFrame: () => void;
+  readonly #sendPath: 'fast' | 'stock';
+  /** Set once the lane is open (fast send path only). */
+  #lane: VoiceLaneSender | null = null;
   #closed = false;
 
   /**
@@ -54,6 +64,7 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
     super();
     this.#onDatagram = onDatagram;
     this.#onTextFrame = onTextFrame;
+    this.#sendPath = options.sendPath ?? 'fast';
     this.#pc = new RTCPeerConnection({
       iceLite: false, // werift's ICE-lite path leaves ~4 % of DTLS handshakes stuck on loopback (measured); full ICE: 0 in 150
       iceServers: [],
@@ -73,7 +84,15 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
       else this.#onDatagram(msg);
     });
     this.#dc.stateChanged.subscribe((state) => {
-      if (state === 'open') this.safeEmit('open');
+      if (state !== 'open') return;
+      if (this.#sendPath === 'fast' && this.#lane === null) {
+        try {
+          this.#lane = new VoiceLaneSender(this.#pc, this.#dc);
+        } catch (error) {
+          log.error('the fast voice send path could not attach; using werift\'s', { error });
+        }
+      }
+      this.safeEmit('open');
     });
     this.#pc.connectionStateChange.subscribe((state) => {
       if (state === 'failed' || state === 'closed') this.close();
@@ -118,8 +137,14 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
     return !this.#closed && this.#dc.readyState === 'open';
   }
 
+  /** The fast send path, once the lane is open (null on the stock path); exposed for tests and stats. */
+  get lane(): VoiceLaneSender | null {
+    return this.#lane;
+  }
+
   send(bytes: Uint8Array): void {
     if (!this.isOpen) return; // the relay only holds open sinks; this covers the instant of teardown
+    if (this.#lane !== null && this.#lane.send(bytes)) return;
     try {
       this.#dc.send(bytes as Buffer);
     } catch {
@@ -129,13 +154,14 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
   }
 
   queuedBytes(): number {
-    return this.#dc.bufferedAmount;
+    return this.#lane === null ? this.#dc.bufferedAmount : this.#lane.queuedBytes + this.#dc.bufferedAmount;
   }
 
   /** Idempotent; emits `closed` once. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#lane?.close();
     this.#pc.close().catch((error: unknown) => log.warn('peer close failed', { error }));
     this.safeEmit('closed');
   }

@@ -1,0 +1,164 @@
+/**
+ * The server's voice-lane send path (server/rtc/voice-lane-sender.ts) against
+ * libwebrtc (@roamhq/wrtc), with no relay in between: a VoicePeer in this
+ * process answers a wrtc peer connection, and every UDP datagram the server
+ * sends goes through node:dgram here, where the test counts and drops them.
+ *
+ * - The fast path carries the messages (its counters move, werift's
+ *   DataChannel.send is never used), each message arrives as its own
+ *   DataChannel message with its exact bytes.
+ * - Messages queued in one event-loop turn leave bundled: several DATA chunks
+ *   in one SCTP packet, one DTLS record, one UDP datagram.
+ * - Under loss (every 5th voice record dropped on the wire) nothing is
+ *   retransmitted: each lost record's messages are gone, the rest arrive on
+ *   time, and the association stays up.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import wrtc from '@roamhq/wrtc';
+import { VoicePeer } from '../../server/rtc/voice-peer.ts';
+import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
+import { sleep, waitFor } from '../wait.ts';
+
+const PAYLOAD = 160; // bigger than any SCTP control record: voice records are told apart by size
+const VOICE_RECORD_MIN = PAYLOAD + 16 + 13; // + SCTP DATA chunk header + DTLS header
+
+const originalSend = dgram.Socket.prototype.send;
+const wire = { dropEvery: 0, records: 0, dropped: 0, bytes: 0 };
+
+interface Pair {
+  peer: VoicePeer;
+  pc: InstanceType<typeof wrtc.RTCPeerConnection>;
+  received: Uint8Array[];
+  arrivedAt: number[];
+  close(): void;
+}
+
+async function connect(): Promise<Pair> {
+  const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
+  const dc = pc.createDataChannel(VOICE_CHANNEL_LABEL, { negotiated: true, id: VOICE_CHANNEL_ID, ordered: false, maxRetransmits: 0 });
+  dc.binaryType = 'arraybuffer';
+  const received: Uint8Array[] = [];
+  const arrivedAt: number[] = [];
+  dc.onmessage = (e: { data: ArrayBuffer | string }) => {
+    if (typeof e.data === 'string') throw new Error('a text message on the voice lane');
+    received.push(new Uint8Array(e.data));
+    arrivedAt.push(performance.now());
+  };
+  const clientOpen = new Promise<void>((resolve) => (dc.onopen = () => resolve()));
+  await pc.setLocalDescription(await pc.createOffer());
+  await waitFor(() => pc.iceGatheringState === 'complete', 5000, 'wrtc gathered its candidates');
+  const peer = new VoicePeer({ portRange: null, extraHostAddresses: ['127.0.0.1'], announcedAddress: null, dtlsKeys: null }, () => {}, () => {});
+  const serverOpen = new Promise<void>((resolve) => peer.once('open', () => resolve()));
+  const { sdp } = await peer.answer(pc.localDescription!.sdp, '127.0.0.1', null);
+  await pc.setRemoteDescription({ type: 'answer', sdp });
+  await Promise.all([clientOpen, serverOpen]);
+  return {
+    peer,
+    pc,
+    received,
+    arrivedAt,
+    close() {
+      peer.close();
+      pc.close();
+    },
+  };
+}
+
+before(() => {
+  type SendArgs = Parameters<typeof originalSend>;
+  dgram.Socket.prototype.send = function (this: dgram.Socket, ...args: SendArgs) {
+    const msg = args[0];
+    if (Buffer.isBuffer(msg) && msg[0] === 23 && msg.length >= VOICE_RECORD_MIN) {
+      wire.records++;
+      wire.bytes += msg.length;
+      if (wire.dropEvery > 0 && wire.records % wire.dropEvery === 3) {
+        wire.dropped++;
+        const cb = args.find((a) => typeof a === 'function') as ((e: Error | null, n: number) => void) | undefined;
+        cb?.(null, msg.length);
+        return;
+      }
+    }
+    return (originalSend as (...a: SendArgs) => void).apply(this, args);
+  } as typeof originalSend;
+});
+
+after(() => {
+  dgram.Socket.prototype.send = originalSend;
+});
+
+function frame(i: number, size = PAYLOAD): Uint8Array {
+  const b = new Uint8Array(size);
+  for (let k = 0; k < size; k++) b[k] = (i * 31 + k) & 0xff;
+  new DataView(b.buffer).setUint32(0, i);
+  return b;
+}
+
+test('the fast path carries each message as its own DataChannel message, bundled per event-loop turn', async () => {
+  const p = await connect();
+  try {
+    const lane = p.peer.lane;
+    assert.ok(lane, 'the fast send path attached when the lane opened');
+    Object.assign(wire, { dropEvery: 0, records: 0, dropped: 0, bytes: 0 });
+    // 24 messages in one turn, sizes 1…1100 bytes and an empty one: several packets' worth.
+    const sizes = [0, 1, 7, 160, 1100, 300, 5, 999, 64, 64, 64, 64, 200, 400, 800, 3, 2, 1, 150, 150, 150, 150, 150, 150];
+    const sent = sizes.map((n, i) => (n === 0 ? new Uint8Array(0) : frame(i, Math.max(4, n)).subarray(0, n)));
+    for (const m of sent) p.peer.send(m);
+    assert.equal(lane.counters.messages, sent.length);
+    assert.ok(p.peer.queuedBytes() > 0, 'queued until the end of the turn');
+    await waitFor(() => p.received.length === sent.length, 5000, 'every message arrived');
+    assert.equal(p.peer.queuedBytes(), 0);
+    const key = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    assert.deepEqual(p.received.map(key).sort(), sent.map(key).sort(), 'each message arrived once, with its exact bytes');
+    const total = sizes.reduce((a, n) => a + Math.max(1, n) + 16, 0);
+    assert.ok(lane.counters.packets >= Math.ceil(total / 1188) && lane.counters.packets <= 8,
+      `${sent.length} messages (${total} bytes of DATA chunks) left in ${lane.counters.packets} packets`);
+
+    // Spread over turns, each goes alone and at once.
+    const before = lane.counters.packets;
+    for (let i = 0; i < 5; i++) {
+      p.peer.send(frame(100 + i));
+      await sleep(5);
+    }
+    await waitFor(() => p.received.length === sent.length + 5, 5000, 'five single messages arrived');
+    assert.equal(lane.counters.packets - before, 5, 'one packet each');
+  } finally {
+    p.close();
+  }
+});
+
+test('under 20 % loss on the wire nothing is retransmitted; the rest arrive on time', async () => {
+  const p = await connect();
+  try {
+    const FRAMES = 150;
+    Object.assign(wire, { dropEvery: 5, records: 0, dropped: 0, bytes: 0 });
+    const sentAt: number[] = [];
+    const start = performance.now();
+    for (let i = 0; i < FRAMES; i++) {
+      const due = start + i * 20;
+      await sleep(Math.max(0, due - performance.now())); // always a new turn, even when late
+      sentAt[i] = performance.now();
+      // Two messages per turn, as when two talkers' frames reach the relay together: one record each turn.
+      p.peer.send(frame(2 * i));
+      p.peer.send(frame(2 * i + 1));
+    }
+    // Longer than werift's RTO (≥ 1 s): a retransmission would show up here.
+    await sleep(2500);
+    wire.dropEvery = 0;
+    assert.equal(wire.records, FRAMES, `exactly one voice record per turn went out: ${wire.records} for ${FRAMES} turns (more means retransmissions)`);
+    assert.equal(wire.dropped, FRAMES / 5);
+    const ids = p.received.map((b) => new DataView(b.buffer, b.byteOffset).getUint32(0));
+    assert.equal(new Set(ids).size, ids.length, 'no duplicates');
+    assert.equal(ids.length, 2 * (FRAMES - wire.dropped), 'both messages of every record not dropped arrived, and none of a dropped one came back');
+    for (const id of ids) assert.deepEqual(p.received[ids.indexOf(id)], frame(id), `message ${id} has its exact bytes`);
+    const delays = ids.map((id, k) => p.arrivedAt[k]! - sentAt[id >> 1]!).sort((a, b) => a - b);
+    const p99 = delays[Math.floor(delays.length * 0.99)]!;
+    assert.ok(p99 < 200, `no stale audio: p99 delay ${p99.toFixed(1)} ms`);
+    assert.equal(p.peer.isOpen, true, 'the association survived the loss');
+    assert.equal(p.pc.connectionState, 'connected');
+  } finally {
+    p.close();
+  }
+});
