@@ -13,13 +13,21 @@
  * topology and datagrams, and print the ratio.
  *
  *   --quick          short runs (smoke test of the script)
- *   --only=a,b,c     a subset of scenarios
+ *   --only=a,b,c     a subset of scenarios (also: i, d, e — see the list at the bottom)
+ *   --steps=1,2,3,4  channels of ten in the ramps (c, e)
+ *   --hogs=N         busy-loop processes sharing CPU 0 with the server in (e) (default 3)
+ *   --send-path=stock  werift's own DataChannel.send and raw AES keys (VOICE_RTC_SEND_PATH), to compare
  *   --profile        run the server with --cpu-prof and print its top functions by self time
+ *
+ * The server runs with VOICE_RELAY_THREADS = this machine's core count (its
+ * default outside a CPU pin): in (a)–(c), (i) and (e) its shards share CPU 0;
+ * (d) lets it use every core (the bots still run on CPU 1 beside it).
  */
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../server/db/database.ts';
@@ -36,12 +44,16 @@ const quick = args.includes('--quick');
 const profile = args.includes('--profile');
 const only = (args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c').split(',');
 const CONFIG: ChannelConfig = { bitrate: 32_000, frameSamples: 960 };
+const sendPath = args.find((a) => a.startsWith('--send-path='))?.slice(12) ?? 'fast';
+const hogCount = Number(args.find((a) => a.startsWith('--hogs='))?.slice(7) ?? 3);
+const cores = availableParallelism();
+const RELAY_LABEL = sendPath === 'stock' ? 'werift-stock' : 'werift';
 
 if (existsSync('/usr/bin/taskset')) execSync(`taskset -cp 1 ${process.pid}`, { stdio: 'ignore' });
 
 interface Row {
   scenario: string;
-  relay: 'werift' | 'udp-floor';
+  relay: 'werift' | 'werift-stock' | 'udp-floor';
   bots: number;
   talkers: number;
   offeredFwdPerS: number;
@@ -53,6 +65,9 @@ interface Row {
   p50Ms: number;
   p99Ms: number;
   rssMB: number;
+  /** RSS at the start and the end of the measured window: flat under load, or growing. */
+  rssStartMB: number;
+  rssEndMB: number;
   botCpuPercent: number;
   /** Per second, in the measured window. */
   backlogDrops: number;
@@ -87,6 +102,8 @@ const server = await startPinned(
     VOICE_LOG_LEVEL: 'info',
     VOICE_HANDSHAKE_TIMEOUT_MS: '60000',
     VOICE_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+    VOICE_RELAY_THREADS: String(cores),
+    VOICE_RTC_SEND_PATH: sendPath,
   },
   '0',
   /listening .*"port":(\d+)/,
@@ -110,7 +127,7 @@ async function waitIdle(): Promise<void> {
 async function werift(scenario: string, channels: number, perChannel: number, talkers: number, seconds: number): Promise<Row> {
   await waitIdle();
   // Steady state only: from 1 s after the bots start talking to 0.5 s before they stop.
-  const snap = async () => ({ s: await stats(), cpu: cpuSeconds(server.pid), t: performance.now() });
+  const snap = async () => ({ s: await stats(), cpu: cpuSeconds(server.pid), t: performance.now(), rss: rssBytes(server.pid) });
   let first: Promise<Awaited<ReturnType<typeof snap>>> | null = null;
   let last: Promise<Awaited<ReturnType<typeof snap>>> | null = null;
   let rssMax = 0;
@@ -146,7 +163,7 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
   const r = result.receive;
   return {
     scenario,
-    relay: 'werift',
+    relay: RELAY_LABEL,
     bots: result.bots,
     talkers: result.talkers,
     offeredFwdPerS: result.talkers * 50 * (perChannel - 1),
@@ -158,6 +175,8 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
     p50Ms: +r.delay.p50.toFixed(1),
     p99Ms: +r.delay.p99.toFixed(1),
     rssMB: Math.round(rssMax / 2 ** 20),
+    rssStartMB: Math.round(a.rss / 2 ** 20),
+    rssEndMB: Math.round(b.rss / 2 ** 20),
     botCpuPercent: +result.botCpuPercent.toFixed(0),
     backlogDrops: Math.round((s1.relay.drops['receiver-backlog'] - s0.relay.drops['receiver-backlog']) / window),
     rateDrops: Math.round((s1.relay.drops['rate-limited'] - s0.relay.drops['rate-limited']) / window),
@@ -194,6 +213,8 @@ async function floor(scenario: string, channels: number, perChannel: number, tal
       p50Ms: +r.delay.p50.toFixed(1),
       p99Ms: +r.delay.p99.toFixed(1),
       rssMB: Math.round(rssMax / 2 ** 20),
+      rssStartMB: 0,
+      rssEndMB: 0,
       botCpuPercent: +((load.cpuMicros / 1000 / load.wallMs) * 100).toFixed(0),
       backlogDrops: 0,
       rateDrops: 0,
@@ -207,6 +228,10 @@ async function floor(scenario: string, channels: number, perChannel: number, tal
 }
 
 const secs = (full: number) => (quick ? Math.min(full, 5) : full);
+/** Moves every thread of `pid` to `cpus` (taskset -a), when taskset exists. */
+function pin(pid: number, cpus: string): void {
+  if (existsSync('/usr/bin/taskset')) execSync(`taskset -a -cp ${cpus} ${pid}`, { stdio: 'ignore' });
+}
 const steps = (args.find((a) => a.startsWith('--steps='))?.slice(8) ?? (quick ? '1,3' : '1,2,3,4')).split(',').map(Number);
 try {
   if (only.includes('a')) {
@@ -217,8 +242,31 @@ try {
     rows.push(await werift('b: 10 bots, 1 channel, all talking', 1, 10, 10, secs(30)));
     rows.push(await floor('b: 10 bots, 1 channel, all talking', 1, 10, 10, secs(20)));
   }
+  if (only.includes('i')) {
+    // One talker of ten: with (b), separates the per-datagram cost from the fixed cost of the peer connections.
+    rows.push(await werift('i: 10 bots, 1 channel, 1 talking', 1, 10, 1, secs(20)));
+  }
   if (only.includes('c')) {
     for (const k of steps) rows.push(await werift(`c: ramp ${k}×10 all talking`, k, 10, 10, secs(15)));
+  }
+  if (only.includes('d')) {
+    // All 100 talking (45 000/s offered) with the server on every core; the bots stay on CPU 1.
+    pin(server.pid, `0-${cores - 1}`);
+    try {
+      rows.push(await werift(`d: 100 bots, 10×10, all talking, server on ${cores} cores`, 10, 10, 10, secs(20)));
+    } finally {
+      pin(server.pid, '0');
+    }
+  }
+  if (only.includes('e')) {
+    // Overload: busy loops share CPU 0 with the server (equal priority), so it gets about 1/(hogs+1) of the core.
+    const hogs: ChildProcess[] = [];
+    for (let i = 0; i < hogCount; i++) hogs.push(spawn(existsSync('/usr/bin/taskset') ? '/usr/bin/taskset' : process.execPath, [...(existsSync('/usr/bin/taskset') ? ['-c', '0', process.execPath] : []), '-e', 'for(;;){}'], { stdio: 'ignore' }));
+    try {
+      for (const k of steps) rows.push(await werift(`e: ${k}×10 all talking, server beside ${hogCount} busy loops`, k, 10, 10, secs(20)));
+    } finally {
+      for (const h of hogs) h.kill('SIGKILL');
+    }
   }
 } finally {
   server.child.kill('SIGTERM');
@@ -226,7 +274,7 @@ try {
 }
 
 const ratio = (s: string) => {
-  const w = rows.find((r) => r.scenario.startsWith(s) && r.relay === 'werift');
+  const w = rows.find((r) => r.scenario.startsWith(s) && r.relay === RELAY_LABEL);
   const f = rows.find((r) => r.scenario.startsWith(s) && r.relay === 'udp-floor');
   return w && f ? +(w.usPerFwd / f.usPerFwd).toFixed(1) : null;
 };
@@ -235,7 +283,10 @@ const result = { date: new Date().toISOString(), machine: machine(), config: CON
 let profileSummary: { fn: string; selfPercent: number }[] = [];
 if (profile) {
   const files = (await readdir(profDir)).filter((f) => f.endsWith('.cpuprofile'));
-  const prof = JSON.parse(await readFile(path.join(profDir, files[0]!), 'utf8')) as { nodes: { id: number; hitCount: number; callFrame: { functionName: string; url: string; lineNumber: number } }[] };
+  const raw = await readFile(path.join(profDir, files[0]!), 'utf8');
+  await mkdir(path.join(root, 'bench-results'), { recursive: true });
+  for (const [i, f] of files.entries()) await writeFile(path.join(root, 'bench-results', `relay-server-${i}.cpuprofile`), await readFile(path.join(profDir, f), 'utf8')); // for DevTools, or inclusive times
+  const prof = JSON.parse(raw) as { nodes: { id: number; hitCount: number; callFrame: { functionName: string; url: string; lineNumber: number } }[] };
   // Share of the busy time: the idle samples (waiting for I/O) are left out.
   const total = prof.nodes.reduce((a, n) => a + (n.callFrame.functionName === '(idle)' ? 0 : n.hitCount), 0);
   const byFn = new Map<string, number>();

@@ -114,6 +114,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       extraHostAddresses: config.rtcExtraHostAddresses,
       announcedAddress: config.rtcAnnouncedAddress,
       dtlsKeys,
+      sendPath: config.rtcSendPath,
     },
     logLevel: config.logLevel,
     preload: options.relayPreload ?? null,

@@ -66,3 +66,9 @@ test('VOICE_RELAY_THREADS: 1–64, default one per core the process may use; nev
 test('an unknown VOICE_* name is refused (VOICE_RELAY_THREAD is not VOICE_RELAY_THREADS)', () => {
   assert.throws(() => loadConfig({ VOICE_RELAY_THREAD: '2' }), { name: 'ConfigError', message: 'unknown setting VOICE_RELAY_THREAD (see README.md, Configuration)' });
 });
+
+test('VOICE_RTC_SEND_PATH: fast by default, stock for benchmarks, nothing else', () => {
+  assert.equal(loadConfig({}).rtcSendPath, 'fast');
+  assert.equal(loadConfig({ VOICE_RTC_SEND_PATH: 'stock' }).rtcSendPath, 'stock');
+  assert.throws(() => loadConfig({ VOICE_RTC_SEND_PATH: 'slow' }), { name: 'ConfigError', message: 'VOICE_RTC_SEND_PATH must be fast or stock' });
+});

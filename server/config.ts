@@ -47,6 +47,8 @@ export interface Config {
   readonly trustedProxies: readonly AddressRange[];
   /** Relay shards (worker threads); each takes an equal slice of rtcPortRange. */
   readonly relayThreads: number;
+  /** How datagrams leave: 'fast' (server/rtc/voice-lane-sender.ts) or 'stock' (werift's own path, for benchmarks). */
+  readonly rtcSendPath: 'fast' | 'stock';
 }
 
 /** The most relay threads VOICE_RELAY_THREADS may ask for. */
@@ -126,6 +128,13 @@ const spec = {
   VOICE_TOKEN_TTL_SECONDS: { parse: int(60, 31 * 24 * 3600), def: '3600' },
   VOICE_CHAT_HISTORY: { parse: int(0, 1000), def: '50' },
   VOICE_RELAY_THREADS: { parse: int(1, MAX_RELAY_THREADS), def: '' },
+  VOICE_RTC_SEND_PATH: {
+    parse: (r: string, n: string): 'fast' | 'stock' => {
+      if (r !== 'fast' && r !== 'stock') throw new ConfigError(`${n} must be fast or stock`);
+      return r;
+    },
+    def: 'fast',
+  },
   VOICE_TRUSTED_PROXIES: {
     parse: (r: string, n: string): AddressRange[] =>
       r.split(',').map((t) => {
@@ -187,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chatHistory: read(env, 'VOICE_CHAT_HISTORY')!,
     trustedProxies: read(env, 'VOICE_TRUSTED_PROXIES') ?? [],
     relayThreads,
+    rtcSendPath: read(env, 'VOICE_RTC_SEND_PATH')!,
     ...overrides,
   };
   return Object.freeze(config);

@@ -47,9 +47,16 @@ interface AeadKeys {
   serverWriteKey?: Buffer | KeyObject;
 }
 
+let useKeyObjects = true;
+
+/** Benchmarks only (VOICE_RTC_SEND_PATH=stock): leave werift's raw keys alone, as stock werift does. Per thread. */
+export function keepRawWeriftKeys(): void {
+  useKeyObjects = false;
+}
+
 /** Fix 2: swaps the suite's raw write keys for KeyObjects (idempotent; a no-op once done). */
 function keyObjects(c: AeadKeys | undefined): void {
-  if (!c) return;
+  if (!c || !useKeyObjects) return;
   if (Buffer.isBuffer(c.clientWriteKey)) c.clientWriteKey = createSecretKey(c.clientWriteKey);
   if (Buffer.isBuffer(c.serverWriteKey)) c.serverWriteKey = createSecretKey(c.serverWriteKey);
 }
