@@ -98,6 +98,8 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
   #nextPeer = 1;
   #nextQuery = 1;
   #started = false;
+  /** start() has finished: from now on a shard that exits is restarted (before, start() fails instead). */
+  #running = false;
   #closing: Promise<void> | null = null;
 
   /** Nothing runs until start(); pushes before it only fill the mirror, which start() sends on. */
@@ -124,6 +126,11 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     return this.#shards.length;
   }
 
+  /** Shards whose thread is running now (has not exited). */
+  get runningThreads(): number {
+    return this.#shards.filter((s) => s.worker !== null).length;
+  }
+
   /** Starts every shard's thread and waits until each is ready; rejects (and stops them) if one fails to start. */
   async start(): Promise<void> {
     if (this.#started) throw new Error('the relay shards are started already');
@@ -131,11 +138,14 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     const ready = this.#shards.map((s) => this.#spawn(s));
     try {
       await Promise.all(ready);
+      const dead = this.#shards.find((s) => !s.worker);
+      if (dead) throw new Error(`relay shard ${dead.index} exited during start-up`);
     } catch (error) {
       await this.close();
       throw error;
     }
     for (let i = 0; i < this.#shards.length; i++) for (let j = i + 1; j < this.#shards.length; j++) this.#link(i, j);
+    this.#running = true;
   }
 
   // ---- membership (SessionManager pushes) ------------------------------------------
@@ -373,21 +383,24 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
       this.#queries.delete(request);
       q.reject(new Error(`relay shard ${s.index} exited`));
     }
-    if (this.#closing || !this.#started) return;
+    if (this.#closing || !this.#running) return;
     s.restarts++;
     log.error('relay shard exited; starting a new thread for it', { shard: s.index, code, restarts: s.restarts });
+    // The dead thread's peers went with it (their UDP sockets closed with the thread).
+    for (const p of [...this.#peers.values()]) if (p.shard === s.index) p.handleClosed();
     const restart = (): void => {
       if (this.#closing) return;
-      this.#spawn(s).catch(() => {
-        // A new thread that dies before it is ready comes through #onExit again (with the back-off).
-      });
+      this.#spawn(s).then(
+        () => log.info('relay shard running again', { shard: s.index }),
+        // The exit that ended it comes through here again and retries after the back-off.
+        (error: unknown) => log.warn('a new relay shard thread failed to start', { shard: s.index, error }),
+      );
       for (let j = 0; j < this.#shards.length; j++) if (j !== s.index && this.#shards[j]!.worker) this.#link(s.index, j);
+      // Its sessions offer again now: the new thread takes their offers as soon as it runs (messages wait for it).
+      this.safeEmit('shard-restarted', s.index, this.#placement.tokensOn(s.index));
     };
     if (wasReady) restart();
     else setTimeout(restart, FAILED_START_BACKOFF_MS).unref();
-    // The dead thread's peers went with it (their UDP sockets closed with the thread).
-    for (const p of [...this.#peers.values()]) if (p.shard === s.index) p.handleClosed();
-    this.safeEmit('shard-restarted', s.index, this.#placement.tokensOn(s.index));
   }
 
   /** A whisper port between shards i and j. */

@@ -69,10 +69,6 @@ export class RemotePeer extends TypedEmitter<PeerEvents> {
     return this.#open && !this.#closed;
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
   /** Idempotent; closes the real peer in the shard and emits `closed` once. */
   close(): void {
     if (this.#closed) return;

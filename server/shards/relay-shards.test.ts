@@ -1,0 +1,91 @@
+/**
+ * RelayShards with real worker threads (no peers): start-up waits for every
+ * thread and fails whole when one cannot start; membership reaches the shard
+ * of the member's channel and leaves the old one on a move (asked in the
+ * threads themselves); a thread that dies is restarted with its members pushed
+ * again, its peer handles closed and its tokens reported; close() leaves no
+ * thread behind.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RelayShards } from './relay-shards.ts';
+import type { MemberState } from '../relay/voice-relay.ts';
+import { waitFor } from '../../e2e/wait.ts';
+import { setLogLevel } from '../util/log.ts';
+
+before(() => setLogLevel('silent')); // the crashes here are on purpose
+
+const PEER = { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null };
+const state = (channelId: number): MemberState => ({ channelId, config: { bitrate: 16_000, frameSamples: 960 }, selfMute: false, selfDeaf: false });
+
+test('members go to their channel’s shard and leave the old one on a move; close() ends every thread', async () => {
+  const relay = new RelayShards({ threads: 2, peer: PEER, logLevel: 'error' });
+  relay.setMember(1, state(10)); // pushed before start: kept in the mirror, sent at start
+  assert.equal(relay.runningThreads, 0);
+  await relay.start();
+  try {
+    await members(relay);
+  } finally {
+    await relay.close();
+  }
+  assert.equal(relay.runningThreads, 0, 'every thread has exited');
+});
+
+async function members(relay: RelayShards): Promise<void> {
+  assert.equal(relay.runningThreads, 2, 'one thread per shard');
+  relay.setMember(2, state(20));
+  assert.deepEqual([relay.shardOfChannel(10), relay.shardOfChannel(20)], [0, 1]);
+  assert.deepEqual(await relay.query(0, 1), { member: true, peerOpen: false });
+  assert.deepEqual(await relay.query(1, 2), { member: true, peerOpen: false });
+  assert.equal(relay.setMember(2, state(10)), true, 'a move to another shard is reported');
+  assert.deepEqual(await relay.query(1, 2), { member: false, peerOpen: false }, 'the old shard forgot it');
+  assert.deepEqual(await relay.query(0, 2), { member: true, peerOpen: false });
+  assert.equal(relay.setMember(2, { ...state(10), selfMute: true }), false, 'a change of state in the same channel is no move');
+  assert.deepEqual(relay.channelTokens(10), [1, 2]);
+  // Leaving shard 0 (loads 1 and 0 without it) for an empty channel takes it to shard 1: reported again.
+  assert.equal(relay.setMember(2, state(30)), true);
+  assert.deepEqual(await relay.query(1, 2), { member: true, peerOpen: false });
+  relay.removeMember(1);
+  assert.equal(relay.hasMember(1), false);
+  assert.deepEqual(await relay.query(0, 1), { member: false, peerOpen: false });
+  assert.equal(relay.counters.datagramsIn, 0);
+}
+
+test('a thread that dies is restarted: members pushed again, peer handles closed, its tokens reported', async () => {
+  const relay = new RelayShards({ threads: 2, peer: PEER, logLevel: 'silent' });
+  await relay.start();
+  try {
+    relay.setMember(1, state(10));
+    relay.setMember(2, state(20));
+    const peer = relay.createPeer(2);
+    let closed = false;
+    peer.once('closed', () => (closed = true));
+    const restarted = new Promise<[number, number[]]>((resolve) => relay.once('shard-restarted', (index, tokens) => resolve([index, tokens])));
+    await relay.terminateShard(1);
+    assert.deepEqual(await restarted, [1, [2]]);
+    assert.ok(closed, 'the dead thread’s peer handles are closed');
+    await assert.rejects(peer.answer('v=0', '127.0.0.1'), /closed/);
+    assert.equal(relay.shardStats()[1]!.restarts, 1);
+    await waitFor(async () => (await relay.query(1, 2)).member, 10_000, 'the new thread has the member again');
+    assert.deepEqual(await relay.query(0, 1), { member: true, peerOpen: false }, 'the other shard never noticed');
+  } finally {
+    await relay.close();
+  }
+  assert.equal(relay.runningThreads, 0);
+});
+
+test('a shard that cannot start fails start() whole, naming it, and leaves no thread', async () => {
+  const relay = new RelayShards({
+    threads: 2,
+    peer: PEER,
+    logLevel: 'silent',
+    preload: { url: 'data:text/javascript,throw new Error("no shard today")', data: null },
+  });
+  await assert.rejects(relay.start(), /relay shard \d failed to start .*no shard today/);
+  assert.equal(relay.runningThreads, 0);
+});
+
+test('a port range narrower than the threads is refused', () => {
+  assert.throws(() => new RelayShards({ threads: 3, peer: { ...PEER, portRange: [40000, 40001] }, logLevel: 'error' }), TypeError);
+  assert.throws(() => new RelayShards({ threads: 0, peer: PEER, logLevel: 'error' }), TypeError);
+});
