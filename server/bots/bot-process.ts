@@ -39,10 +39,16 @@ async function start(url: string, bots: BotSpec[], frames: number[][], decode: b
   packets = frames.map((f) => Uint8Array.from(f));
   for (const spec of bots) {
     const s = createNodeVoiceSession({ url: controlUrl(url), nickname: spec.nickname, pingIntervalMs: 5000 });
-    const open = new Promise<void>((resolve) => s.once('voice-open', resolve));
     await s.connect();
     await s.joinChannel(spec.channelId);
-    await Promise.race([open, new Promise((_, reject) => setTimeout(() => reject(new Error(`${spec.nickname}: voice lane did not open`)), 15_000))]);
+    // The lane of the channel joined: a join to a channel on another relay thread closed the first one
+    // (rtc-renew comes before joined) and a new one is being negotiated.
+    if (!s.voiceOpen) {
+      const open = new Promise<void>((resolve) => s.once('voice-open', resolve));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([open, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${spec.nickname}: voice lane did not open`)), 15_000)))]);
+      clearTimeout(timer);
+    }
     const stats = new ReceiveStats(measureFromMs);
     perBot.push(stats);
     const receiver = decode ? new VoiceReceiver({ jitter: { mode: 'adaptive' } }) : null;
