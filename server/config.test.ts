@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
-import { loadConfig, MAX_RELAY_THREADS } from './config.ts';
+import { DEFAULT_PORTS_PER_THREAD, loadConfig, MAX_RELAY_THREADS } from './config.ts';
 import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../shared/control/protocol.ts';
 import { MIN_TOKEN_SECRET_BYTES } from './auth/token-service.ts';
 import { ConfigError } from './util/errors.ts';
@@ -39,7 +39,7 @@ test('VOICE_TOKEN_SECRET: at least 32 bytes of UTF-8, refused at parse time with
   assert.equal(loadConfig({ VOICE_TOKEN_SECRET: 'é'.repeat(16) }).tokenSecret, 'é'.repeat(16));
 });
 
-test('VOICE_RELAY_THREADS: 1–64, default one per core the process may use; never more than the UDP ports', () => {
+test('VOICE_RELAY_THREADS: 1–64, default one per core the process may use; never more than the UDP ports, by default 32 of them each', () => {
   assert.equal(MAX_RELAY_THREADS, 64);
   assert.equal(loadConfig({}).relayThreads, Math.min(availableParallelism(), 64));
   assert.equal(loadConfig({ VOICE_RELAY_THREADS: '1' }).relayThreads, 1);
@@ -58,9 +58,14 @@ test('VOICE_RELAY_THREADS: 1–64, default one per core the process may use; nev
     name: 'ConfigError',
     message: 'VOICE_RELAY_THREADS (4) is more than the 3 ports of VOICE_RTC_PORT_MIN–VOICE_RTC_PORT_MAX (each relay thread takes its own slice)',
   });
-  // The default stays within the range.
-  assert.ok(loadConfig({ VOICE_RTC_PORT_MIN: '40000', VOICE_RTC_PORT_MAX: '40001' }).relayThreads <= 2);
-  assert.equal(loadConfig({ VOICE_RTC_PORT_MIN: '40000', VOICE_RTC_PORT_MAX: '40001' }).relayThreads, Math.min(availableParallelism(), 2));
+  // The default leaves each thread DEFAULT_PORTS_PER_THREAD ports of the range, and is 1 for any narrower range.
+  assert.equal(DEFAULT_PORTS_PER_THREAD, 32);
+  const threadsFor = (ports: number): number => loadConfig({ VOICE_RTC_PORT_MIN: '40000', VOICE_RTC_PORT_MAX: String(40000 + ports - 1) }).relayThreads;
+  assert.equal(threadsFor(2), 1);
+  assert.equal(threadsFor(63), 1);
+  assert.equal(threadsFor(64), Math.min(availableParallelism(), 2));
+  assert.equal(threadsFor(200), Math.min(availableParallelism(), 6), 'the Docker image’s 40000–40199');
+  assert.equal(threadsFor(10_000), Math.min(availableParallelism(), 64));
 });
 
 test('an unknown VOICE_* name is refused (VOICE_RELAY_THREAD is not VOICE_RELAY_THREADS)', () => {

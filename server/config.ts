@@ -53,6 +53,12 @@ export interface Config {
 
 /** The most relay threads VOICE_RELAY_THREADS may ask for. */
 export const MAX_RELAY_THREADS = 64;
+/**
+ * With a UDP port range and no VOICE_RELAY_THREADS, no more threads than leave
+ * each this many ports of its own (a channel lives on one thread, and a user
+ * takes one or two ports: a slice of 32 holds a channel of 16 or more).
+ */
+export const DEFAULT_PORTS_PER_THREAD = 32;
 
 type Parser<T> = (raw: string, name: string) => T;
 
@@ -171,7 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (relayThreads !== null && relayThreads > ports) {
     throw new ConfigError(`VOICE_RELAY_THREADS (${relayThreads}) is more than the ${ports} ports of VOICE_RTC_PORT_MIN–VOICE_RTC_PORT_MAX (each relay thread takes its own slice)`);
   }
-  relayThreads ??= Math.min(availableParallelism(), MAX_RELAY_THREADS, ports);
+  relayThreads ??= Math.max(1, Math.min(availableParallelism(), MAX_RELAY_THREADS, Math.floor(ports / DEFAULT_PORTS_PER_THREAD)));
   // werift skips loopback when gathering; a server bound to loopback must offer it or nobody can connect.
   const loopback = host === '127.0.0.1' || host === '::1';
   const config: Config = {
