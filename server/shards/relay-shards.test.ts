@@ -3,8 +3,9 @@
  * thread and fails whole when one cannot start; membership reaches the shard
  * of the member's channel and leaves the old one on a move (asked in the
  * threads themselves); a thread that dies is restarted with its members pushed
- * again, its peer handles closed and its tokens reported; close() leaves no
- * thread behind.
+ * again, its peer handles closed and its tokens reported; a rejection nobody
+ * awaits is contained in its thread and counted; close() leaves no thread
+ * behind.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,6 +73,24 @@ test('a thread that dies is restarted: members pushed again, peer handles closed
     await relay.close();
   }
   assert.equal(relay.runningThreads, 0);
+});
+
+test('an unawaited rejection inside a shard (as werift leaves them) is contained and counted, not fatal', async () => {
+  const relay = new RelayShards({
+    threads: 2,
+    peer: PEER,
+    logLevel: 'silent',
+    preload: { url: 'data:text/javascript,export default () => setTimeout(() => Promise.reject(new Error("as werift does")), 20)', data: null },
+  });
+  await relay.start();
+  try {
+    await waitFor(() => relay.unhandledRejections === 2, 10_000, 'one rejection counted per shard');
+    relay.setMember(1, state(10));
+    assert.deepEqual(await relay.query(0, 1), { member: true, peerOpen: false }, 'the shard lives on');
+    assert.deepEqual(relay.shardStats().map((x) => x.restarts), [0, 0]);
+  } finally {
+    await relay.close();
+  }
 });
 
 test('a shard that cannot start fails start() whole, naming it, and leaves no thread', async () => {
