@@ -115,11 +115,19 @@ export class RelayShard {
 
   #createPeer(id: number, token: number): void {
     const relay = this.#relay;
-    const peer = new VoicePeer(
-      this.#peerOptions,
-      (bytes) => relay.receive(token, bytes, performance.now()),
-      () => relay.countDrop('malformed'),
-    );
+    let peer: VoicePeer;
+    try {
+      peer = new VoicePeer(
+        this.#peerOptions,
+        (bytes) => relay.receive(token, bytes, performance.now()),
+        () => relay.countDrop('malformed'),
+      );
+    } catch (error) {
+      // This session's offer fails (its answer finds no peer); the shard and its other sessions carry on.
+      this.#log.error('werift could not create a peer connection', { token, error });
+      this.#post({ kind: 'peer-closed', peer: id });
+      return;
+    }
     this.#peers.set(id, { peer, token });
     // The main thread closes a session's previous peer before it asks for a new one.
     this.#current.set(token, peer);
