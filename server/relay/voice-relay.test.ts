@@ -971,3 +971,63 @@ describe('VoiceRelay overload deadline (stale)', () => {
     assert.equal(relay.counters.drops.stale, 0);
   });
 });
+
+describe('VoiceRelay overload mode and stalls', () => {
+  const at = (token: number, seq: number, ts: number) => encodeVoiceDatagram({ token, sequence: seq, timestamp: ts >>> 0 }, new Uint8Array(3).fill(0xf8));
+  const S = [A, B, 0x30, 0x40];
+
+  test('when most senders are late the deadline tightens to OVERLOAD_STALE_MS; one late uplink does not do it', () => {
+    const relay = new VoiceRelay();
+    for (const t of S) join(relay, t, 1);
+    // 1 s on pace, all four talking.
+    for (let i = 0; i < 50; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k);
+    assert.equal(relay.overloaded, false);
+    // Only A's uplink lags 60 ms for a while: not the relay's fault, the usual 150 ms deadline holds.
+    for (let i = 50; i < 70; i++) for (const [k, t] of S.entries()) assert.equal(relay.receive(t, at(t, i, i * 960), i * 20 + k + (t === A ? 60 : 0)), null);
+    assert.equal(relay.overloaded, false);
+    assert.equal(relay.counters.drops.stale, 0);
+    // Now everyone is 60 ms behind (the relay fell behind): after one window the deadline is 30 ms.
+    let dropped = 0;
+    for (let i = 70; i < 100; i++) for (const [k, t] of S.entries()) if (relay.receive(t, at(t, i, i * 960), i * 20 + k + 60) === 'stale') dropped++;
+    assert.equal(relay.overloaded, true);
+    assert.ok(dropped > 0 && dropped === relay.counters.drops.stale, `late frames shed at the door: ${dropped}`);
+    // Caught up: on pace again, the verdict clears after a window and nothing more is dropped.
+    const before = relay.counters.drops.stale;
+    for (let i = 100; i < 140; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k);
+    assert.equal(relay.overloaded, false);
+    assert.equal(relay.counters.drops.stale, before);
+  });
+
+  test('in overload a receiver’s queue may hold less before its copies are dropped (per receiver, counted)', () => {
+    const relay = new VoiceRelay();
+    const sinks = S.map((t) => join(relay, t, 1));
+    for (let i = 0; i < 30; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k + (i >= 15 ? 60 : 0));
+    assert.equal(relay.overloaded, true);
+    const slow = sinks[1]!;
+    const backlog0 = relay.counters.drops['receiver-backlog'];
+    // B’s queue holds 1000 bytes: within its usual allowance (the 96 kbit/s floor, 1580), over it in overload (395).
+    assert.equal(receiverQueueFloorBytes(HIGH), 1580);
+    slow.queued = 1000;
+    assert.equal(relay.receive(A, at(A, 30, 30 * 960), 30 * 20 + 25), null, 'a frame within the overload deadline is handled');
+    assert.equal(relay.counters.drops['receiver-backlog'], backlog0 + 1, 'dropped for B only');
+    assert.equal(sinks[2]!.sent.at(-1)?.length, at(A, 30, 0).length, 'the others got it');
+  });
+
+  test('after the relay itself stalls, the backlog its sockets held is late, not a new talk spurt', () => {
+    const relay = new VoiceRelay();
+    join(relay, A, 1);
+    join(relay, B, 1);
+    for (let i = 0; i < 50; i++) relay.receive(A, at(A, i, i * 960), i * 20);
+    // The relay handles nothing for 400 ms (frames 50–69 wait in the socket), then all of them at once.
+    const resume = 49 * 20 + 400;
+    const outcomes = [];
+    for (let i = 50; i < 70; i++) outcomes.push(relay.receive(A, at(A, i, i * 960), resume + (i - 50) * 0.05));
+    assert.ok(outcomes.filter((o) => o === 'stale').length >= 10, `the frames more than 150 ms behind are shed: ${outcomes.join(',')}`);
+    // A real pause (the sender's timestamp moves on with the clock) still starts a new spurt.
+    const relay2 = new VoiceRelay();
+    join(relay2, A, 1);
+    join(relay2, B, 1);
+    for (let i = 0; i < 50; i++) relay2.receive(A, at(A, i, i * 960), i * 20);
+    assert.equal(relay2.receive(A, at(A, 50, (50 + 20) * 960), 70 * 20), null);
+  });
+});

@@ -20,6 +20,12 @@ import { SAMPLE_RATE } from '../../shared/voice/constants.ts';
 import {
   DRIFT_FOLLOW,
   SPURT_GAP_MS,
+  OVERLOAD_WINDOW_MS,
+  OVERLOAD_LATE_MS,
+  OVERLOAD_MIN_SENDERS,
+  OVERLOAD_STALE_MS,
+  OVERLOAD_QUEUE_SHARE,
+  RELAY_STALL_MS,
   PING_BURST,
   STALE_MS,
   PING_RATE_PER_SECOND,
@@ -113,6 +119,9 @@ class RelayMember {
   paceTs = 0;
   havePace = false;
   lastVoiceAt = 0;
+  // The overload window in which this sender was last counted as heard / as late.
+  heardWindow = -1;
+  lateWindow = -1;
   // Bytes offered to this receiver in the current and previous RECEIVER_QUEUE_MS window.
   windowStart = 0;
   offeredCur = 0;
@@ -160,6 +169,16 @@ export class VoiceRelay {
   readonly #header = createVoiceHeader();
   readonly #c: Float64Array;
   readonly #forwardWhisper: ((target: number, bytes: Uint8Array) => boolean) | null;
+  // Overload mode (relay-limits.ts): the current window, senders heard and late in it, and the verdict of the last one.
+  #window = 0;
+  #windowStart = 0;
+  #heard = 0;
+  #late = 0;
+  #overloaded = false;
+  // The relay's own last stall: it handled nothing from #stallFrom to #stallTo.
+  #lastAt = -Infinity;
+  #stallFrom = -Infinity;
+  #stallTo = -Infinity;
 
   constructor(options: Partial<VoiceRelayOptions> = {}) {
     this.#staleMs = options.staleMs ?? STALE_MS;
@@ -233,6 +252,11 @@ export class VoiceRelay {
    * (forwarded, echoed or ignored as a keep-alive).
    */
   receive(boundToken: number, bytes: Uint8Array, nowMs: number): DropReason | null {
+    if (nowMs - this.#lastAt > RELAY_STALL_MS) {
+      this.#stallFrom = this.#lastAt;
+      this.#stallTo = nowMs;
+    }
+    this.#lastAt = nowMs;
     const c = this.#c;
     c[DATAGRAMS_IN]!++;
     c[BYTES_IN]! += bytes.length;
@@ -257,7 +281,7 @@ export class VoiceRelay {
     if (sender.replay.accept(h.sequence) !== 'fresh') return this.#drop('replay');
     if (!sender.packets.take(nowMs) || !sender.bytes.take(nowMs, bytes.length)) return this.#drop('rate-limited');
     if (sender.selfMute) return this.#drop('muted');
-    if (this.#lateness(sender, h.timestamp, nowMs) > this.#staleMs) return this.#drop('stale');
+    if (this.#lateness(sender, h.timestamp, nowMs) > (this.#overloaded ? Math.min(OVERLOAD_STALE_MS, this.#staleMs) : this.#staleMs)) return this.#drop('stale');
     if (h.kind === 'whisper') {
       const target = this.#members.get(h.target);
       if (target === undefined) {
@@ -308,9 +332,18 @@ export class VoiceRelay {
    * across pauses are not punished for it.
    */
   #lateness(m: RelayMember, ts: number, nowMs: number): number {
+    const late = this.#pace(m, ts, nowMs);
+    this.#observe(m, late, nowMs);
+    return late;
+  }
+
+  #pace(m: RelayMember, ts: number, nowMs: number): number {
     const gap = nowMs - m.lastVoiceAt;
+    const lastVoiceAt = m.lastVoiceAt;
     m.lastVoiceAt = nowMs;
-    if (!m.havePace || gap > SPURT_GAP_MS) {
+    // A gap the relay's own stall explains (all but SPURT_GAP_MS of it) is no pause: the frames waited for us in the socket.
+    const stalled = this.#stallTo > lastVoiceAt && gap - (this.#stallTo - Math.max(this.#stallFrom, lastVoiceAt)) <= SPURT_GAP_MS;
+    if (!m.havePace || (gap > SPURT_GAP_MS && !stalled)) {
       m.havePace = true;
       m.paceArrival = nowMs;
       m.paceTs = ts;
@@ -326,6 +359,31 @@ export class VoiceRelay {
     return late;
   }
 
+  /** Overload mode: counts the sender as heard (and late) in the current window; closes windows as time passes. */
+  #observe(m: RelayMember, late: number, nowMs: number): void {
+    if (nowMs - this.#windowStart >= OVERLOAD_WINDOW_MS) {
+      // A window with nobody heard (or a long gap) clears the verdict.
+      this.#overloaded = nowMs - this.#windowStart < 2 * OVERLOAD_WINDOW_MS && this.#heard >= OVERLOAD_MIN_SENDERS && 2 * this.#late >= this.#heard;
+      this.#window++;
+      this.#windowStart = nowMs;
+      this.#heard = 0;
+      this.#late = 0;
+    }
+    if (m.heardWindow !== this.#window) {
+      m.heardWindow = this.#window;
+      this.#heard++;
+    }
+    if (late > OVERLOAD_LATE_MS && m.lateWindow !== this.#window) {
+      m.lateWindow = this.#window;
+      this.#late++;
+    }
+  }
+
+  /** Whether the last overload window found the relay behind (tighter deadline and receiver queues). */
+  get overloaded(): boolean {
+    return this.#overloaded;
+  }
+
   #offer(r: RelayMember, bytes: Uint8Array, nowMs: number): void {
     const elapsed = nowMs - r.windowStart;
     if (elapsed >= RECEIVER_QUEUE_MS) {
@@ -336,7 +394,8 @@ export class VoiceRelay {
     r.offeredCur += bytes.length;
     // Queued bytes beyond what the last ~100 ms brought mean the head of the queue is older than that.
     const window = r.offeredPrev > r.offeredCur ? r.offeredPrev : r.offeredCur;
-    const limit = window > r.queueFloorBytes ? window : r.queueFloorBytes;
+    const allowance = window > r.queueFloorBytes ? window : r.queueFloorBytes;
+    const limit = this.#overloaded ? allowance * OVERLOAD_QUEUE_SHARE : allowance;
     const sink = r.sink!;
     if (sink.queuedBytes() > limit) {
       this.#c[DROP_SLOT['receiver-backlog']]!++;
