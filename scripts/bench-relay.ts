@@ -141,7 +141,7 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
       talkersPerChannel: talkers,
       durationMs: seconds * 1000,
       config: CONFIG,
-      processes: Math.max(1, Math.ceil((channels * perChannel) / 50)),
+      processes: Math.max(1, Math.ceil((channels * perChannel) / 25)),
       warmupMs: 1000,
       onStart: (startAt) => {
         const inMs = startAt - Date.now();
