@@ -34,7 +34,7 @@ import { openDatabase } from '../server/db/database.ts';
 import { migrateToLatestOrThrow } from '../server/db/migrate.ts';
 import { runBots, encodeLoop, type FleetResult } from '../server/bots/bot-fleet.ts';
 import { runFloorLoad } from './udp-floor-load.ts';
-import { cpuSeconds, machine, rssBytes, sleep, startPinned, table } from './bench-util.ts';
+import { cpuSeconds, machine, rssBytes, sleep, startPinned, table, threadCpuSeconds } from './bench-util.ts';
 import type { ServerStats } from '../server/app.ts';
 import type { ChannelConfig } from '../shared/control/protocol.ts';
 
@@ -69,6 +69,8 @@ interface Row {
   rssStartMB: number;
   rssEndMB: number;
   botCpuPercent: number;
+  /** The server's threads (main, relay-shard-N), % of a core each over the window. */
+  threads: string;
   /** Per second, in the measured window. */
   backlogDrops: number;
   rateDrops: number;
@@ -127,7 +129,7 @@ async function waitIdle(): Promise<void> {
 async function werift(scenario: string, channels: number, perChannel: number, talkers: number, seconds: number): Promise<Row> {
   await waitIdle();
   // Steady state only: from 1 s after the bots start talking to 0.5 s before they stop.
-  const snap = async () => ({ s: await stats(), cpu: cpuSeconds(server.pid), t: performance.now(), rss: rssBytes(server.pid) });
+  const snap = async () => ({ s: await stats(), cpu: cpuSeconds(server.pid), t: performance.now(), rss: rssBytes(server.pid), threads: threadCpuSeconds(server.pid, ['MainThread', 'node', 'relay-shard']) });
   let first: Promise<Awaited<ReturnType<typeof snap>>> | null = null;
   let last: Promise<Awaited<ReturnType<typeof snap>>> | null = null;
   let rssMax = 0;
@@ -178,6 +180,10 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
     rssStartMB: Math.round(a.rss / 2 ** 20),
     rssEndMB: Math.round(b.rss / 2 ** 20),
     botCpuPercent: +result.botCpuPercent.toFixed(0),
+    threads: [...b.threads.entries()]
+      .sort(([x], [y]) => x.localeCompare(y, 'en', { numeric: true }))
+      .map(([name, secs]) => `${name.replace('relay-shard-', 'shard ').replace(/^(MainThread|node)$/, 'main')} ${Math.round(((secs - (a.threads.get(name) ?? 0)) / window) * 100)}`)
+      .join(', '),
     backlogDrops: Math.round((s1.relay.drops['receiver-backlog'] - s0.relay.drops['receiver-backlog']) / window),
     rateDrops: Math.round((s1.relay.drops['rate-limited'] - s0.relay.drops['rate-limited']) / window),
     staleDrops: Math.round((s1.relay.drops.stale - s0.relay.drops.stale) / window),
@@ -216,6 +222,7 @@ async function floor(scenario: string, channels: number, perChannel: number, tal
       rssStartMB: 0,
       rssEndMB: 0,
       botCpuPercent: +((load.cpuMicros / 1000 / load.wallMs) * 100).toFixed(0),
+      threads: '',
       backlogDrops: 0,
       rateDrops: 0,
       staleDrops: 0,

@@ -56,9 +56,10 @@ export const SPURT_GAP_MS = 200;
 
 /**
  * Overload mode. Every OVERLOAD_WINDOW_MS the relay looks at the senders it
- * heard: when at least OVERLOAD_MIN_SENDERS spoke and at least half of them
- * had a frame more than OVERLOAD_LATE_MS behind their pace, the relay itself
- * (not one sender's uplink) is behind, and for the next window the deadline
+ * heard: when at least OVERLOAD_MIN_SENDERS spoke, at least half of them
+ * had a frame more than OVERLOAD_LATE_MS behind their pace and the relay's
+ * thread is busy, the relay itself (not one sender's uplink) is behind, and
+ * for the next window the deadline
  * drops from STALE_MS to OVERLOAD_STALE_MS and a receiver's queue may hold
  * OVERLOAD_QUEUE_SHARE of its usual allowance. What is shed is shed early and
  * counted (stale at the door, receiver-backlog per receiver); what is
@@ -69,5 +70,11 @@ export const OVERLOAD_LATE_MS = 20;
 export const OVERLOAD_MIN_SENDERS = 3;
 export const OVERLOAD_STALE_MS = 30;
 export const OVERLOAD_QUEUE_SHARE = 0.25;
+/**
+ * …and only while the relay's thread is busy: the shard reports whether its
+ * event loop was at least this busy over the last window (setBusy). Late
+ * senders on an idle relay are their uplinks' doing, not an overload.
+ */
+export const OVERLOAD_BUSY_UTILIZATION = 0.8;
 /** The relay handled no datagram for this long: it was stalled (descheduled, or its thread blocked). */
 export const RELAY_STALL_MS = 100;

@@ -998,6 +998,18 @@ describe('VoiceRelay overload mode and stalls', () => {
     assert.equal(relay.counters.drops.stale, before);
   });
 
+  test('late senders on a relay whose thread is not busy are their uplinks’ doing: no overload mode', () => {
+    const relay = new VoiceRelay();
+    for (const t of S) join(relay, t, 1);
+    relay.setBusy(false);
+    for (let i = 0; i < 60; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k + (i >= 15 ? 60 : 0));
+    assert.equal(relay.overloaded, false);
+    assert.equal(relay.counters.drops.stale, 0, 'the usual 150 ms deadline');
+    relay.setBusy(true);
+    for (let i = 60; i < 90; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k + 60);
+    assert.equal(relay.overloaded, true);
+  });
+
   test('in overload a receiver’s queue may hold less before its copies are dropped (per receiver, counted)', () => {
     const relay = new VoiceRelay();
     const sinks = S.map((t) => join(relay, t, 1));

@@ -175,6 +175,7 @@ export class VoiceRelay {
   #heard = 0;
   #late = 0;
   #overloaded = false;
+  #busy = true;
   // The relay's own last stall: it handled nothing from #stallFrom to #stallTo.
   #lastAt = -Infinity;
   #stallFrom = -Infinity;
@@ -363,7 +364,7 @@ export class VoiceRelay {
   #observe(m: RelayMember, late: number, nowMs: number): void {
     if (nowMs - this.#windowStart >= OVERLOAD_WINDOW_MS) {
       // A window with nobody heard (or a long gap) clears the verdict.
-      this.#overloaded = nowMs - this.#windowStart < 2 * OVERLOAD_WINDOW_MS && this.#heard >= OVERLOAD_MIN_SENDERS && 2 * this.#late >= this.#heard;
+      this.#overloaded = this.#busy && nowMs - this.#windowStart < 2 * OVERLOAD_WINDOW_MS && this.#heard >= OVERLOAD_MIN_SENDERS && 2 * this.#late >= this.#heard;
       this.#window++;
       this.#windowStart = nowMs;
       this.#heard = 0;
@@ -377,6 +378,15 @@ export class VoiceRelay {
       m.lateWindow = this.#window;
       this.#late++;
     }
+  }
+
+  /**
+   * Whether the thread running this relay is busy (its event loop at least
+   * OVERLOAD_BUSY_UTILIZATION busy lately); the shard reports it every window.
+   * Without reports the relay assumes busy and judges by lateness alone.
+   */
+  setBusy(busy: boolean): void {
+    this.#busy = busy;
   }
 
   /** Whether the last overload window found the relay behind (tighter deadline and receiver queues). */

@@ -13,6 +13,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { RELAY_COUNTER_SLOTS, VoiceRelay } from '../relay/voice-relay.ts';
+import { OVERLOAD_BUSY_UTILIZATION, OVERLOAD_WINDOW_MS } from '../relay/relay-limits.ts';
 import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
 import { assertNever } from '../../shared/util/result.ts';
 import { createLogger, type Logger } from '../util/log.ts';
@@ -38,6 +39,7 @@ export class RelayShard {
   /** token → shard, for whispers to members that are not here. */
   readonly #directory = new Map<number, number>();
   readonly #links = new Map<number, MessagePort>();
+  readonly #busyTimer: NodeJS.Timeout;
 
   constructor(init: ShardInit, post: (message: FromShard) => void) {
     this.#index = init.index;
@@ -50,6 +52,14 @@ export class RelayShard {
       counters: this.#block.subarray(0, RELAY_COUNTER_SLOTS),
       forwardWhisper: (target, bytes) => this.#forwardWhisper(target, bytes),
     });
+    // Overload mode needs to know whether this thread is the bottleneck (relay-limits.ts).
+    let before = performance.eventLoopUtilization();
+    this.#busyTimer = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      this.#relay.setBusy(performance.eventLoopUtilization(now, before).utilization >= OVERLOAD_BUSY_UTILIZATION);
+      before = now;
+    }, OVERLOAD_WINDOW_MS);
+    this.#busyTimer.unref();
   }
 
   handle(message: ToShard): void {
@@ -108,6 +118,7 @@ export class RelayShard {
 
   /** Closes every peer and link (idempotent). */
   close(): void {
+    clearInterval(this.#busyTimer);
     for (const { peer } of [...this.#peers.values()]) peer.close();
     for (const port of this.#links.values()) port.close();
     this.#links.clear();
