@@ -9,36 +9,23 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import type { Page } from 'playwright-core';
 import { VoicePeer } from '../../server/rtc/voice-peer.ts';
 import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import { sleep, waitFor } from '../wait.ts';
 import { launchChromium, type Browser } from './chromium.ts';
+import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS } from '../integration/wire-loss.ts';
 
 const PAYLOAD = 160;
 const VOICE_RECORD_MIN = PAYLOAD + 16 + 13;
-const originalSend = dgram.Socket.prototype.send;
-const wire = { dropEvery: 0, records: 0, dropped: 0 };
+const wire = new Int32Array(new SharedArrayBuffer(WIRE_SLOTS * 4));
 
 let browser: Browser;
 let page: Page;
 let peer: VoicePeer;
 
 before(async () => {
-  type SendArgs = Parameters<typeof originalSend>;
-  dgram.Socket.prototype.send = function (this: dgram.Socket, ...args: SendArgs) {
-    const msg = args[0];
-    if (Buffer.isBuffer(msg) && msg[0] === 23 && msg.length >= VOICE_RECORD_MIN) {
-      wire.records++;
-      if (wire.dropEvery > 0 && wire.records % wire.dropEvery === 3) {
-        wire.dropped++;
-        return;
-      }
-    }
-    return (originalSend as (...a: SendArgs) => void).apply(this, args);
-  } as typeof originalSend;
-
+  installWireLoss({ shared: wire.buffer as SharedArrayBuffer, minBytes: VOICE_RECORD_MIN });
   browser = await launchChromium();
   page = await browser.context.newPage();
   await page.goto('about:blank');
@@ -72,7 +59,6 @@ before(async () => {
 });
 
 after(async () => {
-  dgram.Socket.prototype.send = originalSend;
   peer?.close();
   await browser?.close();
 });
@@ -104,7 +90,7 @@ test('Chromium takes bundled packets: each message once, its own DataChannel mes
 
 test('under 20 % loss Chromium sees no retransmission and the association stays up', async () => {
   const TURNS = 100;
-  Object.assign(wire, { dropEvery: 5, records: 0, dropped: 0 });
+  Atomics.store(wire, DROPPING, 1);
   const start = performance.now();
   for (let i = 0; i < TURNS; i++) {
     await sleep(Math.max(0, start + i * 20 - performance.now()));
@@ -112,11 +98,13 @@ test('under 20 % loss Chromium sees no retransmission and the association stays 
     peer.send(frame(2 * i + 1));
   }
   await sleep(2500); // past werift's RTO: a retransmission would arrive by now
-  wire.dropEvery = 0;
-  assert.equal(wire.records, TURNS, `one voice record per turn went out: ${wire.records} (more means retransmissions)`);
+  Atomics.store(wire, DROPPING, 0);
+  const records = Atomics.load(wire, DATA_RECORDS);
+  const dropped = Atomics.load(wire, DROPPED);
+  assert.equal(records, TURNS, `one voice record per turn went out: ${records} (more means retransmissions)`);
   const ids = (await got()).map((b) => Buffer.from(b).readUInt32BE(0));
   assert.equal(new Set(ids).size, ids.length, 'no duplicates');
-  assert.equal(ids.length, 2 * (TURNS - wire.dropped), 'both messages of every record that was not dropped, none of a dropped one');
+  assert.equal(ids.length, 2 * (TURNS - dropped), 'both messages of every record that was not dropped, none of a dropped one');
   // Still alive: one more message gets through.
   peer.send(frame(9999));
   await waitFor(async () => (await got()).some((b) => Buffer.from(b).readUInt32BE(0) === 9999), 5000, 'a message after the loss arrived');

@@ -9,24 +9,24 @@
  *   DataChannel message with its exact bytes.
  * - Messages queued in one event-loop turn leave bundled: several DATA chunks
  *   in one SCTP packet, one DTLS record, one UDP datagram.
- * - Under loss (every 5th voice record dropped on the wire) nothing is
+ * - Under loss (every 5th voice record dropped on the wire, by wire-loss.ts) nothing is
  *   retransmitted: each lost record's messages are gone, the rest arrive on
  *   time, and the association stays up.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import wrtc from '@roamhq/wrtc';
 import { VoicePeer } from '../../server/rtc/voice-peer.ts';
 import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import { sleep, waitFor } from '../wait.ts';
+import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS } from './wire-loss.ts';
 
 const PAYLOAD = 160; // bigger than any SCTP control record: voice records are told apart by size
 const VOICE_RECORD_MIN = PAYLOAD + 16 + 13; // + SCTP DATA chunk header + DTLS header
 
-const originalSend = dgram.Socket.prototype.send;
-const wire = { dropEvery: 0, records: 0, dropped: 0, bytes: 0 };
+// The VoicePeer lives in this thread, so the wire-loss hook is installed here (not in a shard).
+const wire = new Int32Array(new SharedArrayBuffer(WIRE_SLOTS * 4));
 
 interface Pair {
   peer: VoicePeer;
@@ -67,27 +67,7 @@ async function connect(): Promise<Pair> {
   };
 }
 
-before(() => {
-  type SendArgs = Parameters<typeof originalSend>;
-  dgram.Socket.prototype.send = function (this: dgram.Socket, ...args: SendArgs) {
-    const msg = args[0];
-    if (Buffer.isBuffer(msg) && msg[0] === 23 && msg.length >= VOICE_RECORD_MIN) {
-      wire.records++;
-      wire.bytes += msg.length;
-      if (wire.dropEvery > 0 && wire.records % wire.dropEvery === 3) {
-        wire.dropped++;
-        const cb = args.find((a) => typeof a === 'function') as ((e: Error | null, n: number) => void) | undefined;
-        cb?.(null, msg.length);
-        return;
-      }
-    }
-    return (originalSend as (...a: SendArgs) => void).apply(this, args);
-  } as typeof originalSend;
-});
-
-after(() => {
-  dgram.Socket.prototype.send = originalSend;
-});
+before(() => installWireLoss({ shared: wire.buffer as SharedArrayBuffer, minBytes: VOICE_RECORD_MIN }));
 
 function frame(i: number, size = PAYLOAD): Uint8Array {
   const b = new Uint8Array(size);
@@ -101,7 +81,6 @@ test('the fast path carries each message as its own DataChannel message, bundled
   try {
     const lane = p.peer.lane;
     assert.ok(lane, 'the fast send path attached when the lane opened');
-    Object.assign(wire, { dropEvery: 0, records: 0, dropped: 0, bytes: 0 });
     // 24 messages in one turn, sizes 1…1100 bytes and an empty one: several packets' worth.
     const sizes = [0, 1, 7, 160, 1100, 300, 5, 999, 64, 64, 64, 64, 200, 400, 800, 3, 2, 1, 150, 150, 150, 150, 150, 150];
     const sent = sizes.map((n, i) => (n === 0 ? new Uint8Array(0) : frame(i, Math.max(4, n)).subarray(0, n)));
@@ -133,7 +112,7 @@ test('under 20 % loss on the wire nothing is retransmitted; the rest arrive on t
   const p = await connect();
   try {
     const FRAMES = 150;
-    Object.assign(wire, { dropEvery: 5, records: 0, dropped: 0, bytes: 0 });
+    Atomics.store(wire, DROPPING, 1);
     const sentAt: number[] = [];
     const start = performance.now();
     for (let i = 0; i < FRAMES; i++) {
@@ -146,12 +125,14 @@ test('under 20 % loss on the wire nothing is retransmitted; the rest arrive on t
     }
     // Longer than werift's RTO (≥ 1 s): a retransmission would show up here.
     await sleep(2500);
-    wire.dropEvery = 0;
-    assert.equal(wire.records, FRAMES, `exactly one voice record per turn went out: ${wire.records} for ${FRAMES} turns (more means retransmissions)`);
-    assert.equal(wire.dropped, FRAMES / 5);
+    Atomics.store(wire, DROPPING, 0);
+    const records = Atomics.load(wire, DATA_RECORDS);
+    const dropped = Atomics.load(wire, DROPPED);
+    assert.equal(records, FRAMES, `exactly one voice record per turn went out: ${records} for ${FRAMES} turns (more means retransmissions)`);
+    assert.equal(dropped, FRAMES / 5);
     const ids = p.received.map((b) => new DataView(b.buffer, b.byteOffset).getUint32(0));
     assert.equal(new Set(ids).size, ids.length, 'no duplicates');
-    assert.equal(ids.length, 2 * (FRAMES - wire.dropped), 'both messages of every record not dropped arrived, and none of a dropped one came back');
+    assert.equal(ids.length, 2 * (FRAMES - dropped), 'both messages of every record not dropped arrived, and none of a dropped one came back');
     for (const id of ids) assert.deepEqual(p.received[ids.indexOf(id)], frame(id), `message ${id} has its exact bytes`);
     const delays = ids.map((id, k) => p.arrivedAt[k]! - sentAt[id >> 1]!).sort((a, b) => a - b);
     const p99 = delays[Math.floor(delays.length * 0.99)]!;

@@ -1,7 +1,9 @@
 /**
- * Loss on the server's wire, for e2e/integration/voice-loss.test.ts: werift's
+ * Loss on the server's wire. For e2e/integration/voice-loss.test.ts werift's
  * UDP sockets live in the relay shards' threads, so this module is loaded into
- * each of them (RelayShardsOptions.preload) and patches node:dgram there. While
+ * each of them (RelayShardsOptions.preload) and patches node:dgram there; the
+ * voice-lane tests (integration and browser), whose VoicePeer runs in the test's
+ * own thread, install it there. While
  * `dropping` is set it drops a deterministic 20 % of the DTLS application
  * records big enough to carry a voice DATA chunk, and counts in the shared
  * Int32 slots below, which the test reads from its own thread.

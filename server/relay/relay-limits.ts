@@ -76,5 +76,3 @@ export const OVERLOAD_QUEUE_SHARE = 0.25;
  * senders on an idle relay are their uplinks' doing, not an overload.
  */
 export const OVERLOAD_BUSY_UTILIZATION = 0.8;
-/** The relay handled no datagram for this long: it was stalled (descheduled, or its thread blocked). */
-export const RELAY_STALL_MS = 100;

@@ -25,7 +25,6 @@ import {
   OVERLOAD_MIN_SENDERS,
   OVERLOAD_STALE_MS,
   OVERLOAD_QUEUE_SHARE,
-  RELAY_STALL_MS,
   PING_BURST,
   STALE_MS,
   PING_RATE_PER_SECOND,
@@ -176,10 +175,6 @@ export class VoiceRelay {
   #late = 0;
   #overloaded = false;
   #busy = true;
-  // The relay's own last stall: it handled nothing from #stallFrom to #stallTo.
-  #lastAt = -Infinity;
-  #stallFrom = -Infinity;
-  #stallTo = -Infinity;
 
   constructor(options: Partial<VoiceRelayOptions> = {}) {
     this.#staleMs = options.staleMs ?? STALE_MS;
@@ -253,11 +248,6 @@ export class VoiceRelay {
    * (forwarded, echoed or ignored as a keep-alive).
    */
   receive(boundToken: number, bytes: Uint8Array, nowMs: number): DropReason | null {
-    if (nowMs - this.#lastAt > RELAY_STALL_MS) {
-      this.#stallFrom = this.#lastAt;
-      this.#stallTo = nowMs;
-    }
-    this.#lastAt = nowMs;
     const c = this.#c;
     c[DATAGRAMS_IN]!++;
     c[BYTES_IN]! += bytes.length;
@@ -340,11 +330,8 @@ export class VoiceRelay {
 
   #pace(m: RelayMember, ts: number, nowMs: number): number {
     const gap = nowMs - m.lastVoiceAt;
-    const lastVoiceAt = m.lastVoiceAt;
     m.lastVoiceAt = nowMs;
-    // A gap the relay's own stall explains (all but SPURT_GAP_MS of it) is no pause: the frames waited for us in the socket.
-    const stalled = this.#stallTo > lastVoiceAt && gap - (this.#stallTo - Math.max(this.#stallFrom, lastVoiceAt)) <= SPURT_GAP_MS;
-    if (!m.havePace || (gap > SPURT_GAP_MS && !stalled)) {
+    if (!m.havePace || gap > SPURT_GAP_MS) {
       m.havePace = true;
       m.paceArrival = nowMs;
       m.paceTs = ts;
