@@ -18,6 +18,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import wrtc from '@roamhq/wrtc';
 import { VoicePeer } from '../../server/rtc/voice-peer.ts';
+import { MAX_BUNDLE_WAIT_MS } from '../../server/rtc/voice-lane-sender.ts';
 import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import { sleep, waitFor } from '../wait.ts';
 import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS } from './wire-loss.ts';
@@ -103,6 +104,19 @@ test('the fast path carries each message as its own DataChannel message, bundled
     }
     await waitFor(() => p.received.length === sent.length + 5, 5000, 'five single messages arrived');
     assert.equal(lane.counters.packets - before, 5, 'one packet each');
+
+    // A long turn (an overloaded relay): the batch leaves once its oldest chunk has waited MAX_BUNDLE_WAIT_MS.
+    const p0 = lane.counters.packets;
+    p.peer.send(frame(200));
+    const until = performance.now() + MAX_BUNDLE_WAIT_MS + 1;
+    while (performance.now() < until) {
+      // the relay busy with other datagrams
+    }
+    p.peer.send(frame(201));
+    assert.equal(lane.counters.packets, p0 + 1, 'the batch left before the turn ended, the message just queued with it');
+    await waitFor(() => p.received.length === sent.length + 7, 5000, 'both arrived');
+    await sleep(20);
+    assert.equal(lane.counters.packets, p0 + 1, 'nothing left over for the end of the turn');
   } finally {
     p.close();
   }

@@ -15,7 +15,8 @@
  *   exact bytes, PPID 53 binary / 57 empty binary) and appends it to werift's
  *   outbound queue. Nothing is awaited.
  * - Chunks go on the wire at the end of the event-loop turn (`setImmediate`,
- *   one for all senders): every chunk queued for a peer in that turn is
+ *   one for all senders), or as soon as the oldest has waited
+ *   MAX_BUNDLE_WAIT_MS in a long turn: every chunk queued for a peer by then is
  *   bundled into as few SCTP packets as fit in MAX_SCTP_PACKET (RFC 9260 §6.10)
  *   — so each becomes one DTLS record and one UDP datagram. Under light load a
  *   turn holds one datagram and nothing waits; under heavy load many datagrams
@@ -31,6 +32,7 @@
  */
 import { crc32c, type RTCDataChannel, type RTCPeerConnection } from 'werift';
 import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 /** SCTP packet size cap, common header included: under a 1280-byte IPv6 path with DTLS, UDP and IP on top. */
 export const MAX_SCTP_PACKET = 1188;
@@ -150,22 +152,42 @@ export interface LaneCounters {
   errors: number;
 }
 
+/**
+ * A chunk waits for the end of its event-loop turn, but never longer than
+ * this: an overloaded relay's turns run long (hundreds of datagrams, and the
+ * thread may lose its core in the middle), and the first datagram of such a
+ * turn would otherwise wait for all of them.
+ */
+export const MAX_BUNDLE_WAIT_MS = 5;
+
 // One end-of-turn flush for every sender with queued chunks.
 const due: VoiceLaneSender[] = [];
 let flushScheduled = false;
+/** When the oldest chunk of the current batch was queued. */
+let batchStartedAt = 0;
 
 function flushDue(): void {
   flushScheduled = false;
+  flushBatch();
+}
+
+function flushBatch(): void {
   for (let i = 0; i < due.length; i++) due[i]!.transmitDue();
   due.length = 0;
 }
 
 function scheduleDue(lane: VoiceLaneSender): void {
+  if (due.length === 0) batchStartedAt = performance.now();
   due.push(lane);
   if (!flushScheduled) {
     flushScheduled = true;
     setImmediate(flushDue);
   }
+}
+
+/** Called for every queued chunk: sends the batch now if its oldest chunk has waited MAX_BUNDLE_WAIT_MS. */
+function flushIfLong(): void {
+  if (due.length > 0 && performance.now() - batchStartedAt >= MAX_BUNDLE_WAIT_MS) flushBatch();
 }
 
 export class VoiceLaneSender {
@@ -236,6 +258,7 @@ export class VoiceLaneSender {
       this.#due = true;
       scheduleDue(this);
     }
+    flushIfLong();
     return true;
   }
 
