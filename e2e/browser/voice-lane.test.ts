@@ -75,7 +75,7 @@ const got = (): Promise<number[][]> => page.evaluate(() => (window as unknown as
 test('Chromium takes bundled packets: each message once, its own DataChannel message, exact bytes', async () => {
   const lane = peer.lane;
   assert.ok(lane, 'the fast send path attached');
-  const sizes = [0, 1, 160, 1100, 300, 5, 999, 64, 64, 64, 64, 200, 400, 800, 3, 150, 150, 150, 150, 150];
+  const sizes = [0, 1, 160, 1100, 300, 5, 999, 64, 64, 64, 64, 200, 400, 800, 3, 150, 150, 150, 150, 150, 1300, 3000];
   const sent = sizes.map((n, i) => frame(i, Math.max(4, n)).subarray(0, n));
   const packets0 = lane.counters.packets;
   for (const m of sent) peer.send(m);
@@ -85,7 +85,7 @@ test('Chromium takes bundled packets: each message once, its own DataChannel mes
   all.push(...(await got()));
   const key = (b: ArrayLike<number>) => Buffer.from(Array.from(b)).toString('hex');
   assert.deepEqual(all.map(key).sort(), sent.map(key).sort(), 'each message once, with its exact bytes (the empty one empty)');
-  assert.ok(lane.counters.packets - packets0 <= 8, `${sent.length} messages left in ${lane.counters.packets - packets0} packets`);
+  assert.ok(lane.counters.packets - packets0 <= 12, `${sent.length} messages left in ${lane.counters.packets - packets0} packets`);
 });
 
 test('under 20 % loss Chromium sees no retransmission and the association stays up', async () => {

@@ -82,8 +82,8 @@ test('the fast path carries each message as its own DataChannel message, bundled
   try {
     const lane = p.peer.lane;
     assert.ok(lane, 'the fast send path attached when the lane opened');
-    // 24 messages in one turn, sizes 1…1100 bytes and an empty one: several packets' worth.
-    const sizes = [0, 1, 7, 160, 1100, 300, 5, 999, 64, 64, 64, 64, 200, 400, 800, 3, 2, 1, 150, 150, 150, 150, 150, 150];
+    // 26 messages in one turn, sizes 1…3000 bytes (two larger than one DATA chunk: fragmented) and an empty one.
+    const sizes = [0, 1, 7, 160, 1100, 300, 5, 999, 64, 64, 64, 64, 200, 400, 800, 3, 2, 1, 150, 150, 150, 150, 150, 150, 1300, 3000];
     const sent = sizes.map((n, i) => (n === 0 ? new Uint8Array(0) : frame(i, Math.max(4, n)).subarray(0, n)));
     for (const m of sent) p.peer.send(m);
     assert.equal(lane.counters.messages, sent.length);
@@ -92,8 +92,8 @@ test('the fast path carries each message as its own DataChannel message, bundled
     assert.equal(p.peer.queuedBytes(), 0);
     const key = (b: Uint8Array) => Buffer.from(b).toString('hex');
     assert.deepEqual(p.received.map(key).sort(), sent.map(key).sort(), 'each message arrived once, with its exact bytes');
-    const total = sizes.reduce((a, n) => a + Math.max(1, n) + 16, 0);
-    assert.ok(lane.counters.packets >= Math.ceil(total / 1188) && lane.counters.packets <= 8,
+    const total = sizes.reduce((a, n) => a + Math.max(1, n) + 16 * Math.ceil(Math.max(1, n) / 1160), 0);
+    assert.ok(lane.counters.packets >= Math.ceil(total / 1188) && lane.counters.packets <= 12,
       `${sent.length} messages (${total} bytes of DATA chunks) left in ${lane.counters.packets} packets`);
 
     // Spread over turns, each goes alone and at once.

@@ -55,9 +55,10 @@ export const DRIFT_FOLLOW = 0.001;
 export const SPURT_GAP_MS = 200;
 
 /**
- * Overload mode. Every OVERLOAD_WINDOW_MS the relay looks at the senders it
- * heard: when at least OVERLOAD_MIN_SENDERS spoke, at least half of them
- * had a frame more than OVERLOAD_LATE_MS behind their pace and the relay's
+ * Overload mode. Every OVERLOAD_WINDOW_MS the relay looks at the frames it
+ * was sent: when at least OVERLOAD_MIN_SENDERS spoke, at least half of all
+ * their frames arrived more than OVERLOAD_LATE_MS behind their senders' pace
+ * (a backlog delays most frames; jitter on an uplink, a few) and the relay's
  * thread is busy, the relay itself (not one sender's uplink) is behind, and
  * for the next window the deadline
  * drops from STALE_MS to OVERLOAD_STALE_MS and a receiver's queue may hold

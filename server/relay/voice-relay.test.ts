@@ -998,6 +998,30 @@ describe('VoiceRelay overload mode', () => {
     assert.equal(relay.counters.drops.stale, before);
   });
 
+  test('jitter is not overload: every sender with a late frame now and then leaves the deadline alone', () => {
+    const relay = new VoiceRelay();
+    for (const t of S) join(relay, t, 1);
+    // Every sender's every fifth frame is 60 ms late (a jittery uplink), the rest on time, on a busy relay.
+    for (let i = 0; i < 100; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k + (i % 5 === 2 ? 60 : 0));
+    assert.equal(relay.overloaded, false);
+    assert.equal(relay.counters.drops.stale, 0);
+  });
+
+  test('the verdict lapses when the shard’s own senders go quiet (whispers from elsewhere get the usual queue)', () => {
+    const relay = new VoiceRelay();
+    const sinks = S.map((t) => join(relay, t, 1));
+    for (let i = 0; i < 30; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k + (i >= 15 ? 60 : 0));
+    assert.equal(relay.overloaded, true);
+    const b = sinks[1]!;
+    b.queued = 1000; // over the overload allowance (395), within the usual one (1580)
+    const backlog0 = relay.counters.drops['receiver-backlog'];
+    // A second later nobody here has spoken; a whisper arrives from another shard.
+    const whisper = encodeVoiceDatagram({ token: 0x99, sequence: 1, timestamp: 0, target: B }, new Uint8Array(3).fill(0xf8));
+    relay.deliverWhisper(whisper, 30 * 20 + 1000);
+    assert.equal(relay.counters.drops['receiver-backlog'], backlog0, 'delivered, not dropped by a stale verdict');
+    assert.equal(b.sent.at(-1), whisper);
+  });
+
   test('late senders on a relay whose thread is not busy are their uplinks’ doing: no overload mode', () => {
     const relay = new VoiceRelay();
     for (const t of S) join(relay, t, 1);

@@ -118,9 +118,8 @@ class RelayMember {
   paceTs = 0;
   havePace = false;
   lastVoiceAt = 0;
-  // The overload window in which this sender was last counted as heard / as late.
+  // The overload window in which this sender was last counted as heard.
   heardWindow = -1;
-  lateWindow = -1;
   // Bytes offered to this receiver in the current and previous RECEIVER_QUEUE_MS window.
   windowStart = 0;
   offeredCur = 0;
@@ -168,11 +167,12 @@ export class VoiceRelay {
   readonly #header = createVoiceHeader();
   readonly #c: Float64Array;
   readonly #forwardWhisper: ((target: number, bytes: Uint8Array) => boolean) | null;
-  // Overload mode (relay-limits.ts): the current window, senders heard and late in it, and the verdict of the last one.
+  // Overload mode (relay-limits.ts): the current window, senders heard and frames (late ones) in it, and the verdict of the last one.
   #window = 0;
   #windowStart = 0;
   #heard = 0;
-  #late = 0;
+  #frames = 0;
+  #lateFrames = 0;
   #overloaded = false;
   #busy = true;
 
@@ -351,20 +351,25 @@ export class VoiceRelay {
   #observe(m: RelayMember, late: number, nowMs: number): void {
     if (nowMs - this.#windowStart >= OVERLOAD_WINDOW_MS) {
       // A window with nobody heard (or a long gap) clears the verdict.
-      this.#overloaded = this.#busy && nowMs - this.#windowStart < 2 * OVERLOAD_WINDOW_MS && this.#heard >= OVERLOAD_MIN_SENDERS && 2 * this.#late >= this.#heard;
+      this.#overloaded =
+        this.#busy && nowMs - this.#windowStart < 2 * OVERLOAD_WINDOW_MS && this.#heard >= OVERLOAD_MIN_SENDERS && 2 * this.#lateFrames >= this.#frames;
       this.#window++;
       this.#windowStart = nowMs;
       this.#heard = 0;
-      this.#late = 0;
+      this.#frames = 0;
+      this.#lateFrames = 0;
     }
     if (m.heardWindow !== this.#window) {
       m.heardWindow = this.#window;
       this.#heard++;
     }
-    if (late > OVERLOAD_LATE_MS && m.lateWindow !== this.#window) {
-      m.lateWindow = this.#window;
-      this.#late++;
-    }
+    this.#frames++;
+    if (late > OVERLOAD_LATE_MS) this.#lateFrames++;
+  }
+
+  /** The overload verdict, if it is recent: a shard whose own senders went quiet does not keep it. */
+  #overloadedAt(nowMs: number): boolean {
+    return this.#overloaded && nowMs - this.#windowStart < 2 * OVERLOAD_WINDOW_MS;
   }
 
   /**
@@ -392,7 +397,7 @@ export class VoiceRelay {
     // Queued bytes beyond what the last ~100 ms brought mean the head of the queue is older than that.
     const window = r.offeredPrev > r.offeredCur ? r.offeredPrev : r.offeredCur;
     const allowance = window > r.queueFloorBytes ? window : r.queueFloorBytes;
-    const limit = this.#overloaded ? allowance * OVERLOAD_QUEUE_SHARE : allowance;
+    const limit = this.#overloadedAt(nowMs) ? allowance * OVERLOAD_QUEUE_SHARE : allowance;
     const sink = r.sink!;
     if (sink.queuedBytes() > limit) {
       this.#c[DROP_SLOT['receiver-backlog']]!++;

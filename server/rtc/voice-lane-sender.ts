@@ -11,9 +11,9 @@
  * window, sent queue, SACK and T3 handling, FORWARD-TSN) but moves DATA out
  * synchronously:
  *
- * - `send(bytes)` makes one unfragmented, unordered DATA chunk (the message's
- *   exact bytes, PPID 53 binary / 57 empty binary) and appends it to werift's
- *   outbound queue. Nothing is awaited.
+ * - `send(bytes)` makes one unordered DATA chunk (the message's exact bytes,
+ *   PPID 53 binary / 57 empty binary; fragments above maxPayloadSize) and
+ *   appends it to werift's outbound queue. Nothing is awaited.
  * - Chunks go on the wire at the end of the event-loop turn (`setImmediate`,
  *   one for all senders), or as soon as the oldest has waited
  *   MAX_BUNDLE_WAIT_MS in a long turn: every chunk queued for a peer by then is
@@ -67,8 +67,8 @@ export class VoiceDataChunk {
   bookSize: number;
   expiry: number | undefined = undefined;
   maxRetransmits: number | undefined;
-  constructor(streamId: number, userData: Uint8Array, maxRetransmits: number | undefined) {
-    this.flags = FLAG_UNORDERED | FLAG_FIRST | FLAG_LAST;
+  constructor(streamId: number, userData: Uint8Array, maxRetransmits: number | undefined, flags = FLAG_FIRST | FLAG_LAST) {
+    this.flags = FLAG_UNORDERED | flags;
     this.streamId = streamId;
     const empty = userData.length === 0;
     this.protocol = empty ? PPID_BINARY_EMPTY : PPID_BINARY;
@@ -197,6 +197,8 @@ export class VoiceLaneSender {
   readonly #streamId: number;
   readonly #maxRetransmits: number | undefined;
   readonly #bundle: DataChunkLike[] = [];
+  /** Chunks picked by one transmitNow, reused. */
+  readonly #picks: DataChunkLike[] = [];
   #queued = 0;
   #due = false;
   #closed = false;
@@ -229,7 +231,14 @@ export class VoiceLaneSender {
     this.#streamId = dc.id;
     this.#maxRetransmits = dc.maxRetransmits ?? undefined;
     // Every DATA chunk of this association now leaves through transmitNow, werift's own included.
-    sctp.transmit = () => this.transmitNow();
+    // werift calls transmit from timers and unguarded async code: a throw must not escape there.
+    sctp.transmit = () => {
+      try {
+        this.transmitNow();
+      } catch {
+        this.counters.errors++;
+      }
+    };
   }
 
   /** Bytes handed to `send` that are not on the wire yet. */
@@ -238,21 +247,28 @@ export class VoiceLaneSender {
   }
 
   /**
-   * Queues one message; it leaves at the end of this event-loop turn. Returns
-   * false (and queues nothing) if it is larger than one DATA chunk may carry
-   * or the association is not established.
+   * Queues one message; it leaves at the end of this event-loop turn. One
+   * larger than a DATA chunk may carry (werift's maxPayloadSize, ~1160 bytes:
+   * 60 ms frames at high bitrates) is split into fragments. Returns false (and
+   * queues nothing) if the association is not established or the sender closed.
    */
   send(bytes: Uint8Array): boolean {
     const sctp = this.#sctp;
-    if (this.#closed || sctp.associationState !== SCTP_ESTABLISHED || bytes.length > sctp.maxPayloadSize) {
+    if (this.#closed || sctp.associationState !== SCTP_ESTABLISHED) {
       this.counters.refused++;
       return false;
     }
-    const chunk = new VoiceDataChunk(this.#streamId, bytes, this.#maxRetransmits);
-    chunk.tsn = sctp.localTsn;
-    sctp.localTsn = (sctp.localTsn + 1) >>> 0;
-    sctp.outboundQueue.push(chunk);
-    this.#queued += chunk.bookSize;
+    const max = sctp.maxPayloadSize;
+    if (bytes.length <= max) {
+      this.#enqueue(new VoiceDataChunk(this.#streamId, bytes, this.#maxRetransmits));
+    } else {
+      // Larger than one chunk may carry: consecutive TSNs, B on the first, E on the last (RFC 9260 §6.9).
+      for (let at = 0; at < bytes.length; at += max) {
+        const end = Math.min(at + max, bytes.length);
+        const flags = (at === 0 ? FLAG_FIRST : 0) | (end === bytes.length ? FLAG_LAST : 0);
+        this.#enqueue(new VoiceDataChunk(this.#streamId, bytes.subarray(at, end), this.#maxRetransmits, flags));
+      }
+    }
     this.counters.messages++;
     if (!this.#due) {
       this.#due = true;
@@ -260,6 +276,14 @@ export class VoiceLaneSender {
     }
     flushIfLong();
     return true;
+  }
+
+  #enqueue(chunk: VoiceDataChunk): void {
+    const sctp = this.#sctp;
+    chunk.tsn = sctp.localTsn;
+    sctp.localTsn = (sctp.localTsn + 1) >>> 0;
+    sctp.outboundQueue.push(chunk);
+    this.#queued += chunk.bookSize;
   }
 
   /** Stops sending; queued chunks stay with werift (which is closing the association). */
@@ -292,10 +316,10 @@ export class VoiceLaneSender {
       sctp.forwardTsnChunk = undefined;
       if (!sctp.timer3Handle) sctp.timer3Start();
     }
+    // First pick what goes and settle the association's books (no I/O, nothing that throws)…
     const burst = (sctp.fastRecoveryExit !== undefined ? 2 : 4) * sctp.maxPayloadSize;
     const cwnd = Math.min(sctp.flightSize + burst, sctp.cwnd);
-    const bundle = this.#bundle;
-    let size = COMMON_HEADER;
+    const picks = this.#picks;
     let retransmitEarliest = true;
     const sent = sctp.sentQueue;
     for (let i = 0; i < sent.length; i++) {
@@ -307,13 +331,13 @@ export class VoiceLaneSender {
         c.misses = 0;
         c.retransmit = false;
         c.sentCount++;
-        size = this.#add(c, size);
+        picks.push(c);
         if (retransmitEarliest) sctp.timer3Restart();
       }
       retransmitEarliest = false;
     }
     const now = Date.now() / 1000;
-    let queue = sctp.outboundQueue;
+    const queue = sctp.outboundQueue;
     let taken = 0;
     while (taken < queue.length && sctp.flightSize < cwnd && sctp.peerRwnd > 0) {
       const c = queue[taken]!;
@@ -324,19 +348,27 @@ export class VoiceLaneSender {
       sctp.flightSizeIncrease(c);
       c.sentCount++;
       c.sentTime = now;
-      size = this.#add(c, size);
+      picks.push(c);
       if (!sctp.timer3Handle) sctp.timer3Start();
     }
-    if (bundle.length > 0) this.#emit(size);
     if (taken > 0) {
-      queue = sctp.outboundQueue;
       if (taken === queue.length) sctp.outboundQueue = [];
       else queue.splice(0, taken);
     }
     if (this.#queued < 0) this.#queued = 0;
     // werift ran this (after a SACK): whatever was due has just left.
     if (this.#queued === 0) this.#due = false;
-    sctp.flush.execute();
+    // …then put them on the wire. If that throws, the chunks are in flight as far as SCTP knows, so
+    // they count as lost: abandoned (maxRetransmits 0) and skipped with FORWARD-TSN, nothing counted twice.
+    try {
+      let size = COMMON_HEADER;
+      for (let i = 0; i < picks.length; i++) size = this.#add(picks[i]!, size);
+      if (this.#bundle.length > 0) this.#emit(size);
+    } finally {
+      picks.length = 0;
+      this.#bundle.length = 0;
+      sctp.flush.execute();
+    }
   }
 
   /** Adds a chunk to the packet being built, sending the packet first if the chunk would not fit. */

@@ -1,0 +1,107 @@
+/**
+ * VoiceLaneSender against a stand-in association (the fields and methods of
+ * werift's SCTP, DTLS and ICE objects it drives): fragmentation, and what
+ * happens when putting a packet on the wire throws. The real thing, against
+ * libwebrtc and Chromium, is e2e/integration/voice-lane.test.ts and
+ * e2e/browser/voice-lane.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RTCDataChannel, RTCPeerConnection } from 'werift';
+import { VoiceLaneSender } from './voice-lane-sender.ts';
+
+interface Chunk {
+  tsn: number;
+  flags: number;
+  bookSize: number;
+  userData: Uint8Array;
+}
+
+function standIn() {
+  const wire = { throwOnEncrypt: false, datagrams: [] as Buffer[] };
+  const sctp = {
+    associationState: 4,
+    isStopped: false,
+    state: 'connected',
+    localPort: 5000,
+    remotePort: 5000,
+    remoteVerificationTag: 1,
+    localTsn: 100,
+    maxPayloadSize: 1160,
+    cwnd: 100 * 1160,
+    flightSize: 0,
+    peerRwnd: 1 << 20,
+    fastRecoveryExit: undefined,
+    fastRecoveryTransmit: false,
+    forwardTsnChunk: undefined,
+    outboundQueue: [] as Chunk[],
+    sentQueue: [] as Chunk[],
+    timer3Handle: undefined as number | undefined,
+    flush: { execute() {} },
+    transmit() {},
+    async sendChunk() {},
+    flightSizeIncrease(c: Chunk) {
+      this.flightSize += c.bookSize;
+    },
+    timer3Start() {
+      this.timer3Handle = 1;
+    },
+    timer3Restart() {
+      this.timer3Handle = 1;
+    },
+  };
+  const dtls = {
+    dtls: { version: { major: 254, minor: 253 }, epoch: 1, recordSequenceNumber: 0 },
+    cipher: {
+      encryptPacket(p: { fragment: Buffer }) {
+        if (wire.throwOnEncrypt) throw new TypeError('the record layer failed');
+        return p;
+      },
+    },
+  };
+  const ice = {
+    nominated: { remoteAddr: ['127.0.0.1', 9], protocol: { transport: { closed: false, socket: { send: (b: Buffer) => wire.datagrams.push(b) } }, async sendData() {} } },
+    canSendApplicationData: () => true,
+  };
+  const pc = { sctpTransport: { sctp, dtlsTransport: { dtls, iceTransport: { connection: ice } } } } as unknown as RTCPeerConnection;
+  const lane = new VoiceLaneSender(pc, { id: 0, maxRetransmits: 0 } as unknown as RTCDataChannel);
+  return { lane, sctp, wire };
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+test('a message larger than one DATA chunk goes as fragments: consecutive TSNs, B on the first, E on the last', async () => {
+  const { lane, sctp, wire } = standIn();
+  const big = new Uint8Array(3000).map((_, i) => i & 0xff);
+  assert.equal(lane.send(big), true);
+  assert.equal(lane.queuedBytes, 3000);
+  await turn();
+  const chunks = sctp.sentQueue;
+  assert.deepEqual(chunks.map((c) => c.tsn), [100, 101, 102]);
+  assert.deepEqual(chunks.map((c) => c.flags), [0x04 | 0x02, 0x04, 0x04 | 0x01]);
+  assert.deepEqual(Buffer.concat(chunks.map((c) => c.userData)), Buffer.from(big));
+  assert.equal(wire.datagrams.length, 3, 'each ~1160-byte fragment fills its own packet');
+  assert.equal(lane.queuedBytes, 0);
+});
+
+test('a throw while sending leaves the books straight: the chunks count as sent once, nothing twice, werift’s transmit does not throw', async () => {
+  const { lane, sctp, wire } = standIn();
+  wire.throwOnEncrypt = true;
+  for (let i = 0; i < 5; i++) lane.send(new Uint8Array(100));
+  await turn();
+  assert.equal(lane.counters.errors, 1);
+  assert.deepEqual(sctp.outboundQueue, [], 'taken off the outbound queue');
+  assert.deepEqual(sctp.sentQueue.map((c) => c.tsn), [100, 101, 102, 103, 104], 'in flight once (lost, so abandoned later)');
+  assert.equal(sctp.flightSize, 500);
+  assert.equal(lane.queuedBytes, 0);
+  // werift's T3 expiry calls transmit from a timer, unguarded: it must not throw.
+  lane.send(new Uint8Array(100));
+  assert.doesNotThrow(() => sctp.transmit());
+  assert.equal(lane.counters.errors, 2);
+  wire.throwOnEncrypt = false;
+  lane.send(new Uint8Array(100));
+  await turn();
+  assert.deepEqual(sctp.sentQueue.map((c) => c.tsn), [100, 101, 102, 103, 104, 105, 106], 'no TSN sent twice');
+  assert.equal(wire.datagrams.length, 1);
+  assert.equal(lane.queuedBytes, 0);
+});
