@@ -35,6 +35,11 @@ import {
 
 /** Where a member's datagrams go. Implementations must not throw. */
 export interface VoiceSink {
+  /**
+   * Queues `bytes` for the member. The sink may keep a reference until they are
+   * on the wire (VoiceLaneSender does, to the end of the turn): the relay hands
+   * the same buffer to every receiver and never writes to it.
+   */
   send(bytes: Uint8Array): void;
   /** Bytes handed to `send` that are not on the wire yet. */
   queuedBytes(): number;
