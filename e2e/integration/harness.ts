@@ -136,7 +136,7 @@ export interface ClientOptions {
   password?: string;
   register?: boolean;
   /**
-   * Wait for the voice lane too (default true: a session closed while its peer
+   * Wait for the voice lane too, open on both sides (default true: a session closed while its peer
    * connection is still negotiating keeps libwebrtc, and so the test process, alive for ~30 s).
    */
   waitVoice?: boolean;
@@ -169,7 +169,11 @@ export async function tryConnect(t: TestServer, nickname: string, options: Clien
   } catch (error) {
     return { session: s, error: error as Error };
   }
-  if (options.waitVoice !== false) await withTimeout(open, 10_000, `${nickname}: voice lane open`);
+  if (options.waitVoice !== false) {
+    await withTimeout(open, 10_000, `${nickname}: voice lane open`);
+    // The client sees its channel open before the main thread hears it from the shard that holds the peer.
+    await waitFor(() => t.server.sessions.get(s.sessionToken)?.peer?.isOpen === true, 10_000, `${nickname}: the server has the voice lane open`);
+  }
   return { session: s, error: null };
 }
 
