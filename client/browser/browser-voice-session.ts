@@ -1,5 +1,8 @@
 /** The browser build of the client session: the platform's own WebSocket and RTCPeerConnection. */
 import { VoiceSession, type VoiceSessionOptions } from '../net/voice-session.ts';
+import { hostPort, type HostPort } from '../../shared/net/host-port.ts';
+
+export { hostPort };
 
 export function createBrowserVoiceSession(options: VoiceSessionOptions): VoiceSession {
   return new VoiceSession(options, {
@@ -9,17 +12,8 @@ export function createBrowserVoiceSession(options: VoiceSessionOptions): VoiceSe
   });
 }
 
-export interface ServerAddress {
-  /** Host name or IP address (IPv6 with or without brackets). */
-  host: string;
-  port: number;
-}
-
-/** "host:port", with an IPv6 host in brackets ("[::1]:8080"), as URLs and people write it. */
-export function hostPort(address: ServerAddress): string {
-  const host = address.host.includes(':') && !address.host.startsWith('[') ? `[${address.host}]` : address.host;
-  return `${host}:${address.port}`;
-}
+/** Host name or IP address (IPv6 with or without brackets), and port. */
+export type ServerAddress = HostPort;
 
 /**
  * The control-lane URL of a server. The scheme follows the page: an https page

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { apiClient, apiLogin, connectClient, sessionByNickname, sleep, startTestServer, waitFor, withTimeout, type ApiUser, type TestServer } from '../integration/harness.ts';
-import { screenshot, waitForAsync } from './app-driver.ts';
+import { screenshot } from './app-driver.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 
@@ -125,7 +125,7 @@ test('log in, see who is online and the live figures: datagrams in and out per s
 
   // Rates need two polls (2 s apart): then datagrams in and out are per-second figures.
   const rate = /^\d[\d,]*(\.\d)?\/s$/;
-  await waitForAsync(async () => rate.test((await figure('Datagrams in').textContent()) ?? ''), 8000, 'a datagrams-in rate');
+  await waitFor(async () => rate.test((await figure('Datagrams in').textContent()) ?? ''), 8000, 'a datagrams-in rate');
   assert.match((await figure('Datagrams out').textContent()) ?? '', rate, 'a datagrams-out rate');
   assert.match((await malformed.locator('td[data-label="Per second"]').textContent()) ?? '', /^(\d[\d,]*(\.\d)?\/s|–)$/, 'the drop\'s rate');
   // Uptime: what the server says, give or take a poll.

@@ -136,15 +136,6 @@ export async function watchForText(page: Page, text: string): Promise<{ seen(): 
   return { seen: () => page.evaluate((k) => (window as unknown as Record<string, boolean>)[k] === true, key) };
 }
 
-/** Polls an async check until it holds. */
-export async function waitForAsync(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /**
  * Starts watching what the page plays, inside the page (every ~10 ms, so an
  * outage of a few hundred ms is not missed between two taps from the test):

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sessionByNickname, startTestServer, waitFor, withTimeout, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
-import { screenshot, waitForAsync, watchForText } from './app-driver.ts';
+import { screenshot, watchForText } from './app-driver.ts';
 
 let t: TestServer;
 let browser: Browser;
@@ -90,7 +90,7 @@ test('connect from Chromium: isolated page, voice lane open, presence and chat w
   old.close();
   t.server.control.connectionOf(bea.token)!.terminate();
   // The banner may be up for only ~100 ms (the first resume try); the watcher sees it however short.
-  await waitForAsync(() => banner.seen(), 5000, 'the "Reconnecting…" banner');
+  await waitFor(() => banner.seen(), 5000, 'the "Reconnecting…" banner');
   await page.getByRole('status').filter({ hasText: 'Reconnecting…' }).waitFor({ state: 'hidden', timeout: 15_000 });
   await page.getByRole('status').filter({ hasText: 'connected' }).waitFor({ timeout: 5000 });
   assert.equal(sessionByNickname(t, 'browser-bea')?.token, bea.token, 'same session after the resume');

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { sessionByNickname, startTestServer, sleep, tokenOf, waitFor, type TestServer } from '../integration/harness.ts';
 import { launchChromium, type Browser } from './chromium.ts';
-import { connectPage, fakeMicArgs, outputTap, rms, screenshot, seedSettings, toneShare, waitForAsync, watchForSilence, watchForText } from './app-driver.ts';
+import { connectPage, fakeMicArgs, outputTap, rms, screenshot, seedSettings, toneShare, watchForSilence, watchForText } from './app-driver.ts';
 import { encodeWav } from '../../shared/audio/wav.ts';
 import { VoiceEncoder } from '../../shared/audio/opus-codec.ts';
 import { readVoiceHeader, createVoiceHeader } from '../../shared/voice/voice-header.ts';
@@ -306,9 +306,9 @@ test('the server drops both of A\'s lanes: B goes silent, A shows reconnecting, 
   old.close();
   t.server.control.connectionOf(ada)!.terminate();
   // The banner may be up for only ~100 ms (the first resume try); the watcher sees it however short.
-  await waitForAsync(() => banner.seen(), 5000, 'A shows "Reconnecting…"');
+  await waitFor(() => banner.seen(), 5000, 'A shows "Reconnecting…"');
   // The outage: B stops hearing A (watched inside B's page, so a short one is not missed between two taps).
-  await waitForAsync(() => silence.seen(), 10_000, 'silence at B while A\'s voice lane is down');
+  await waitFor(() => silence.seen(), 10_000, 'silence at B while A\'s voice lane is down');
   await pa.locator('voice-app[data-session-state="connected"]').waitFor({ timeout: 15_000 });
   await pa.getByText('Reconnecting…').waitFor({ state: 'hidden', timeout: 5000 });
   assert.equal(tokenOf(t, 'ada'), ada, 'same session');
