@@ -1,6 +1,6 @@
 import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VoiceReceiver } from './voice-receiver.ts';
+import { DECODER_RETRY_MS, VoiceReceiver } from './voice-receiver.ts';
 import { VoiceDecoder, VoiceEncoder } from './opus-codec.ts';
 import { tone } from './synth.ts';
 import { encodeVoiceDatagram } from '../voice/voice-header.ts';
@@ -88,7 +88,7 @@ test('per-user volume and mute outlive the speaker: a token that comes back afte
   r.close();
 });
 
-test('a speaker whose decoder could not be created is forgotten and reported once; the next datagram tries again and plays', async (t) => {
+test('a speaker whose decoder could not be created is forgotten and reported once; datagrams within DECODER_RETRY_MS wait, the next one tries again and plays', async (t) => {
   const enc = await VoiceEncoder.create({ bitrate: 32000, frameSamples: 960 });
   const src = tone(0.2, 440, 0.3);
   const packets = Array.from({ length: 10 }, (_, i) => enc.encode(src.subarray(i * 960, (i + 1) * 960)));
@@ -108,18 +108,24 @@ test('a speaker whose decoder could not be created is forgotten and reported onc
   assert.deepEqual(errors, ['an Opus decoder could not be created: out of memory']);
   assert.deepEqual(r.heardWithin(10, 200), [], 'not shown talking');
 
-  r.push(datagram(1), 20); // tries again, fails again: counted, not reported twice
+  r.push(datagram(1), 20); // within the back-off: dropped, no new attempt
+  await settle();
+  assert.equal(spy.mock.callCount(), 1, 'no attempt per datagram while failing');
+  assert.equal(r.decoderBackoffDrops, 1);
+  assert.equal(r.speakers.has(4), false);
+
+  r.push(datagram(1), DECODER_RETRY_MS); // tries again, fails again: counted, not reported twice
   await settle();
   assert.equal(r.decoderFailures, 2);
   assert.equal(errors.length, 1);
 
-  r.push(datagram(2), 40); // tries again and succeeds
+  r.push(datagram(2), 2 * DECODER_RETRY_MS); // tries again and succeeds
   await waitDecoders(r);
   assert.equal(spy.mock.callCount(), 3, 'one creation per attempt');
   const out = new Float32Array(960);
   const kinds: string[] = [];
   for (let i = 3; i < 10; i++) {
-    r.push(datagram(i), i * 20);
+    r.push(datagram(i), 2 * DECODER_RETRY_MS + i * 20);
     r.tick(out);
     kinds.push(r.speakers.get(4)!.last);
   }

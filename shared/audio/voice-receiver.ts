@@ -50,6 +50,9 @@ export class RemoteSpeaker {
   }
 }
 
+/** After a decoder could not be created, the next attempt (by any new speaker) waits this long. */
+export const DECODER_RETRY_MS = 500;
+
 export interface VoiceReceiverOptions {
   frameSamples: number;
   jitter: Partial<JitterBufferOptions>;
@@ -69,10 +72,14 @@ export class VoiceReceiver {
   readonly #prefs = new Map<number, { volume: number; muted: boolean }>();
   /** Datagrams that did not parse (they never should, past the relay). */
   malformed = 0;
-  /** Decoders that could not be created (the speaker is forgotten; its next datagram tries again). */
+  /** Decoders that could not be created (the speaker is forgotten; a datagram DECODER_RETRY_MS later tries again). */
   decoderFailures = 0;
   /** The last decoder creation failed (and was reported). */
   #decoderFailing = false;
+  /** After a failed creation no new speaker (so no new attempt) before this local time. */
+  #decoderRetryAtMs = -Infinity;
+  /** Datagrams of new speakers dropped while decoder creation backs off. */
+  decoderBackoffDrops = 0;
   #closed = false;
 
   constructor(options: Partial<VoiceReceiverOptions> = {}) {
@@ -89,6 +96,11 @@ export class VoiceReceiver {
     }
     let s = this.speakers.get(h.token);
     if (!s) {
+      // While creating decoders fails (out of memory), do not try again for every datagram.
+      if (nowMs < this.#decoderRetryAtMs) {
+        this.decoderBackoffDrops++;
+        return;
+      }
       s = new RemoteSpeaker(h.token, this.options.frameSamples, this.options.jitter);
       const prefs = this.#prefs.get(h.token);
       if (prefs) {
@@ -106,6 +118,7 @@ export class VoiceReceiver {
         },
         (error: unknown) => {
           this.decoderFailures++;
+          this.#decoderRetryAtMs = speaker.lastHeardMs + DECODER_RETRY_MS;
           // Without a decoder the speaker would stay silent while shown talking: forget it, so
           // its next datagram starts afresh and tries again (what it buffered meanwhile is lost).
           if (this.speakers.get(speaker.token) === speaker) this.speakers.delete(speaker.token);
