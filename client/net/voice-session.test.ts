@@ -181,6 +181,26 @@ test('rtc-renew: the open lane is closed and a new offer goes out at once, befor
   session.close();
 });
 
+test('rtc-renew while the first offer is still being prepared: that offer goes out, no second one', async () => {
+  const platform = { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now: () => 0 } as unknown as VoiceSessionPlatform;
+  const session = new VoiceSession({ url: 'ws://127.0.0.1:1/control', nickname: 'fay', pingIntervalMs: 60_000 }, platform);
+  const connected = session.connect();
+  const ws = StandInSocket.last!;
+  ws.readyState = 1;
+  ws.onopen?.();
+  const lobby = { id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 as const } };
+  ws.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, serverName: 's', sessionToken: 12, channelId: 1, channels: [lobby], users: [], resumeSecret: 'x', resumeGraceMs: 1000, maxChatLength: 2000 });
+  await connected;
+  const preparing = StandInPeer.last!;
+  // Joined a channel on another relay thread before the offer was out.
+  ws.deliver({ type: 'rtc-renew', reason: 'moved' });
+  await new Promise((r) => setTimeout(r, 0));
+  const offers = ws.sent.filter((f) => JSON.parse(f).type === 'rtc-offer').length;
+  assert.equal(offers, 1, 'one offer');
+  assert.equal(StandInPeer.last, preparing, 'from the peer connection that was being prepared');
+  session.close();
+});
+
 /** Starts a session on the stand-ins; `script` plays the server's part on its socket. */
 async function connectFailure(script: (ws: StandInSocket, session: VoiceSession) => void, platform?: Partial<VoiceSessionPlatform>): Promise<{ error: unknown; session: VoiceSession }> {
   const session = new VoiceSession(

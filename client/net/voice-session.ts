@@ -417,7 +417,8 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
         // The server closed our peer connection on its side (moved to another relay thread, or that
         // thread restarted) and answers a new offer where the session's voice now lives: offer at once
         // instead of waiting for ICE to notice. An answer still due for the old offer is discarded.
-        if (this.#state === 'connected') void this.#negotiate();
+        // An offer still being prepared has not reached the server: it goes where the voice now lives.
+        if (this.#state === 'connected' && (this.#pc === null || this.#offered === this.#pc)) void this.#negotiate();
         break;
       case 'rtc-candidate':
         if (msg.candidate !== '') {
