@@ -69,6 +69,14 @@ export async function joinChannel(s: VoiceSession, channelId: number): Promise<v
   if (wasOpen && !s.voiceOpen) await withTimeout(new Promise<void>((resolve) => s.once('voice-open', resolve)), 10_000, `voice lane open again after the move to ${channelId}`);
 }
 
+/**
+ * Until `s`'s voice lane is open at both ends: the client sees its channel open
+ * before the main thread hears it from the relay shard that holds the peer.
+ */
+export async function waitVoiceOpen(t: TestServer, s: VoiceSession, ms = 10_000): Promise<void> {
+  await waitFor(() => s.voiceOpen && t.server.sessions.get(s.sessionToken)?.peer?.isOpen === true, ms, `voice lane of ${s.sessionToken} open at both ends`);
+}
+
 export function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
@@ -171,8 +179,7 @@ export async function tryConnect(t: TestServer, nickname: string, options: Clien
   }
   if (options.waitVoice !== false) {
     await withTimeout(open, 10_000, `${nickname}: voice lane open`);
-    // The client sees its channel open before the main thread hears it from the shard that holds the peer.
-    await waitFor(() => t.server.sessions.get(s.sessionToken)?.peer?.isOpen === true, 10_000, `${nickname}: the server has the voice lane open`);
+    await waitVoiceOpen(t, s);
   }
   return { session: s, error: null };
 }

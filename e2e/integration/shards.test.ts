@@ -21,6 +21,7 @@ import {
   sleep,
   hex,
   waitFor,
+  waitVoiceOpen,
   startTestServer,
   TEST_ADMIN_PASSWORD,
   type TestServer,
@@ -72,9 +73,9 @@ const relay = () => t.server.relay;
 const shardOfSession = (s: VoiceSession): number | null => relay().shardOf(s.sessionToken);
 const peerOf = (s: VoiceSession) => t.server.sessions.get(s.sessionToken)?.peer ?? null;
 
-/** Both ends of the session's voice lane are open: the client's DataChannel and the server's peer (whose shard bound the sink). */
+/** Both ends of the sessions' voice lanes are open: the client's DataChannel and the server's peer (whose shard bound the sink). */
 async function voiceReady(...sessions: VoiceSession[]): Promise<void> {
-  for (const s of sessions) await waitFor(() => s.voiceOpen && peerOf(s)?.isOpen === true, 15_000, `voice lane of ${s.sessionToken} open at both ends`);
+  for (const s of sessions) await waitVoiceOpen(t, s, 15_000);
 }
 
 /** `from` talks n frames; each of `to` hears exactly those bytes, in order; none of `others` hears anything. */
