@@ -14,7 +14,7 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from '../../shared/control/protocol.ts';
-import { FRAME_SAMPLES, SAMPLE_RATE, VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL, VOICE_HEADER_BYTES } from '../../shared/voice/constants.ts';
+import { FRAME_SAMPLES, SAMPLE_RATE, VOICE_CHANNEL_INIT, VOICE_CHANNEL_LABEL, VOICE_HEADER_BYTES } from '../../shared/voice/constants.ts';
 import { advanceTimestamp, nextSequence, timestampDelta } from '../../shared/voice/sequence.ts';
 import { createVoiceHeader, encodeVoiceDatagram, readVoiceHeader } from '../../shared/voice/voice-header.ts';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
@@ -508,7 +508,7 @@ export class VoiceSession extends TypedEmitter<VoiceSessionEvents> {
     this.#closePeer();
     const pc = new this.#platform.RTCPeerConnection({ iceServers: [] });
     this.#pc = pc;
-    const dc = pc.createDataChannel(VOICE_CHANNEL_LABEL, { negotiated: true, id: VOICE_CHANNEL_ID, ordered: false, maxRetransmits: 0 });
+    const dc = pc.createDataChannel(VOICE_CHANNEL_LABEL, { ...VOICE_CHANNEL_INIT });
     dc.binaryType = 'arraybuffer';
     this.#dc = dc;
     dc.onopen = () => {

@@ -11,13 +11,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { VoicePeer } from '../../server/rtc/voice-peer.ts';
-import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
+import { VOICE_CHANNEL_INIT, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import { sleep, waitFor } from '../wait.ts';
 import { launchChromium, type Browser } from './chromium.ts';
-import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS } from '../integration/wire-loss.ts';
+import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS, messageId, numberedMessage } from '../integration/wire-loss.ts';
+import { hex } from '../integration/harness.ts';
+import { DTLS_RECORD_HEADER, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/voice-lane-sender.ts';
 
 const PAYLOAD = 160;
-const VOICE_RECORD_MIN = PAYLOAD + 16 + 13;
+const VOICE_RECORD_MIN = PAYLOAD + SCTP_DATA_CHUNK_HEADER + DTLS_RECORD_HEADER;
 const wire = new Int32Array(new SharedArrayBuffer(WIRE_SLOTS * 4));
 
 let browser: Browser;
@@ -29,9 +31,9 @@ before(async () => {
   browser = await launchChromium();
   page = await browser.context.newPage();
   await page.goto('about:blank');
-  const offer = await page.evaluate(async ({ label, id }) => {
+  const offer = await page.evaluate(async ({ label, init }) => {
     const pc = new RTCPeerConnection({ iceServers: [] });
-    const dc = pc.createDataChannel(label, { negotiated: true, id, ordered: false, maxRetransmits: 0 });
+    const dc = pc.createDataChannel(label, { ...init });
     dc.binaryType = 'arraybuffer';
     const w = window as unknown as { pc: RTCPeerConnection; got: number[][]; open: boolean };
     w.pc = pc;
@@ -49,7 +51,7 @@ before(async () => {
       setTimeout(resolve, 3000);
     });
     return pc.localDescription!.sdp;
-  }, { label: VOICE_CHANNEL_LABEL, id: VOICE_CHANNEL_ID });
+  }, { label: VOICE_CHANNEL_LABEL, init: VOICE_CHANNEL_INIT });
   peer = new VoicePeer({ portRange: null, extraHostAddresses: ['127.0.0.1'], announcedAddress: null, dtlsKeys: null }, () => {}, () => {});
   const opened = new Promise<void>((resolve) => peer.once('open', () => resolve()));
   const { sdp } = await peer.answer(offer, '127.0.0.1', null);
@@ -63,12 +65,6 @@ after(async () => {
   await browser?.close();
 });
 
-function frame(i: number, size = PAYLOAD): Uint8Array {
-  const b = new Uint8Array(size);
-  for (let k = 0; k < size; k++) b[k] = (i * 31 + k) & 0xff;
-  new DataView(b.buffer).setUint32(0, i);
-  return b;
-}
 
 const got = (): Promise<number[][]> => page.evaluate(() => (window as unknown as { got: number[][] }).got.splice(0));
 
@@ -76,37 +72,62 @@ test('Chromium takes bundled packets: each message once, its own DataChannel mes
   const lane = peer.lane;
   assert.ok(lane, 'the fast send path attached');
   const sizes = [0, 1, 160, 1100, 300, 5, 999, 64, 64, 64, 64, 200, 400, 800, 3, 150, 150, 150, 150, 150, 1300, 3000];
-  const sent = sizes.map((n, i) => frame(i, Math.max(4, n)).subarray(0, n));
+  const sent = sizes.map((n, i) => numberedMessage(i, Math.max(4, n)).subarray(0, n));
   const packets0 = lane.counters.packets;
   for (const m of sent) peer.send(m);
   const all: number[][] = [];
   await waitFor(async () => (all.push(...(await got())), all.length >= sent.length), 10_000, 'Chromium received every message');
   await sleep(300);
   all.push(...(await got()));
-  const key = (b: ArrayLike<number>) => Buffer.from(Array.from(b)).toString('hex');
-  assert.deepEqual(all.map(key).sort(), sent.map(key).sort(), 'each message once, with its exact bytes (the empty one empty)');
+  assert.deepEqual(all.map((b) => hex(Uint8Array.from(b))).sort(), sent.map(hex).sort(), 'each message once, with its exact bytes (the empty one empty)');
   assert.ok(lane.counters.packets - packets0 <= 12, `${sent.length} messages left in ${lane.counters.packets - packets0} packets`);
 });
 
 test('under 20 % loss Chromium sees no retransmission and the association stays up', async () => {
   const TURNS = 100;
+  for (const slot of [DATA_RECORDS, DROPPED]) Atomics.store(wire, slot, 0);
   Atomics.store(wire, DROPPING, 1);
   const start = performance.now();
   for (let i = 0; i < TURNS; i++) {
     await sleep(Math.max(0, start + i * 20 - performance.now()));
-    peer.send(frame(2 * i));
-    peer.send(frame(2 * i + 1));
+    peer.send(numberedMessage(2 * i));
+    peer.send(numberedMessage(2 * i + 1));
   }
   await sleep(2500); // past werift's RTO: a retransmission would arrive by now
   Atomics.store(wire, DROPPING, 0);
   const records = Atomics.load(wire, DATA_RECORDS);
   const dropped = Atomics.load(wire, DROPPED);
   assert.equal(records, TURNS, `one voice record per turn went out: ${records} (more means retransmissions)`);
-  const ids = (await got()).map((b) => Buffer.from(b).readUInt32BE(0));
+  assert.equal(dropped, TURNS / 5);
+  const received = await got();
+  const ids = received.map(messageId);
   assert.equal(new Set(ids).size, ids.length, 'no duplicates');
   assert.equal(ids.length, 2 * (TURNS - dropped), 'both messages of every record that was not dropped, none of a dropped one');
+  for (const [k, id] of ids.entries()) assert.deepEqual(Uint8Array.from(received[k]!), numberedMessage(id), `message ${id} has its exact bytes`);
   // Still alive: one more message gets through.
-  peer.send(frame(9999));
-  await waitFor(async () => (await got()).some((b) => Buffer.from(b).readUInt32BE(0) === 9999), 5000, 'a message after the loss arrived');
+  peer.send(numberedMessage(9999));
+  await waitFor(async () => (await got()).some((b) => messageId(b) === 9999), 5000, 'a message after the loss arrived');
   assert.equal(peer.isOpen, true);
+});
+
+test('under loss Chromium gets a message in fragments whole or not at all, never retransmitted', async () => {
+  const TURNS = 40;
+  const BIG = 3000; // three DATA chunks, each in its own packet
+  for (const slot of [DATA_RECORDS, DROPPED]) Atomics.store(wire, slot, 0);
+  Atomics.store(wire, DROPPING, 1);
+  const start = performance.now();
+  for (let i = 0; i < TURNS; i++) {
+    await sleep(Math.max(0, start + i * 20 - performance.now()));
+    peer.send(numberedMessage(i, BIG));
+  }
+  await sleep(2500);
+  Atomics.store(wire, DROPPING, 0);
+  assert.equal(Atomics.load(wire, DATA_RECORDS), 3 * TURNS, 'three records per message, none sent again');
+  const survives = (i: number) => [1, 2, 3].every((k) => (3 * i + k) % 5 !== 3);
+  const received = await got();
+  const ids = received.map(messageId);
+  assert.deepEqual([...ids].sort((a, b) => a - b), Array.from({ length: TURNS }, (_, i) => i).filter(survives), 'exactly the messages none of whose fragments was lost');
+  for (const [k, id] of ids.entries()) assert.deepEqual(Uint8Array.from(received[k]!), numberedMessage(id, BIG), `message ${id} whole`);
+  peer.send(numberedMessage(9998, BIG));
+  await waitFor(async () => (await got()).some((b) => messageId(b) === 9998), 5000, 'a message after the loss arrived');
 });

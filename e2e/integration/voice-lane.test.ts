@@ -18,13 +18,14 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import wrtc from '@roamhq/wrtc';
 import { VoicePeer } from '../../server/rtc/voice-peer.ts';
-import { MAX_BUNDLE_WAIT_MS } from '../../server/rtc/voice-lane-sender.ts';
-import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
+import { DTLS_RECORD_HEADER, MAX_BUNDLE_WAIT_MS, MAX_SCTP_PACKET, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/voice-lane-sender.ts';
+import { VOICE_CHANNEL_INIT, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import { sleep, waitFor } from '../wait.ts';
-import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS } from './wire-loss.ts';
+import { hex } from './harness.ts';
+import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS, messageId, numberedMessage } from './wire-loss.ts';
 
 const PAYLOAD = 160; // bigger than any SCTP control record: voice records are told apart by size
-const VOICE_RECORD_MIN = PAYLOAD + 16 + 13; // + SCTP DATA chunk header + DTLS header
+const VOICE_RECORD_MIN = PAYLOAD + SCTP_DATA_CHUNK_HEADER + DTLS_RECORD_HEADER;
 
 // The VoicePeer lives in this thread, so the wire-loss hook is installed here (not in a shard).
 const wire = new Int32Array(new SharedArrayBuffer(WIRE_SLOTS * 4));
@@ -39,7 +40,7 @@ interface Pair {
 
 async function connect(): Promise<Pair> {
   const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
-  const dc = pc.createDataChannel(VOICE_CHANNEL_LABEL, { negotiated: true, id: VOICE_CHANNEL_ID, ordered: false, maxRetransmits: 0 });
+  const dc = pc.createDataChannel(VOICE_CHANNEL_LABEL, { ...VOICE_CHANNEL_INIT });
   dc.binaryType = 'arraybuffer';
   const received: Uint8Array[] = [];
   const arrivedAt: number[] = [];
@@ -70,12 +71,6 @@ async function connect(): Promise<Pair> {
 
 before(() => installWireLoss({ shared: wire.buffer as SharedArrayBuffer, minBytes: VOICE_RECORD_MIN }));
 
-function frame(i: number, size = PAYLOAD): Uint8Array {
-  const b = new Uint8Array(size);
-  for (let k = 0; k < size; k++) b[k] = (i * 31 + k) & 0xff;
-  new DataView(b.buffer).setUint32(0, i);
-  return b;
-}
 
 test('the fast path carries each message as its own DataChannel message, bundled per event-loop turn', async () => {
   const p = await connect();
@@ -84,22 +79,21 @@ test('the fast path carries each message as its own DataChannel message, bundled
     assert.ok(lane, 'the fast send path attached when the lane opened');
     // 26 messages in one turn, sizes 1…3000 bytes (two larger than one DATA chunk: fragmented) and an empty one.
     const sizes = [0, 1, 7, 160, 1100, 300, 5, 999, 64, 64, 64, 64, 200, 400, 800, 3, 2, 1, 150, 150, 150, 150, 150, 150, 1300, 3000];
-    const sent = sizes.map((n, i) => (n === 0 ? new Uint8Array(0) : frame(i, Math.max(4, n)).subarray(0, n)));
+    const sent = sizes.map((n, i) => (n === 0 ? new Uint8Array(0) : numberedMessage(i, Math.max(4, n)).subarray(0, n)));
     for (const m of sent) p.peer.send(m);
     assert.equal(lane.counters.messages, sent.length);
     assert.ok(p.peer.queuedBytes() > 0, 'queued until the end of the turn');
     await waitFor(() => p.received.length === sent.length, 5000, 'every message arrived');
     assert.equal(p.peer.queuedBytes(), 0);
-    const key = (b: Uint8Array) => Buffer.from(b).toString('hex');
-    assert.deepEqual(p.received.map(key).sort(), sent.map(key).sort(), 'each message arrived once, with its exact bytes');
-    const total = sizes.reduce((a, n) => a + Math.max(1, n) + 16 * Math.ceil(Math.max(1, n) / 1160), 0);
-    assert.ok(lane.counters.packets >= Math.ceil(total / 1188) && lane.counters.packets <= 12,
+    assert.deepEqual(p.received.map(hex).sort(), sent.map(hex).sort(), 'each message arrived once, with its exact bytes');
+    const total = sizes.reduce((a, n) => a + Math.max(1, n) + SCTP_DATA_CHUNK_HEADER * Math.ceil(Math.max(1, n) / 1160), 0);
+    assert.ok(lane.counters.packets >= Math.ceil(total / MAX_SCTP_PACKET) && lane.counters.packets <= 12,
       `${sent.length} messages (${total} bytes of DATA chunks) left in ${lane.counters.packets} packets`);
 
     // Spread over turns, each goes alone and at once.
     const before = lane.counters.packets;
     for (let i = 0; i < 5; i++) {
-      p.peer.send(frame(100 + i));
+      p.peer.send(numberedMessage(100 + i));
       await sleep(5);
     }
     await waitFor(() => p.received.length === sent.length + 5, 5000, 'five single messages arrived');
@@ -107,12 +101,12 @@ test('the fast path carries each message as its own DataChannel message, bundled
 
     // A long turn (an overloaded relay): the batch leaves once its oldest chunk has waited MAX_BUNDLE_WAIT_MS.
     const p0 = lane.counters.packets;
-    p.peer.send(frame(200));
+    p.peer.send(numberedMessage(200));
     const until = performance.now() + MAX_BUNDLE_WAIT_MS + 1;
     while (performance.now() < until) {
       // the relay busy with other datagrams
     }
-    p.peer.send(frame(201));
+    p.peer.send(numberedMessage(201));
     assert.equal(lane.counters.packets, p0 + 1, 'the batch left before the turn ended, the message just queued with it');
     await waitFor(() => p.received.length === sent.length + 7, 5000, 'both arrived');
     await sleep(20);
@@ -134,8 +128,8 @@ test('under 20 % loss on the wire nothing is retransmitted; the rest arrive on t
       await sleep(Math.max(0, due - performance.now())); // always a new turn, even when late
       sentAt[i] = performance.now();
       // Two messages per turn, as when two talkers' frames reach the relay together: one record each turn.
-      p.peer.send(frame(2 * i));
-      p.peer.send(frame(2 * i + 1));
+      p.peer.send(numberedMessage(2 * i));
+      p.peer.send(numberedMessage(2 * i + 1));
     }
     // Longer than werift's RTO (≥ 1 s): a retransmission would show up here.
     await sleep(2500);
@@ -144,15 +138,44 @@ test('under 20 % loss on the wire nothing is retransmitted; the rest arrive on t
     const dropped = Atomics.load(wire, DROPPED);
     assert.equal(records, FRAMES, `exactly one voice record per turn went out: ${records} for ${FRAMES} turns (more means retransmissions)`);
     assert.equal(dropped, FRAMES / 5);
-    const ids = p.received.map((b) => new DataView(b.buffer, b.byteOffset).getUint32(0));
+    const ids = p.received.map((b) => messageId(b));
     assert.equal(new Set(ids).size, ids.length, 'no duplicates');
     assert.equal(ids.length, 2 * (FRAMES - dropped), 'both messages of every record not dropped arrived, and none of a dropped one came back');
-    for (const id of ids) assert.deepEqual(p.received[ids.indexOf(id)], frame(id), `message ${id} has its exact bytes`);
+    for (const id of ids) assert.deepEqual(p.received[ids.indexOf(id)], numberedMessage(id), `message ${id} has its exact bytes`);
     const delays = ids.map((id, k) => p.arrivedAt[k]! - sentAt[id >> 1]!).sort((a, b) => a - b);
     const p99 = delays[Math.floor(delays.length * 0.99)]!;
     assert.ok(p99 < 200, `no stale audio: p99 delay ${p99.toFixed(1)} ms`);
     assert.equal(p.peer.isOpen, true, 'the association survived the loss');
     assert.equal(p.pc.connectionState, 'connected');
+  } finally {
+    p.close();
+  }
+});
+
+test('under loss a message in fragments arrives whole or not at all, never retransmitted', async () => {
+  const p = await connect();
+  try {
+    const TURNS = 40;
+    const BIG = 3000; // three DATA chunks (1160 + 1160 + 680), each in its own packet
+    for (const slot of [DATA_RECORDS, DROPPED]) Atomics.store(wire, slot, 0);
+    Atomics.store(wire, DROPPING, 1);
+    const start = performance.now();
+    for (let i = 0; i < TURNS; i++) {
+      await sleep(Math.max(0, start + i * 20 - performance.now()));
+      p.peer.send(numberedMessage(i, BIG));
+    }
+    await sleep(2500); // past werift's RTO
+    Atomics.store(wire, DROPPING, 0);
+    assert.equal(Atomics.load(wire, DATA_RECORDS), 3 * TURNS, 'three records per message, none sent again');
+    // Record n (from 1) is dropped when n % 5 === 3: message i (records 3i+1…3i+3) survives if none of its three is.
+    const survives = (i: number) => [1, 2, 3].every((k) => (3 * i + k) % 5 !== 3);
+    const expected = Array.from({ length: TURNS }, (_, i) => i).filter(survives);
+    const ids = p.received.map((b) => messageId(b));
+    assert.deepEqual([...ids].sort((a, b) => a - b), expected, 'exactly the messages none of whose fragments was lost');
+    for (const [k, id] of ids.entries()) assert.deepEqual(p.received[k], numberedMessage(id, BIG), `message ${id} whole, with its exact bytes`);
+    // The association is fine after abandoning partial messages: the next one arrives.
+    p.peer.send(numberedMessage(999, BIG));
+    await waitFor(() => p.received.some((b) => messageId(b) === 999), 5000, 'a message after the loss arrived');
   } finally {
     p.close();
   }

@@ -7,6 +7,8 @@
  * Stock werift 0.25.2 ignores maxRetransmits 0 and would deliver every frame,
  * some of them late; see server/rtc/werift-patches.ts.
  */
+import { VOICE_HEADER_BYTES } from '../../shared/voice/constants.ts';
+import { DTLS_RECORD_HEADER, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/voice-lane-sender.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
@@ -15,7 +17,7 @@ import { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS, type WireLoss } from './wi
 
 const FRAMES = 150;
 const PAYLOAD = 160; // bigger than any SCTP control record, so DATA records are told apart by size
-const DATA_RECORD_MIN = PAYLOAD + 16 + 16 + 13; // payload + voice header + SCTP DATA chunk header + DTLS header
+const DATA_RECORD_MIN = PAYLOAD + VOICE_HEADER_BYTES + SCTP_DATA_CHUNK_HEADER + DTLS_RECORD_HEADER;
 
 let t: TestServer;
 const slots = new Int32Array(new SharedArrayBuffer(WIRE_SLOTS * 4));

@@ -39,3 +39,17 @@ export default function install(data: unknown): void {
     return (originalSend as (...a: SendArgs) => void).apply(this, args);
   } as typeof originalSend;
 }
+
+/** A test message of `size` bytes (at least 4) whose first four bytes carry `id` and the rest a pattern of it. */
+export function numberedMessage(id: number, size = 160): Uint8Array {
+  const b = new Uint8Array(size);
+  for (let k = 0; k < size; k++) b[k] = (id * 31 + k) & 0xff;
+  new DataView(b.buffer).setUint32(0, id);
+  return b;
+}
+
+/** The id numberedMessage put in `b`. */
+export function messageId(b: ArrayLike<number> & { buffer?: ArrayBufferLike }): number {
+  const bytes = b instanceof Uint8Array ? b : Uint8Array.from(b);
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
+}

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RTCDataChannel, RTCPeerConnection } from 'werift';
-import { VoiceLaneSender } from './voice-lane-sender.ts';
+import { SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED, VoiceLaneSender } from './voice-lane-sender.ts';
 
 interface Chunk {
   tsn: number;
@@ -78,7 +78,7 @@ test('a message larger than one DATA chunk goes as fragments: consecutive TSNs, 
   await turn();
   const chunks = sctp.sentQueue;
   assert.deepEqual(chunks.map((c) => c.tsn), [100, 101, 102]);
-  assert.deepEqual(chunks.map((c) => c.flags), [0x04 | 0x02, 0x04, 0x04 | 0x01]);
+  assert.deepEqual(chunks.map((c) => c.flags), [SCTP_FLAG_UNORDERED | SCTP_FLAG_FIRST, SCTP_FLAG_UNORDERED, SCTP_FLAG_UNORDERED | SCTP_FLAG_LAST]);
   assert.deepEqual(Buffer.concat(chunks.map((c) => c.userData)), Buffer.from(big));
   assert.equal(wire.datagrams.length, 3, 'each ~1160-byte fragment fills its own packet');
   assert.equal(lane.queuedBytes, 0);

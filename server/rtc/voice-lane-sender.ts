@@ -37,11 +37,15 @@ import { performance } from 'node:perf_hooks';
 /** SCTP packet size cap, common header included: under a 1280-byte IPv6 path with DTLS, UDP and IP on top. */
 export const MAX_SCTP_PACKET = 1188;
 const COMMON_HEADER = 12;
-const DATA_HEADER = 16;
+/** An SCTP DATA chunk's header (RFC 9260 §3.3.1), before the user data. */
+export const SCTP_DATA_CHUNK_HEADER = 16;
+/** A DTLS 1.2 record header, before the (encrypted) fragment. */
+export const DTLS_RECORD_HEADER = 13;
 const DATA_TYPE = 0;
-const FLAG_UNORDERED = 0x04;
-const FLAG_FIRST = 0x02;
-const FLAG_LAST = 0x01;
+/** DATA chunk flags: U (unordered), B (first fragment), E (last fragment). */
+export const SCTP_FLAG_UNORDERED = 0x04;
+export const SCTP_FLAG_FIRST = 0x02;
+export const SCTP_FLAG_LAST = 0x01;
 const PPID_BINARY = 53;
 const PPID_BINARY_EMPTY = 57;
 const CONTENT_APPLICATION_DATA = 23;
@@ -51,7 +55,7 @@ const EMPTY_MESSAGE_BODY = new Uint8Array(1);
 const SCTP_ESTABLISHED = 4;
 
 /** The fields werift's SCTP reads and writes on a DATA chunk in its queues (its DataChunk is not exported). */
-export class VoiceDataChunk {
+class VoiceDataChunk {
   flags: number;
   tsn = 0;
   streamId: number;
@@ -67,8 +71,8 @@ export class VoiceDataChunk {
   bookSize: number;
   expiry: number | undefined = undefined;
   maxRetransmits: number | undefined;
-  constructor(streamId: number, userData: Uint8Array, maxRetransmits: number | undefined, flags = FLAG_FIRST | FLAG_LAST) {
-    this.flags = FLAG_UNORDERED | flags;
+  constructor(streamId: number, userData: Uint8Array, maxRetransmits: number | undefined, flags = SCTP_FLAG_FIRST | SCTP_FLAG_LAST) {
+    this.flags = SCTP_FLAG_UNORDERED | flags;
     this.streamId = streamId;
     const empty = userData.length === 0;
     this.protocol = empty ? PPID_BINARY_EMPTY : PPID_BINARY;
@@ -265,7 +269,7 @@ export class VoiceLaneSender {
       // Larger than one chunk may carry: consecutive TSNs, B on the first, E on the last (RFC 9260 §6.9).
       for (let at = 0; at < bytes.length; at += max) {
         const end = Math.min(at + max, bytes.length);
-        const flags = (at === 0 ? FLAG_FIRST : 0) | (end === bytes.length ? FLAG_LAST : 0);
+        const flags = (at === 0 ? SCTP_FLAG_FIRST : 0) | (end === bytes.length ? SCTP_FLAG_LAST : 0);
         this.#enqueue(new VoiceDataChunk(this.#streamId, bytes.subarray(at, end), this.#maxRetransmits, flags));
       }
     }
@@ -373,7 +377,7 @@ export class VoiceLaneSender {
 
   /** Adds a chunk to the packet being built, sending the packet first if the chunk would not fit. */
   #add(c: DataChunkLike, size: number): number {
-    const len = DATA_HEADER + c.userData.length;
+    const len = SCTP_DATA_CHUNK_HEADER + c.userData.length;
     const padded = (len + 3) & ~3;
     if (this.#bundle.length > 0 && size + padded > MAX_SCTP_PACKET) {
       this.#emit(size);
@@ -397,13 +401,13 @@ export class VoiceLaneSender {
       const data = c.userData;
       pkt[at] = DATA_TYPE;
       pkt[at + 1] = c.flags;
-      pkt.writeUInt16BE(DATA_HEADER + data.length, at + 2);
+      pkt.writeUInt16BE(SCTP_DATA_CHUNK_HEADER + data.length, at + 2);
       pkt.writeUInt32BE(c.tsn, at + 4);
       pkt.writeUInt16BE(c.streamId, at + 8);
       pkt.writeUInt16BE(c.streamSeqNum, at + 10);
       pkt.writeUInt32BE(c.protocol, at + 12);
-      pkt.set(data, at + DATA_HEADER);
-      at += (DATA_HEADER + data.length + 3) & ~3; // padding bytes are already zero
+      pkt.set(data, at + SCTP_DATA_CHUNK_HEADER);
+      at += (SCTP_DATA_CHUNK_HEADER + data.length + 3) & ~3; // padding bytes are already zero
     }
     bundle.length = 0;
     pkt.writeUInt32LE(crc32c(pkt), 8);
@@ -430,14 +434,14 @@ export class VoiceLaneSender {
     });
     const h = enc.recordLayerHeader;
     const body = enc.fragment;
-    const record = Buffer.allocUnsafe(13 + body.length);
+    const record = Buffer.allocUnsafe(DTLS_RECORD_HEADER + body.length);
     record[0] = CONTENT_APPLICATION_DATA;
     record[1] = h.protocolVersion.major;
     record[2] = h.protocolVersion.minor;
     record.writeUInt16BE(h.epoch, 3);
     record.writeUIntBE(h.sequenceNumber, 5, 6);
     record.writeUInt16BE(body.length, 11);
-    body.copy(record, 13);
+    body.copy(record, DTLS_RECORD_HEADER);
     this.counters.packets++;
     const udp = pair.protocol.transport;
     const [address, port] = pair.remoteAddr;

@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RTCPeerConnection } from 'werift';
-import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
+import { VOICE_CHANNEL_INIT, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import { setLogLevel } from '../util/log.ts';
 import { MAX_REMOTE_CANDIDATES } from './remote-candidates.ts';
 import { VoicePeer } from './voice-peer.ts';
@@ -21,7 +21,7 @@ after(async () => {
 async function offerWith(extra: number): Promise<string> {
   const client = new RTCPeerConnection({ iceServers: [] });
   closers.push(() => client.close());
-  client.createDataChannel(VOICE_CHANNEL_LABEL, { negotiated: true, id: VOICE_CHANNEL_ID, ordered: false, maxRetransmits: 0 });
+  client.createDataChannel(VOICE_CHANNEL_LABEL, { ...VOICE_CHANNEL_INIT });
   await client.setLocalDescription(await client.createOffer());
   const own = client.localDescription!.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') && l !== '');
   const added = Array.from({ length: extra }, (_, i) => `a=candidate:x${i} 1 udp 2122260223 127.0.0.1 ${40_000 + i} typ host`);

@@ -6,7 +6,7 @@
  */
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
-import { VOICE_CHANNEL_ID, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
+import { VOICE_CHANNEL_INIT, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import type { VoiceSink } from '../relay/voice-relay.ts';
 import { keepRawWeriftKeys, patchWeriftDtls, patchWeriftSctp } from './werift-patches.ts';
 import { VoiceLaneSender } from './voice-lane-sender.ts';
@@ -74,12 +74,7 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
       ...(options.portRange ? { icePortRange: [options.portRange[0], options.portRange[1]] as [number, number] } : {}),
       ...(options.extraHostAddresses.length > 0 ? { iceAdditionalHostAddresses: [...options.extraHostAddresses] } : {}),
     });
-    this.#dc = this.#pc.createDataChannel(VOICE_CHANNEL_LABEL, {
-      negotiated: true,
-      id: VOICE_CHANNEL_ID,
-      ordered: false,
-      maxRetransmits: 0,
-    });
+    this.#dc = this.#pc.createDataChannel(VOICE_CHANNEL_LABEL, { ...VOICE_CHANNEL_INIT });
     this.#dc.onMessage.subscribe((msg: Buffer | string) => {
       if (typeof msg === 'string') this.#onTextFrame();
       else this.#onDatagram(msg);

@@ -30,6 +30,7 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { CipherContext } from 'werift';
+import { SCTP_FLAG_FIRST, SCTP_FLAG_LAST } from './voice-lane-sender.ts';
 
 const PATCHED = Symbol.for('voice-app.werift-sctp-patched');
 const DTLS_PATCHED = Symbol.for('voice-app.werift-dtls-patched');
@@ -89,8 +90,6 @@ export function patchWeriftDtls(): void {
 }
 
 
-const SCTP_DATA_LAST_FRAG = 0x01;
-const SCTP_DATA_FIRST_FRAG = 0x02;
 
 interface SentChunk {
   abandoned: boolean;
@@ -120,12 +119,12 @@ function maybeAbandon(this: SctpLike, chunk: SentChunk): boolean {
   }
   // A message is abandoned whole: walk back to its first fragment and forward to its last.
   let first = at;
-  while (first > 0 && (queue[first]!.flags & SCTP_DATA_FIRST_FRAG) === 0) first--;
+  while (first > 0 && (queue[first]!.flags & SCTP_FLAG_FIRST) === 0) first--;
   for (let i = first; i < queue.length; i++) {
     const c = queue[i]!;
     c.abandoned = true;
     c.retransmit = false;
-    if ((c.flags & SCTP_DATA_LAST_FRAG) !== 0) break;
+    if ((c.flags & SCTP_FLAG_LAST) !== 0) break;
   }
   return true;
 }

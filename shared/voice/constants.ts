@@ -33,3 +33,5 @@ export const MAX_SEQUENCE_HIGH_WORD = 0x1f_ffff;
 /** WebRTC DataChannel id both sides negotiate out of band for the voice lane. */
 export const VOICE_CHANNEL_ID = 0;
 export const VOICE_CHANNEL_LABEL = 'voice';
+/** How both sides create the voice lane: negotiated out of band, unordered, never retransmitted. */
+export const VOICE_CHANNEL_INIT = Object.freeze({ negotiated: true, id: VOICE_CHANNEL_ID, ordered: false, maxRetransmits: 0 } as const);
