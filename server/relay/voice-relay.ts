@@ -277,7 +277,8 @@ export class VoiceRelay {
     if (sender.replay.accept(h.sequence) !== 'fresh') return this.#drop('replay');
     if (!sender.packets.take(nowMs) || !sender.bytes.take(nowMs, bytes.length)) return this.#drop('rate-limited');
     if (sender.selfMute) return this.#drop('muted');
-    if (this.#lateness(sender, h.timestamp, nowMs) > (this.#overloaded ? Math.min(OVERLOAD_STALE_MS, this.#staleMs) : this.#staleMs)) return this.#drop('stale');
+    const late = this.#lateness(sender, h.timestamp, nowMs); // also closes the overload window
+    if (late > (this.#overloadedAt(nowMs) ? Math.min(OVERLOAD_STALE_MS, this.#staleMs) : this.#staleMs)) return this.#drop('stale');
     if (h.kind === 'whisper') {
       const target = this.#members.get(h.target);
       if (target === undefined) {

@@ -33,6 +33,9 @@
 import { crc32c, type RTCDataChannel, type RTCPeerConnection } from 'werift';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { createLogger } from '../util/log.ts';
+
+const log = createLogger('rtc');
 
 /** SCTP packet size cap, common header included: under a 1280-byte IPv6 path with DTLS, UDP and IP on top. */
 export const MAX_SCTP_PACKET = 1188;
@@ -236,13 +239,7 @@ export class VoiceLaneSender {
     this.#maxRetransmits = dc.maxRetransmits ?? undefined;
     // Every DATA chunk of this association now leaves through transmitNow, werift's own included.
     // werift calls transmit from timers and unguarded async code: a throw must not escape there.
-    sctp.transmit = () => {
-      try {
-        this.transmitNow();
-      } catch {
-        this.counters.errors++;
-      }
-    };
+    sctp.transmit = () => this.#transmitGuarded();
   }
 
   /** Bytes handed to `send` that are not on the wire yet. */
@@ -300,10 +297,15 @@ export class VoiceLaneSender {
   transmitDue(): void {
     if (!this.#due) return;
     this.#due = false;
+    this.#transmitGuarded();
+  }
+
+  /** transmitNow for callers that must not see it throw (werift's timers, the end-of-turn flush); the first failure is logged. */
+  #transmitGuarded(): void {
     try {
       this.transmitNow();
-    } catch {
-      this.counters.errors++;
+    } catch (error) {
+      if (this.counters.errors++ === 0) log.warn('the voice lane could not send a packet; what it carried is lost', { error });
     }
   }
 

@@ -8,7 +8,7 @@ import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
 import { VOICE_CHANNEL_INIT, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import type { VoiceSink } from '../relay/voice-relay.ts';
-import { keepRawWeriftKeys, patchWeriftDtls, patchWeriftSctp } from './werift-patches.ts';
+import { patchWeriftDtls, patchWeriftSctp } from './werift-patches.ts';
 import { VoiceLaneSender } from './voice-lane-sender.ts';
 import { announceAddress } from './sdp-candidates.ts';
 import { MAX_REMOTE_CANDIDATES, candidateAllowed, filterOfferCandidates } from './remote-candidates.ts';
@@ -65,7 +65,6 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
     this.#onDatagram = onDatagram;
     this.#onTextFrame = onTextFrame;
     this.#sendPath = options.sendPath ?? 'fast';
-    if (this.#sendPath === 'stock') keepRawWeriftKeys();
     this.#pc = new RTCPeerConnection({
       iceLite: false, // werift's ICE-lite path leaves ~4 % of DTLS handshakes stuck on loopback (measured); full ICE: 0 in 150
       iceServers: [],
