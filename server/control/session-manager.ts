@@ -1,7 +1,7 @@
 /**
  * Owns every session and the membership state the relay routes by. Control
  * messages arrive here already validated; each change is applied to the
- * session, pushed to the relay shards (setMember / setSink / removeMember) and
+ * session, pushed to the relay shards (setMember / createPeer / removeMember) and
  * told to the clients that should know. The relay never calls back into this:
  * a session whose voice must move to another shard is seen in setMember's
  * answer, and a restarted shard is reported by app.ts through renewPeers.
@@ -428,15 +428,10 @@ export class SessionManager {
     this.#dropPeer(session);
     const token = session.token;
     const relay = this.#relay;
+    // The shard binds the peer as the member's sink when its lane opens and unbinds it when it closes.
     const peer = relay.createPeer(token);
-    peer.on('open', () => {
-      if (session.peer === peer) relay.setSink(token, peer);
-    });
     peer.on('closed', () => {
-      if (session.peer === peer) {
-        session.peer = null;
-        relay.setSink(token, null);
-      }
+      if (session.peer === peer) session.peer = null;
     });
     session.peer = peer;
     let answer: string;
@@ -495,7 +490,6 @@ export class SessionManager {
     const old = session.peer;
     if (!old) return;
     session.peer = null;
-    this.#relay.setSink(session.token, null);
     old.close();
   }
 

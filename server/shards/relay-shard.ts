@@ -67,18 +67,11 @@ export class RelayShard {
 
   handle(message: ToShard): void {
     switch (message.kind) {
-      case 'member': {
+      case 'member':
         this.#relay.setMember(message.token, message.state, performance.now());
-        // A peer that opened before its member arrived (a restart's re-push) is bound now.
-        const current = this.#current.get(message.token);
-        if (current?.isOpen) this.#relay.setSink(message.token, current);
         break;
-      }
       case 'remove':
         this.#relay.removeMember(message.token);
-        break;
-      case 'sink':
-        this.#setSink(message.token, message.peer);
         break;
       case 'directory':
         if (message.reset) this.#directory.clear();
@@ -158,15 +151,6 @@ export class RelayShard {
       }
       this.#post({ kind: 'peer-closed', peer: id });
     });
-  }
-
-  #setSink(token: number, id: number): void {
-    if (id === 0) {
-      this.#relay.setSink(token, null);
-      return;
-    }
-    const entry = this.#peers.get(id);
-    if (entry && entry.token === token && entry.peer.isOpen && this.#current.get(token) === entry.peer) this.#relay.setSink(token, entry.peer);
   }
 
   async #answer(message: Extract<ToShard, { kind: 'answer' }>): Promise<void> {

@@ -176,17 +176,6 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     this.#broadcast({ kind: 'directory', entries: [[token, -1]], reset: false });
   }
 
-  /**
-   * Binds (or, with null, unbinds) the member's sink to its current peer. The
-   * shard already binds a token's newest peer the moment its lane opens; this
-   * confirms it, and unbinds at once when the control side drops a peer.
-   */
-  setSink(token: number, peer: RemotePeer | null): void {
-    const shard = this.#placement.shardOf(token);
-    if (shard === null || (peer !== null && peer.shard !== shard)) return;
-    this.#post(shard, { kind: 'sink', token, peer: peer?.id ?? 0 });
-  }
-
   hasMember(token: number): boolean {
     return this.#placement.has(token);
   }
