@@ -121,6 +121,8 @@ test('two channels land on different shards, each with its members’ peers, and
   assert.equal(after[0]!.forwarded - before[0]!.forwarded, 20, 'shard 0 forwarded the Lobby’s frames');
   assert.equal(after[1]!.forwarded - before[1]!.forwarded, 20, 'shard 1 forwarded Gaming’s');
   assert.deepEqual(after.map((s) => [s.members, s.channels, s.peers]), [[2, 1, 2], [2, 1, 2]]);
+  assert.deepEqual(after.map((s, i) => [s.whispersOut - before[i]!.whispersOut, s.whispersIn - before[i]!.whispersIn]), [[0, 0], [0, 0]],
+    'channel voice never crossed between the shards');
 });
 
 test('a whisper from a member of shard 0 to one of shard 1 arrives byte-exact and is counted once', async () => {

@@ -5,7 +5,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ServerMessage } from '../../shared/control/protocol.ts';
+import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/control/protocol.ts';
 import { ChannelDirectory } from '../channels/channel-directory.ts';
 import { ChatHistory } from '../chat/chat-history.ts';
 import { testDatabases } from '../db/test-databases.ts';
@@ -79,4 +79,34 @@ test('20 sessions from one address guessing at once get 5 password checks betwee
   const other = fakeLink('198.51.100.9');
   sessions.join(sessions.create(other, { nickname: 'other', userId: null, role: 'guest' }), { type: 'join', channelId: GAMING, password: PASSWORD });
   assert.deepEqual(await answered([other]), ['joined']);
+});
+
+test('a session moved to another relay shard while in grace is asked for a new offer right after it resumes', async () => {
+  const db = await databases.fresh();
+  const channels = await ChannelDirectory.load(db);
+  const relay = new RelayShards({ threads: 2, peer: { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null }, logLevel: 'error' });
+  const sessions = new SessionManager(channels, relay, new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs: 60_000 });
+  const MUSIC = 3; // seeded, no password
+  try {
+    const stay = sessions.create(fakeLink('198.51.100.1'), { nickname: 'stay', userId: null, role: 'guest' });
+    const linkA = fakeLink('198.51.100.2');
+    const a = sessions.create(linkA, { nickname: 'ann', userId: null, role: 'guest' });
+    sessions.join(a, { type: 'join', channelId: MUSIC });
+    await answered([linkA]);
+    assert.notEqual(relay.shardOf(a.token), relay.shardOf(stay.token), 'Music went to the emptier shard');
+    const welcome = linkA.sent.find((m) => m.type === 'welcome');
+    assert.ok(welcome?.type === 'welcome');
+
+    sessions.detach(a, linkA); // the control lane is gone; the session waits in grace
+    sessions.channelsRemoved([MUSIC]); // an admin deletes Music: ann goes to the root, on the other shard
+    assert.equal(relay.shardOf(a.token), relay.shardOf(stay.token));
+    assert.equal(linkA.sent.filter((m) => m.type === 'rtc-renew').length, 1, 'only the renewal of the join itself went out on the old link');
+
+    const linkB = fakeLink('198.51.100.2');
+    assert.equal(sessions.resume(linkB, { type: 'resume', protocol: PROTOCOL_VERSION, sessionToken: a.token, resumeSecret: welcome.resumeSecret }, () => true), a);
+    assert.deepEqual(linkB.sent.map((m) => m.type).slice(0, 2), ['resumed', 'rtc-renew'], 'the renewal owed is sent right after resumed');
+    assert.deepEqual(linkB.sent.filter((m) => m.type === 'rtc-renew'), [{ type: 'rtc-renew', reason: 'moved' }]);
+  } finally {
+    sessions.closeAll();
+  }
 });
