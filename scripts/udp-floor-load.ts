@@ -3,7 +3,8 @@ import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { ReceiveStats, wallClockTimestamp } from '../server/bots/bot-stats.ts';
 import { createVoiceHeader, encodeVoiceDatagram, readVoiceHeader } from '../shared/voice/voice-header.ts';
-import { FRAME_MS, runFrameSchedule } from '../server/bots/frame-schedule.ts';
+import { runFrameSchedule } from '../server/bots/frame-schedule.ts';
+import { FRAME_MS } from '../shared/voice/constants.ts';
 
 export interface FloorLoad {
   port: number;

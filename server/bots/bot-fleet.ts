@@ -13,7 +13,8 @@ import { speechLike } from '../../shared/audio/synth.ts';
 import { parseWav, resampleTo } from '../../shared/audio/wav.ts';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../../shared/voice/constants.ts';
 import type { ChannelConfig } from '../../shared/control/protocol.ts';
-import { ReceiveStats, addJitterCounters, zeroJitterCounters, type ReceiveSummary } from './bot-stats.ts';
+import { ReceiveStats, addJitterCounters, type ReceiveSummary } from './bot-stats.ts';
+import { zeroJitterCounters } from '../../shared/audio/jitter-buffer.ts';
 import type { BotSpec, FromBots, ToBots } from './bot-protocol.ts';
 import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
 

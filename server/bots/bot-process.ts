@@ -8,7 +8,8 @@
 import { performance } from 'node:perf_hooks';
 import { controlUrl, createNodeVoiceSession } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
-import { ReceiveStats, addJitterCounters, wallClockTimestamp, zeroJitterCounters } from './bot-stats.ts';
+import { ReceiveStats, addJitterCounters, wallClockTimestamp } from './bot-stats.ts';
+import { zeroJitterCounters } from '../../shared/audio/jitter-buffer.ts';
 import { runFrameSchedule } from './frame-schedule.ts';
 import { FRAME_MS, FRAME_SAMPLES } from '../../shared/voice/constants.ts';
 import { createVoiceHeader, readVoiceHeader } from '../../shared/voice/voice-header.ts';

@@ -1,7 +1,8 @@
 /** The jitter-counter sums the bots report. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addJitterCounters, zeroJitterCounters } from './bot-stats.ts';
+import { addJitterCounters } from './bot-stats.ts';
+import { zeroJitterCounters } from '../../shared/audio/jitter-buffer.ts';
 
 test('zeroJitterCounters is a fresh all-zero record; addJitterCounters adds every counter', () => {
   const total = zeroJitterCounters();

@@ -14,7 +14,6 @@ const BUCKET_MS = 0.1;
 const BUCKETS = 20_000;
 
 /** Jitter-buffer counters all at 0, to sum into. */
-export { zeroJitterCounters } from '../../shared/audio/jitter-buffer.ts';
 
 /** Adds every counter of `from` into `into`. */
 export function addJitterCounters(into: JitterCounters, from: JitterCounters): void {

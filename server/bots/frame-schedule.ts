@@ -7,8 +7,6 @@
  */
 import { FRAME_MS } from '../../shared/voice/constants.ts';
 
-// scripts/udp-floor-load.ts takes FRAME_MS from here.
-export { FRAME_MS };
 
 /** Offset of talker `i` inside the 20 ms frame. */
 export function talkerOffset(i: number): number {

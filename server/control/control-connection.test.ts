@@ -21,6 +21,7 @@ import { RelayShards } from '../shards/relay-shards.ts';
 import { setLogLevel } from '../util/log.ts';
 import { ControlConnection } from './control-connection.ts';
 import { SessionManager } from './session-manager.ts';
+import { waitFor } from '../../e2e/wait.ts';
 
 const ADDRESS = '203.0.113.9';
 const databases = testDatabases('control-connection');
@@ -67,13 +68,7 @@ async function world(resumeGraceMs = 0) {
   return { accounts, bans, sessions, connect };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (check: () => boolean, what: string): Promise<void> => waitFor(check, 20_000, what);
 
 test('a ban on the address made while a registration is hashed refuses the hello: no session starts', async () => {
   const w = await world();

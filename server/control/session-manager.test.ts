@@ -13,6 +13,7 @@ import { RelayShards } from '../shards/relay-shards.ts';
 import { setLogLevel } from '../util/log.ts';
 import { CHANNEL_PASSWORD_THROTTLE, SessionManager } from './session-manager.ts';
 import type { ControlLink } from './session.ts';
+import { waitFor } from '../../e2e/wait.ts';
 
 const GAMING = 2; // seeded by migrations/0002_seed_channels.sql
 const PASSWORD = 'open sesame';
@@ -51,11 +52,7 @@ function answer(link: { sent: ServerMessage[] }): string | undefined {
 }
 
 async function answered(links: { sent: ServerMessage[] }[]): Promise<string[]> {
-  const deadline = Date.now() + 30_000;
-  while (links.some((l) => answer(l) === undefined)) {
-    if (Date.now() > deadline) throw new Error('not every join was answered within 30 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(() => links.every((l) => answer(l) !== undefined), 30_000, 'every join answered');
   return links.map((l) => answer(l)!);
 }
 
