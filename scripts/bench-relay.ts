@@ -23,18 +23,16 @@
  * default outside a CPU pin): in (a)–(c), (i) and (e) its shards share CPU 0;
  * (d) lets it use every core (the bots still run on CPU 1 beside it).
  */
-import { execSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../server/db/database.ts';
 import { migrateToLatestOrThrow } from '../server/db/migrate.ts';
 import { runBots, encodeLoop, type FleetResult } from '../server/bots/bot-fleet.ts';
 import { runFloorLoad } from './udp-floor-load.ts';
-import { cpuSeconds, machine, rssBytes, sleep, startPinned, table, threadCpuSeconds } from './bench-util.ts';
+import { cpuSeconds, machine, pin, rssBytes, sleep, spawnPinnedNode, startPinned, table, threadCpuSeconds } from './bench-util.ts';
 import type { ServerStats } from '../server/app.ts';
 import type { ChannelConfig } from '../shared/control/protocol.ts';
 
@@ -49,7 +47,7 @@ const hogCount = Number(args.find((a) => a.startsWith('--hogs='))?.slice(7) ?? 3
 const cores = availableParallelism();
 const RELAY_LABEL = sendPath === 'stock' ? 'werift-stock' : 'werift';
 
-if (existsSync('/usr/bin/taskset')) execSync(`taskset -cp 1 ${process.pid}`, { stdio: 'ignore' });
+pin(process.pid, '1');
 
 interface Row {
   scenario: string;
@@ -235,10 +233,6 @@ async function floor(scenario: string, channels: number, perChannel: number, tal
 }
 
 const secs = (full: number) => (quick ? Math.min(full, 5) : full);
-/** Moves every thread of `pid` to `cpus` (taskset -a), when taskset exists. */
-function pin(pid: number, cpus: string): void {
-  if (existsSync('/usr/bin/taskset')) execSync(`taskset -a -cp ${cpus} ${pid}`, { stdio: 'ignore' });
-}
 const steps = (args.find((a) => a.startsWith('--steps='))?.slice(8) ?? (quick ? '1,3' : '1,2,3,4')).split(',').map(Number);
 try {
   if (only.includes('a')) {
@@ -268,7 +262,7 @@ try {
   if (only.includes('e')) {
     // Overload: busy loops share CPU 0 with the server (equal priority), so it gets about 1/(hogs+1) of the core.
     const hogs: ChildProcess[] = [];
-    for (let i = 0; i < hogCount; i++) hogs.push(spawn(existsSync('/usr/bin/taskset') ? '/usr/bin/taskset' : process.execPath, [...(existsSync('/usr/bin/taskset') ? ['-c', '0', process.execPath] : []), '-e', 'for(;;){}'], { stdio: 'ignore' }));
+    for (let i = 0; i < hogCount; i++) hogs.push(spawnPinnedNode(['-e', 'for(;;){}'], '0', { stdio: 'ignore' }));
     try {
       for (const k of steps) rows.push(await werift(`e: ${k}×10 all talking, server beside ${hogCount} busy loops`, k, 10, 10, secs(20)));
     } finally {

@@ -1,15 +1,34 @@
 /** Shared pieces of the benchmark scripts: child servers pinned to a CPU, /proc readings, tables. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export const CLK_TCK = 100;
 
-/** user+system CPU seconds of a process, from /proc. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** user+system CPU seconds from a /proc …/stat file (a process's or one thread's). */
+function statCpuSeconds(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/** user+system CPU seconds of a process, from /proc. */
+export function cpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+const TASKSET = '/usr/bin/taskset';
+/** Whether CPUs can be pinned here (taskset); without it the benchmarks run unpinned. */
+export const HAVE_TASKSET = existsSync(TASKSET);
+
+/** Moves every thread of `pid` to `cpus` (taskset -a), when taskset exists. */
+export function pin(pid: number, cpus: string): void {
+  if (HAVE_TASKSET) execSync(`${TASKSET} -a -cp ${cpus} ${pid}`, { stdio: 'ignore' });
+}
+
+/** Spawns node with `args`, on `cpus` when taskset exists. */
+export function spawnPinnedNode(args: string[], cpus: string, options: SpawnOptions): ChildProcess {
+  return HAVE_TASKSET ? spawn(TASKSET, ['-c', cpus, process.execPath, ...args], options) : spawn(process.execPath, args, options);
 }
 
 /** user+system CPU seconds of each thread of `pid` whose name starts with one of `prefixes`, by thread name. */
@@ -25,9 +44,7 @@ export function threadCpuSeconds(pid: number, prefixes: readonly string[]): Map<
     try {
       const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
       if (!prefixes.some((p) => name.startsWith(p))) continue;
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+      out.set(name, (out.get(name) ?? 0) + statCpuSeconds(`/proc/${pid}/task/${tid}/stat`));
     } catch {
       // the thread ended between the listing and the read
     }
@@ -42,10 +59,7 @@ export function rssBytes(pid: number): number {
 
 /** Starts `args` with node, pinned to `cpus` when taskset exists; resolves once `ready` matches stderr. */
 export function startPinned(args: string[], env: Record<string, string>, cpus: string, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; pid: number }> {
-  const pinned = existsSync('/usr/bin/taskset');
-  const child = pinned
-    ? spawn('/usr/bin/taskset', ['-c', cpus, process.execPath, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe'] })
-    : spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawnPinnedNode(args, cpus, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe'] });
   let err = '';
   return new Promise((resolve, reject) => {
     child.stderr!.on('data', (d: Buffer) => {
