@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PROTOCOL_VERSION, type ServerMessage } from '../../shared/control/protocol.ts';
+import { PROTOCOL_VERSION, type ChannelInfo, type ServerMessage } from '../../shared/control/protocol.ts';
 import { readVoiceHeader, createVoiceHeader, encodeVoiceDatagram } from '../../shared/voice/voice-header.ts';
 import { ConnectError, type ConnectFailure } from './connect-error.ts';
 import { VoiceSession, sendBacklogLimitBytes, type VoiceSessionPlatform } from './voice-session.ts';
@@ -83,31 +83,42 @@ class StandInPeer {
   close(): void {}
 }
 
-test('a frame that would wait behind more than SEND_BACKLOG_MS of audio is dropped, counted, and leaves a sequence gap', async () => {
-  const platform = { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now: () => 0 } as unknown as VoiceSessionPlatform;
-  const session = new VoiceSession({ url: 'ws://127.0.0.1:1/control', nickname: 'ann', pingIntervalMs: 60_000 }, platform);
-  const connected = session.connect();
-  const ws = StandInSocket.last!;
+const LOBBY: ChannelInfo = { id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 } };
+
+const open = (ws: StandInSocket): void => {
   ws.readyState = 1;
   ws.onopen?.();
+};
+
+/** A session on the stand-ins, its socket open and its welcome delivered (the Lobby plus `channels`); the voice lane is still being negotiated. */
+async function startSession(
+  o: { nickname?: string; token?: number; channels?: ChannelInfo[]; now?: () => number; before?: (s: VoiceSession) => void } = {},
+): Promise<{ session: VoiceSession; ws: StandInSocket }> {
+  const platform = { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now: o.now ?? (() => 0) } as unknown as VoiceSessionPlatform;
+  const session = new VoiceSession({ url: 'ws://127.0.0.1:1/control', nickname: o.nickname ?? 'eve', pingIntervalMs: 60_000 }, platform);
+  o.before?.(session);
+  const connected = session.connect();
+  const ws = StandInSocket.last!;
+  open(ws);
   assert.equal(JSON.parse(ws.sent[0]!).type, 'hello');
-  const config = { bitrate: 16_000, frameSamples: 960 as const };
-  ws.deliver({
-    type: 'welcome',
-    protocol: PROTOCOL_VERSION,
-    serverName: 's',
-    sessionToken: 7,
-    channelId: 1,
-    channels: [{ id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0, config }],
-    users: [],
-    resumeSecret: 'x',
-    resumeGraceMs: 1000,
-    maxChatLength: 2000,
-  });
+  const channels = [LOBBY, ...(o.channels ?? [])];
+  ws.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, serverName: 's', sessionToken: o.token ?? 5, channelId: 1, channels, users: [], resumeSecret: 'x', resumeGraceMs: 1000, maxChatLength: 2000 });
   await connected;
+  return { session, ws };
+}
+
+/** startSession, then the offer made and the voice lane open. */
+async function welcomed(now: () => number = () => 0): Promise<{ session: VoiceSession; ws: StandInSocket; dc: StandInChannel }> {
+  const { session, ws } = await startSession({ now });
   await new Promise((r) => setTimeout(r, 0)); // the offer is made asynchronously
   const dc = StandInPeer.channel!;
   dc.open();
+  return { session, ws, dc };
+}
+
+test('a frame that would wait behind more than SEND_BACKLOG_MS of audio is dropped, counted, and leaves a sequence gap', async () => {
+  const { session, dc } = await welcomed();
+  const config = LOBBY.config;
   const limit = sendBacklogLimitBytes(config);
   assert.equal(limit, 280, '100 ms at 16 kbps with a 16-byte header every 20 ms');
 
@@ -125,18 +136,10 @@ test('a frame that would wait behind more than SEND_BACKLOG_MS of audio is dropp
 });
 
 test('channel-config is announced on welcome, on a move and on an edit of the own channel only', async () => {
-  const platform = { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now: () => 0 } as unknown as VoiceSessionPlatform;
-  const session = new VoiceSession({ url: 'ws://127.0.0.1:1/control', nickname: 'cy', pingIntervalMs: 60_000 }, platform);
   const seen: number[] = [];
-  session.on('channel-config', (c) => seen.push(c.bitrate));
-  const connected = session.connect();
-  const ws = StandInSocket.last!;
-  ws.readyState = 1;
-  ws.onopen?.();
-  const lobby = { id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 as const } };
   const music = { id: 3, parentId: 1, name: 'Music', position: 0, maxUsers: 0, config: { bitrate: 96_000, frameSamples: 960 as const } };
-  ws.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, serverName: 's', sessionToken: 9, channelId: 1, channels: [lobby, music], users: [], resumeSecret: 'x', resumeGraceMs: 1000, maxChatLength: 2000 });
-  await connected;
+  const { session, ws } = await startSession({ channels: [music], before: (s) => s.on('channel-config', (c) => seen.push(c.bitrate)) });
+  const lobby = LOBBY;
   ws.deliver({ type: 'channel-updated', channel: { ...music, config: { bitrate: 64_000, frameSamples: 960 } } }); // not ours
   ws.deliver({ type: 'channel-updated', channel: { ...lobby, name: 'Hall' } }); // ours, same codec
   ws.deliver({ type: 'channel-updated', channel: { ...lobby, config: { bitrate: 24_000, frameSamples: 960 } } }); // ours, new bitrate
@@ -146,19 +149,15 @@ test('channel-config is announced on welcome, on a move and on an edit of the ow
 });
 
 test('rtc-renew: the open lane is closed and a new offer goes out at once, before the joined that follows it', async () => {
-  const platform = { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now: () => 0 } as unknown as VoiceSessionPlatform;
-  const session = new VoiceSession({ url: 'ws://127.0.0.1:1/control', nickname: 'eli', pingIntervalMs: 60_000 }, platform);
   const events: string[] = [];
-  session.on('voice-open', () => events.push('voice-open'));
-  session.on('voice-closed', () => events.push('voice-closed'));
-  const connected = session.connect();
-  const ws = StandInSocket.last!;
-  ws.readyState = 1;
-  ws.onopen?.();
-  const lobby = { id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 as const } };
-  const gaming = { id: 2, parentId: 1, name: 'Gaming', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 as const } };
-  ws.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, serverName: 's', sessionToken: 11, channelId: 1, channels: [lobby, gaming], users: [], resumeSecret: 'x', resumeGraceMs: 1000, maxChatLength: 2000 });
-  await connected;
+  const gaming = { ...LOBBY, id: 2, parentId: 1, name: 'Gaming' };
+  const { session, ws } = await startSession({
+    channels: [gaming],
+    before: (s) => {
+      s.on('voice-open', () => events.push('voice-open'));
+      s.on('voice-closed', () => events.push('voice-closed'));
+    },
+  });
   await new Promise((r) => setTimeout(r, 0)); // the offer is made asynchronously
   const offers = (): number => ws.sent.filter((f) => JSON.parse(f).type === 'rtc-offer').length;
   assert.equal(offers(), 1);
@@ -182,15 +181,7 @@ test('rtc-renew: the open lane is closed and a new offer goes out at once, befor
 });
 
 test('rtc-renew while the first offer is still being prepared: that offer goes out, no second one', async () => {
-  const platform = { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now: () => 0 } as unknown as VoiceSessionPlatform;
-  const session = new VoiceSession({ url: 'ws://127.0.0.1:1/control', nickname: 'fay', pingIntervalMs: 60_000 }, platform);
-  const connected = session.connect();
-  const ws = StandInSocket.last!;
-  ws.readyState = 1;
-  ws.onopen?.();
-  const lobby = { id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 as const } };
-  ws.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, serverName: 's', sessionToken: 12, channelId: 1, channels: [lobby], users: [], resumeSecret: 'x', resumeGraceMs: 1000, maxChatLength: 2000 });
-  await connected;
+  const { session, ws } = await startSession();
   const preparing = StandInPeer.last!;
   // Joined a channel on another relay thread before the offer was out.
   ws.deliver({ type: 'rtc-renew', reason: 'moved' });
@@ -227,10 +218,6 @@ function assertConnectError(error: unknown, reason: ConnectFailure, message: str
   else assert.match(error.message, message);
 }
 
-const open = (ws: StandInSocket): void => {
-  ws.readyState = 1;
-  ws.onopen?.();
-};
 
 test('connect(): a control lane that never opens rejects as unreachable', async () => {
   const { error } = await connectFailure((ws) => ws.onclose?.({ code: 1006, reason: '' }));
@@ -281,20 +268,6 @@ test('connect(): a lane closed after opening but before the welcome rejects as c
 });
 
 /** A session welcomed on the stand-ins, its voice lane open. */
-async function welcomed(now: () => number = () => 0): Promise<{ session: VoiceSession; ws: StandInSocket; dc: StandInChannel }> {
-  const platform = { WebSocket: StandInSocket, RTCPeerConnection: StandInPeer, now } as unknown as VoiceSessionPlatform;
-  const session = new VoiceSession({ url: 'ws://127.0.0.1:1/control', nickname: 'eve', pingIntervalMs: 60_000 }, platform);
-  const connected = session.connect();
-  const ws = StandInSocket.last!;
-  open(ws);
-  const lobby = { id: 1, parentId: null, name: 'Lobby', position: 0, maxUsers: 0, config: { bitrate: 16_000, frameSamples: 960 as const } };
-  ws.deliver({ type: 'welcome', protocol: PROTOCOL_VERSION, serverName: 's', sessionToken: 5, channelId: 1, channels: [lobby], users: [], resumeSecret: 'x', resumeGraceMs: 1000, maxChatLength: 2000 });
-  await connected;
-  await new Promise((r) => setTimeout(r, 0));
-  const dc = StandInPeer.channel!;
-  dc.open();
-  return { session, ws, dc };
-}
 
 test('voice-closed: when the open lane goes down under the session, and when a renegotiation replaces it', async () => {
   const { session, dc } = await welcomed();
