@@ -398,21 +398,37 @@ describe('install.sh checks the files inside', () => {
   });
 });
 
+/** A tarball's file name, as the fake Releases API serves it. */
+const tar = (r: ReleaseInfo): string => path.basename(r.tarball);
+
+/** install.sh/update.sh arguments for this sandbox and fake Releases API (and a tarball to install from, if any). */
+const installArgs = (sb: Sandbox, api: FakeReleasesApi, tarball?: string): string[] =>
+  ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url, ...(tarball === undefined ? [] : [tarball])];
+
+/** In a describe: a fresh sandbox and fake Releases API before its tests (handed to `set`), both disposed after them. */
+function withSandboxAndApi(set: (sb: Sandbox, api: FakeReleasesApi) => void): void {
+  let sb: Sandbox | undefined;
+  let api: FakeReleasesApi | undefined;
+  before(async () => {
+    sb = await makeSandbox();
+    api = await startFakeReleasesApi(GH_REPO);
+    set(sb, api);
+  });
+  after(async () => {
+    if (sb) await disposeSandbox(sb);
+    await api?.close();
+  });
+}
+
 describe('update.sh', () => {
   let sb: Sandbox;
   let api: FakeReleasesApi;
   let firstInstall: RunResult;
-  const tar = (r: ReleaseInfo): string => path.basename(r.tarball);
   const scratchIgnored = (diffs: string[]): string[] => diffs.filter((d) => !d.startsWith('opt/voice_app/.tmp: '));
 
+  withSandboxAndApi((s, a) => ((sb = s), (api = a)));
   before(async () => {
-    sb = await makeSandbox();
-    api = await startFakeReleasesApi(GH_REPO);
-    firstInstall = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url, v1.tarball]);
-  });
-  after(async () => {
-    await disposeSandbox(sb);
-    await api?.close();
+    firstInstall = await install(sb, installArgs(sb, api, v1.tarball));
   });
 
   it('reads its settings from update.env and is a no-op when the latest release is installed', async () => {
@@ -556,22 +572,14 @@ describe('health failures: the timeout, a server answering another version, fail
   let sb: Sandbox;
   let api: FakeReleasesApi;
   const quick = { VOICEAPP_HEALTH_TIMEOUT: '3' };
-  const tar = (r: ReleaseInfo): string => path.basename(r.tarball);
   const noPrevious = async (): Promise<void> => assert.equal(await lstat(opt(sb, 'previous')).catch(() => null), null, 'no previous link');
   /** Words "ok"/"fail" for the systemctl stand-in: how its next starts of voice_app.service go. */
   const nextStarts = (plan: string): Promise<void> => writeFile(path.join(sb.state, 'voice_app.service.starts'), plan + '\n');
 
-  before(async () => {
-    sb = await makeSandbox();
-    api = await startFakeReleasesApi(GH_REPO);
-  });
-  after(async () => {
-    await disposeSandbox(sb);
-    await api?.close();
-  });
+  withSandboxAndApi((s, a) => ((sb = s), (api = a)));
 
   it('install.sh: a first install that does not become healthy fails after VOICEAPP_HEALTH_TIMEOUT, saying why (nothing to roll back to)', async () => {
-    const r = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url, impostor.tarball], quick);
+    const r = await install(sb, installArgs(sb, api, impostor.tarball), quick);
     assert.notEqual(r.code, 0, said(r));
     assert.match(
       r.stderr,
@@ -653,17 +661,10 @@ describe('health failures: the timeout, a server answering another version, fail
 describe('a run killed between the two renames of a switch', () => {
   let sb: Sandbox;
   let api: FakeReleasesApi;
-  before(async () => {
-    sb = await makeSandbox();
-    api = await startFakeReleasesApi(GH_REPO);
-  });
-  after(async () => {
-    await disposeSandbox(sb);
-    await api?.close();
-  });
+  withSandboxAndApi((s, a) => ((sb = s), (api = a)));
 
   it('leaves current on the running release, and the next run completes the update and clears the scratch left behind', async () => {
-    const first = await install(sb, ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url, v1.tarball]);
+    const first = await install(sb, installArgs(sb, api, v1.tarball));
     assert.equal(first.code, 0, said(first));
     api.setLatest({ tag: 'v0.2.0', assets: releaseAssets(v2) });
     const killed = await run(opt(sb, 'current', 'deploy', 'update.sh'), [], scriptEnv(sb, {}, [path.join(STANDINS, 'killed-mid-switch')]));
@@ -690,20 +691,13 @@ describe('a run killed between the two renames of a switch', () => {
 describe('install.sh without a tarball', () => {
   let sb: Sandbox;
   let api: FakeReleasesApi;
-  before(async () => {
-    sb = await makeSandbox();
-    api = await startFakeReleasesApi(GH_REPO);
-  });
-  after(async () => {
-    await disposeSandbox(sb);
-    await api?.close();
-  });
+  withSandboxAndApi((s, a) => ((sb = s), (api = a)));
 
   it('downloads and installs the latest release the way update.sh does, and does not download it twice', async () => {
     api.setLatest({ tag: 'v0.2.0', assets: releaseAssets(v2) });
     // Run as an operator would: from the unpacked release's deploy/ (its runtime/node reads the JSON).
     const script = path.join(v1.dir, 'deploy', 'install.sh');
-    const args = ['--port', String(sb.port), '--host', '127.0.0.1', '--repo', GH_REPO, '--api', api.url];
+    const args = installArgs(sb, api);
     const r = await run(script, args, scriptEnv(sb));
     assert.equal(r.code, 0, said(r));
     assert.equal(api.downloads(path.basename(v2.tarball)), 1);
