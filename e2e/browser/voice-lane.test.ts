@@ -16,7 +16,7 @@ import { sleep, waitFor } from '../wait.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS, messageId, numberedMessage } from '../integration/wire-loss.ts';
 import { hex } from '../integration/harness.ts';
-import { DTLS_RECORD_HEADER, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/voice-lane-sender.ts';
+import { DTLS_RECORD_HEADER, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/sctp-wire.ts';
 
 const PAYLOAD = 160;
 const VOICE_RECORD_MIN = PAYLOAD + SCTP_DATA_CHUNK_HEADER + DTLS_RECORD_HEADER;

@@ -8,7 +8,7 @@
  * some of them late; see server/rtc/werift-patches.ts.
  */
 import { VOICE_HEADER_BYTES } from '../../shared/voice/constants.ts';
-import { DTLS_RECORD_HEADER, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/voice-lane-sender.ts';
+import { DTLS_RECORD_HEADER, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/sctp-wire.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';

@@ -7,8 +7,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RTCDataChannel, RTCPeerConnection } from 'werift';
-import { SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED, VoiceLaneSender } from './voice-lane-sender.ts';
+import type { RTCDataChannel } from 'werift';
+import { VoiceLaneSender } from './voice-lane-sender.ts';
+import { SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED } from './sctp-wire.ts';
+import type { WeriftTransports } from './werift-internals.ts';
 
 interface Chunk {
   tsn: number;
@@ -50,21 +52,19 @@ function standIn() {
       this.timer3Handle = 1;
     },
   };
-  const dtls = {
-    dtls: { version: { major: 254, minor: 253 }, epoch: 1, recordSequenceNumber: 0 },
-    cipher: {
-      encryptPacket(p: { fragment: Buffer }) {
-        if (wire.throwOnEncrypt) throw new TypeError('the record layer failed');
-        return p;
-      },
+  // The record layer: a copy of the packet (the sender builds every packet in one reused buffer).
+  const sealer = {
+    seal(plain: Uint8Array) {
+      if (wire.throwOnEncrypt) throw new TypeError('the record layer failed');
+      return Buffer.from(plain);
     },
   };
   const ice = {
     nominated: { remoteAddr: ['127.0.0.1', 9], protocol: { transport: { closed: false, socket: { send: (b: Buffer) => wire.datagrams.push(b) } }, async sendData() {} } },
     canSendApplicationData: () => true,
   };
-  const pc = { sctpTransport: { sctp, dtlsTransport: { dtls, iceTransport: { connection: ice } } } } as unknown as RTCPeerConnection;
-  const lane = new VoiceLaneSender(pc, { id: 0, maxRetransmits: 0 } as unknown as RTCDataChannel);
+  const t = { sctp, dtls: {}, ice } as unknown as WeriftTransports;
+  const lane = new VoiceLaneSender(t, { id: 0, maxRetransmits: 0 } as unknown as RTCDataChannel, sealer);
   return { lane, sctp, wire };
 }
 

@@ -30,32 +30,30 @@
  * so record numbering and keys are werift's; the UDP datagram goes straight to
  * the nominated candidate pair's socket.
  */
-import { crc32c, type RTCDataChannel, type RTCPeerConnection } from 'werift';
+import { crc32c, type RTCDataChannel } from 'werift';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createLogger } from '../util/log.ts';
+import {
+  MAX_SCTP_PACKET, PPID_BINARY, PPID_BINARY_EMPTY, SCTP_CHUNK_DATA, SCTP_CHUNK_SACK, SCTP_COMMON_HEADER, SCTP_DATA_CHUNK_HEADER,
+  SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED, SCTP_SACK_CHUNK_HEADER,
+} from './sctp-wire.ts';
+import { SCTP_ESTABLISHED, type DataChunkLike, type IceConnectionLike, type SctpAssociation, type WeriftTransports } from './werift-internals.ts';
 
 const log = createLogger('rtc');
 
-/** SCTP packet size cap, common header included: under a 1280-byte IPv6 path with DTLS, UDP and IP on top. */
-export const MAX_SCTP_PACKET = 1188;
-const COMMON_HEADER = 12;
-/** An SCTP DATA chunk's header (RFC 9260 §3.3.1), before the user data. */
-export const SCTP_DATA_CHUNK_HEADER = 16;
-/** A DTLS 1.2 record header, before the (encrypted) fragment. */
-export const DTLS_RECORD_HEADER = 13;
-const DATA_TYPE = 0;
-/** DATA chunk flags: U (unordered), B (first fragment), E (last fragment). */
-export const SCTP_FLAG_UNORDERED = 0x04;
-export const SCTP_FLAG_FIRST = 0x02;
-export const SCTP_FLAG_LAST = 0x01;
-const PPID_BINARY = 53;
-const PPID_BINARY_EMPTY = 57;
-const CONTENT_APPLICATION_DATA = 23;
 /** An empty message travels as PPID 57 with one zero byte (RFC 8831 §6.6): a DATA chunk may not be empty. */
 const EMPTY_MESSAGE_BODY = new Uint8Array(1);
-/** werift's SCTP_STATE.ESTABLISHED (a numeric enum the ESM bundle does not export). */
-const SCTP_ESTABLISHED = 4;
+/**
+ * How long a SACK may wait for DATA going the same way when only one packet
+ * is unacknowledged (RFC 9260 §6.2: SACK.Delay, 200 ms recommended; libwebrtc
+ * and werift use 200 ms). A second packet, a gap or a duplicate makes it due
+ * at the end of the turn.
+ */
+export const SACK_DELAY_MS = 200;
+/** Gap blocks and duplicate TSNs reported per SACK at most (a SACK may report fewer than it knows). */
+const MAX_SACK_GAPS = 32;
+const MAX_SACK_DUPLICATES = 16;
 
 /** The fields werift's SCTP reads and writes on a DATA chunk in its queues (its DataChunk is not exported). */
 class VoiceDataChunk {
@@ -84,75 +82,27 @@ class VoiceDataChunk {
     this.maxRetransmits = maxRetransmits;
   }
   get type(): number {
-    return DATA_TYPE;
+    return SCTP_CHUNK_DATA;
   }
 }
 
-interface DataChunkLike {
-  flags: number;
-  tsn: number;
-  streamId: number;
-  streamSeqNum: number;
-  protocol: number;
-  userData: Uint8Array;
-  retransmit: boolean;
-  misses: number;
-  sentCount: number;
-  sentTime: number;
-  bookSize: number;
+/** Seals an SCTP packet into one DTLS record (dtls-record-codec.ts; a stand-in in unit tests). */
+export interface RecordSealer {
+  seal(plain: Uint8Array): Buffer;
 }
 
-/** The parts of werift's SCTP association this sender drives (werift 0.25.2 field names). */
-interface SctpAssociation {
-  associationState: number;
-  isStopped?: boolean;
-  state: string;
-  localPort: number;
-  remotePort: number | undefined;
-  remoteVerificationTag: number;
-  localTsn: number;
-  maxPayloadSize: number;
-  cwnd: number;
-  flightSize: number;
-  peerRwnd: number;
-  fastRecoveryExit: number | undefined;
-  fastRecoveryTransmit: boolean;
-  forwardTsnChunk: unknown;
-  outboundQueue: DataChunkLike[];
-  sentQueue: DataChunkLike[];
-  timer3Handle: unknown;
-  flush: { execute(): void };
-  transmit(): unknown;
-  sendChunk(chunk: unknown): Promise<void>;
-  flightSizeIncrease(chunk: DataChunkLike): void;
-  timer3Start(): void;
-  timer3Restart(): void;
-}
-
-interface RecordHeader {
-  contentType: number;
-  protocolVersion: { major: number; minor: number };
-  epoch: number;
-  sequenceNumber: number;
-  contentLen: number;
-}
-interface DtlsSocketLike {
-  dtls: { version: { major: number; minor: number }; epoch: number; recordSequenceNumber: number };
-  cipher: { encryptPacket(pkt: { recordLayerHeader: RecordHeader; fragment: Buffer }): { recordLayerHeader: RecordHeader; fragment: Buffer } };
-}
-interface UdpSocketLike {
-  send(msg: Uint8Array, port: number, address: string): void;
-}
-interface IceConnectionLike {
-  nominated?: { remoteAddr: [string, number]; protocol: { transport?: { closed?: boolean; socket?: UdpSocketLike }; sendData(data: Buffer, addr: [string, number]): Promise<void> } };
-  canSendApplicationData(): boolean;
-}
+/** Every packet is built here, then sealed (copied) into its record: one buffer for all senders of the thread. */
+const scratch = Buffer.alloc(MAX_SCTP_PACKET);
 
 export interface LaneCounters {
   /** Messages handed to `send`. */
   messages: number;
   /** SCTP packets (= DTLS records = UDP datagrams) this sender put on the wire, retransmissions included. */
   packets: number;
+  /** SACK chunks sent, on DATA packets or alone. */
+  sacks: number;
+  /** Packets that carried nothing but a SACK (no DATA was going to the peer). */
+  sackOnly: number;
   /** Messages refused because the association or the ICE pair could not take them. */
   refused: number;
   /** Exceptions while transmitting (the batch for that peer is lost; the others go on). */
@@ -199,47 +149,41 @@ function flushIfLong(): void {
 
 export class VoiceLaneSender {
   readonly #sctp: SctpAssociation;
-  readonly #dtls: DtlsSocketLike;
+  readonly #sealer: RecordSealer;
   readonly #ice: IceConnectionLike;
   readonly #streamId: number;
   readonly #maxRetransmits: number | undefined;
   readonly #bundle: DataChunkLike[] = [];
   /** Chunks picked by one transmitNow, reused. */
   readonly #picks: DataChunkLike[] = [];
+  /** TSN offsets of the gap blocks of the SACK being built (start, end, start, end…), reused. */
+  readonly #gaps: number[] = [];
   #queued = 0;
   #due = false;
+  /** A SACK must go at the end of this turn, with DATA or alone. */
+  #sackDue = false;
+  /** Bytes of the SACK chunk the packet being built starts with (0: none). */
+  #sackBytes = 0;
+  /** Packets with new DATA from the peer since our last SACK. */
+  #unacked = 0;
+  #sackTimer: NodeJS.Timeout | null = null;
   #closed = false;
-  readonly counters: LaneCounters = { messages: 0, packets: 0, refused: 0, errors: 0 };
+  readonly counters: LaneCounters = { messages: 0, packets: 0, sacks: 0, sackOnly: 0, refused: 0, errors: 0 };
 
   /**
-   * Takes over sending for `dc` on `pc`'s association. Call once the channel is
-   * open (the association is established and DTLS is connected). Throws if
-   * werift's internals are not what this file was written against.
+   * Takes over sending for `dc` on werift's association (weriftTransports),
+   * sealing records with `sealer`. Call once the channel is open.
    */
-  constructor(pc: RTCPeerConnection, dc: RTCDataChannel) {
-    const transport = pc.sctpTransport as unknown as { sctp?: SctpAssociation; dtlsTransport?: { dtls?: DtlsSocketLike; iceTransport?: { connection?: IceConnectionLike } } } | undefined;
-    const sctp = transport?.sctp;
-    const dtls = transport?.dtlsTransport?.dtls;
-    const ice = transport?.dtlsTransport?.iceTransport?.connection;
-    if (!sctp || !dtls || !ice) throw new Error('werift peer connection has no SCTP/DTLS/ICE transport: review server/rtc/voice-lane-sender.ts');
-    for (const k of ['outboundQueue', 'sentQueue', 'flightSizeIncrease', 'timer3Start', 'timer3Restart', 'sendChunk', 'flush'] as const) {
-      if (sctp[k] === undefined) throw new Error(`werift SCTP has no ${k}: the werift version changed, review server/rtc/voice-lane-sender.ts`);
-    }
-    if (typeof dtls.cipher?.encryptPacket !== 'function' || typeof ice.canSendApplicationData !== 'function') {
-      throw new Error('werift DTLS/ICE internals changed: review server/rtc/voice-lane-sender.ts');
-    }
+  constructor(t: WeriftTransports, dc: RTCDataChannel, sealer: RecordSealer) {
     if (dc.id === null || dc.id === undefined) throw new Error('the voice channel has no stream id');
-    if (sctp.associationState !== SCTP_ESTABLISHED) {
-      throw new Error(`werift SCTP is in state ${String(sctp.associationState)} with the channel open (expected ESTABLISHED = ${SCTP_ESTABLISHED}): review server/rtc/voice-lane-sender.ts`);
-    }
-    this.#sctp = sctp;
-    this.#dtls = dtls;
-    this.#ice = ice;
+    this.#sctp = t.sctp;
+    this.#ice = t.ice;
+    this.#sealer = sealer;
     this.#streamId = dc.id;
     this.#maxRetransmits = dc.maxRetransmits ?? undefined;
     // Every DATA chunk of this association now leaves through transmitNow, werift's own included.
     // werift calls transmit from timers and unguarded async code: a throw must not escape there.
-    sctp.transmit = () => this.#transmitGuarded();
+    t.sctp.transmit = () => this.#transmitGuarded();
   }
 
   /** Bytes handed to `send` that are not on the wire yet. */
@@ -271,10 +215,7 @@ export class VoiceLaneSender {
       }
     }
     this.counters.messages++;
-    if (!this.#due) {
-      this.#due = true;
-      scheduleDue(this);
-    }
+    this.#schedule();
     flushIfLong();
     return true;
   }
@@ -287,10 +228,50 @@ export class VoiceLaneSender {
     this.#queued += chunk.bookSize;
   }
 
+  /** Something may go now (the peer's SACK opened the window, asked for a retransmission or a FORWARD-TSN): at the end of this turn. */
+  wake(): void {
+    if (!this.#closed) this.#schedule();
+  }
+
+  #schedule(): void {
+    if (!this.#due) {
+      this.#due = true;
+      scheduleDue(this);
+    }
+  }
+
+  /**
+   * The receive path (voice-lane-receiver.ts) took in a packet with DATA for
+   * werift's association; werift's receive state (lastReceivedTsn, gaps,
+   * duplicates) is already updated. The SACK rides on the next DATA packet to
+   * the peer; it goes alone at the end of this turn if this was the second
+   * unacknowledged packet or `urgent` (a gap or a duplicate, RFC 9260 §6.2
+   * and §6.7), and after SACK_DELAY_MS otherwise.
+   */
+  dataReceived(urgent: boolean): void {
+    if (this.#closed) return;
+    if (urgent || ++this.#unacked >= 2) {
+      this.#sackDue = true;
+      this.#schedule();
+    } else if (this.#sackTimer === null) {
+      this.#sackTimer = setTimeout(this.#sackDelayOver, SACK_DELAY_MS);
+      this.#sackTimer.unref();
+    }
+  }
+
+  #sackDelayOver = (): void => {
+    this.#sackTimer = null;
+    if (this.#closed || !this.#sctp.sackNeeded) return;
+    this.#sackDue = true;
+    this.#transmitGuarded();
+  };
+
   /** Stops sending; queued chunks stay with werift (which is closing the association). */
   close(): void {
     this.#closed = true;
     this.#queued = 0;
+    if (this.#sackTimer !== null) clearTimeout(this.#sackTimer);
+    this.#sackTimer = null;
   }
 
   /** Called by the end-of-turn flush. */
@@ -312,7 +293,8 @@ export class VoiceLaneSender {
   /**
    * werift's transmitOnce, synchronous and bundling: FORWARD-TSN first, then
    * chunks marked for retransmission, then the outbound queue, all within the
-   * congestion window and the peer's receive window.
+   * congestion window and the peer's receive window; a pending SACK goes
+   * first in the first packet.
    */
   transmitNow(): void {
     const sctp = this.#sctp;
@@ -364,15 +346,19 @@ export class VoiceLaneSender {
     if (this.#queued < 0) this.#queued = 0;
     // werift ran this (after a SACK): whatever was due has just left.
     if (this.#queued === 0) this.#due = false;
+    const sack = sctp.sackNeeded && (this.#sackDue || picks.length > 0) ? this.#sackLength() : 0;
+    this.#sackDue = false;
     // …then put them on the wire. If that throws, the chunks are in flight as far as SCTP knows, so
     // they count as lost: abandoned (maxRetransmits 0) and skipped with FORWARD-TSN, nothing counted twice.
     try {
-      let size = COMMON_HEADER;
+      this.#sackBytes = sack;
+      let size = SCTP_COMMON_HEADER + sack;
       for (let i = 0; i < picks.length; i++) size = this.#add(picks[i]!, size);
-      if (this.#bundle.length > 0) this.#emit(size);
+      if (this.#bundle.length > 0 || this.#sackBytes > 0) this.#emit(size);
     } finally {
       picks.length = 0;
       this.#bundle.length = 0;
+      this.#sackBytes = 0;
       sctp.flush.execute();
     }
   }
@@ -381,35 +367,92 @@ export class VoiceLaneSender {
   #add(c: DataChunkLike, size: number): number {
     const len = SCTP_DATA_CHUNK_HEADER + c.userData.length;
     const padded = (len + 3) & ~3;
-    if (this.#bundle.length > 0 && size + padded > MAX_SCTP_PACKET) {
+    if ((this.#bundle.length > 0 || this.#sackBytes > 0) && size + padded > MAX_SCTP_PACKET) {
       this.#emit(size);
-      size = COMMON_HEADER;
+      size = SCTP_COMMON_HEADER;
     }
     this.#bundle.push(c);
     return size + padded;
   }
 
-  /** Serialises the bundled chunks into one SCTP packet, encrypts it as one DTLS record, sends it. */
+  /**
+   * The length of the SACK chunk werift's receive state asks for (RFC 9260
+   * §3.3.4); fills #gaps with the gap blocks' offsets from the cumulative TSN.
+   */
+  #sackLength(): number {
+    const sctp = this.#sctp;
+    const gaps = this.#gaps;
+    gaps.length = 0;
+    const mis = sctp.sackMisOrdered;
+    if (mis.size > 0) {
+      // Received above the cumulative TSN, as offsets from it, ascending, merged into blocks (rare: loss on the way in).
+      const base = sctp.lastReceivedTsn;
+      const offsets = Array.from(mis, (tsn) => (tsn - base) >>> 0).filter((o) => o > 0 && o < 0x10000).sort((a, b) => a - b);
+      for (const o of offsets) {
+        if (gaps.length > 0 && gaps[gaps.length - 1] === o - 1) gaps[gaps.length - 1] = o;
+        else if (gaps.length < 2 * MAX_SACK_GAPS) gaps.push(o, o);
+        else break;
+      }
+    }
+    const dups = Math.min(sctp.sackDuplicates.length, MAX_SACK_DUPLICATES);
+    return SCTP_SACK_CHUNK_HEADER + 2 * gaps.length + 4 * dups;
+  }
+
+  /** Writes the SACK (#sackLength just sized it) at `at` and clears werift's SACK state: it has been sent. */
+  #writeSack(pkt: Buffer, at: number): number {
+    const sctp = this.#sctp;
+    const gaps = this.#gaps;
+    const dups = Math.min(sctp.sackDuplicates.length, MAX_SACK_DUPLICATES);
+    const length = SCTP_SACK_CHUNK_HEADER + 2 * gaps.length + 4 * dups;
+    pkt[at] = SCTP_CHUNK_SACK;
+    pkt[at + 1] = 0;
+    pkt.writeUInt16BE(length, at + 2);
+    pkt.writeUInt32BE(sctp.lastReceivedTsn >>> 0, at + 4);
+    pkt.writeUInt32BE(Math.max(0, sctp.advertisedRwnd) >>> 0, at + 8);
+    pkt.writeUInt16BE(gaps.length / 2, at + 12);
+    pkt.writeUInt16BE(dups, at + 14);
+    let p = at + SCTP_SACK_CHUNK_HEADER;
+    for (let i = 0; i < gaps.length; i++, p += 2) pkt.writeUInt16BE(gaps[i]!, p);
+    for (let i = 0; i < dups; i++, p += 4) pkt.writeUInt32BE(sctp.sackDuplicates[i]! >>> 0, p);
+    sctp.sackNeeded = false;
+    sctp.sackImmediate = false;
+    sctp.sackPacketCount = 0;
+    sctp.sackDuplicates.length = 0;
+    this.#unacked = 0;
+    this.counters.sacks++;
+    return p;
+  }
+
+  /** Serialises the SACK and the bundled chunks into one SCTP packet, encrypts it as one DTLS record, sends it. */
   #emit(size: number): void {
     const sctp = this.#sctp;
     const bundle = this.#bundle;
-    const pkt = Buffer.alloc(size);
+    const pkt = scratch.subarray(0, size);
     pkt.writeUInt16BE(sctp.localPort, 0);
     pkt.writeUInt16BE(sctp.remotePort!, 2);
     pkt.writeUInt32BE(sctp.remoteVerificationTag, 4);
-    let at = COMMON_HEADER;
+    pkt.writeUInt32BE(0, 8);
+    let at = SCTP_COMMON_HEADER;
+    if (this.#sackBytes > 0) {
+      at = this.#writeSack(pkt, at);
+      this.#sackBytes = 0;
+      if (bundle.length === 0) this.counters.sackOnly++;
+    }
     for (let i = 0; i < bundle.length; i++) {
       const c = bundle[i]!;
       const data = c.userData;
-      pkt[at] = DATA_TYPE;
+      const len = SCTP_DATA_CHUNK_HEADER + data.length;
+      pkt[at] = SCTP_CHUNK_DATA;
       pkt[at + 1] = c.flags;
-      pkt.writeUInt16BE(SCTP_DATA_CHUNK_HEADER + data.length, at + 2);
+      pkt.writeUInt16BE(len, at + 2);
       pkt.writeUInt32BE(c.tsn, at + 4);
       pkt.writeUInt16BE(c.streamId, at + 8);
       pkt.writeUInt16BE(c.streamSeqNum, at + 10);
       pkt.writeUInt32BE(c.protocol, at + 12);
       pkt.set(data, at + SCTP_DATA_CHUNK_HEADER);
-      at += (SCTP_DATA_CHUNK_HEADER + data.length + 3) & ~3; // padding bytes are already zero
+      const padded = (len + 3) & ~3;
+      if (padded > len) pkt.fill(0, at + len, at + padded);
+      at += padded;
     }
     bundle.length = 0;
     pkt.writeUInt32LE(crc32c(pkt), 8);
@@ -423,27 +466,7 @@ export class VoiceLaneSender {
       this.counters.refused++;
       return;
     }
-    const ctx = this.#dtls.dtls;
-    const enc = this.#dtls.cipher.encryptPacket({
-      recordLayerHeader: {
-        contentType: CONTENT_APPLICATION_DATA,
-        protocolVersion: ctx.version,
-        epoch: ctx.epoch,
-        sequenceNumber: ++ctx.recordSequenceNumber,
-        contentLen: plain.length,
-      },
-      fragment: plain,
-    });
-    const h = enc.recordLayerHeader;
-    const body = enc.fragment;
-    const record = Buffer.allocUnsafe(DTLS_RECORD_HEADER + body.length);
-    record[0] = CONTENT_APPLICATION_DATA;
-    record[1] = h.protocolVersion.major;
-    record[2] = h.protocolVersion.minor;
-    record.writeUInt16BE(h.epoch, 3);
-    record.writeUIntBE(h.sequenceNumber, 5, 6);
-    record.writeUInt16BE(body.length, 11);
-    body.copy(record, DTLS_RECORD_HEADER);
+    const record = this.#sealer.seal(plain);
     this.counters.packets++;
     const udp = pair.protocol.transport;
     const [address, port] = pair.remoteAddr;

@@ -10,6 +10,9 @@ import { VOICE_CHANNEL_INIT, VOICE_CHANNEL_LABEL } from '../../shared/voice/cons
 import type { VoiceSink } from '../relay/voice-relay.ts';
 import { patchWeriftDtls, patchWeriftSctp } from './werift-patches.ts';
 import { VoiceLaneSender } from './voice-lane-sender.ts';
+import { VoiceLaneReceiver } from './voice-lane-receiver.ts';
+import { DtlsRecordCodec } from './dtls-record-codec.ts';
+import { weriftTransports } from './werift-internals.ts';
 import { announceAddress } from './sdp-candidates.ts';
 import { MAX_REMOTE_CANDIDATES, candidateAllowed, filterOfferCandidates } from './remote-candidates.ts';
 import type { DtlsKeys } from './dtls-identity.ts';
@@ -27,8 +30,9 @@ export interface PeerOptions {
   dtlsKeys: DtlsKeys | null;
   /**
    * 'fast' (the default): datagrams leave through VoiceLaneSender (synchronous,
-   * bundled per event-loop turn). 'stock': through werift's own DataChannel.send,
-   * for benchmarks that compare the two.
+   * bundled per event-loop turn) and arrive through VoiceLaneReceiver. 'stock':
+   * werift's own DataChannel send and receive paths, for benchmarks that
+   * compare the two.
    */
   sendPath?: 'fast' | 'stock';
 }
@@ -52,8 +56,9 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
   readonly #onDatagram: (bytes: Uint8Array) => void;
   readonly #onTextFrame: () => void;
   readonly #sendPath: 'fast' | 'stock';
-  /** Set once the lane is open (fast send path only). */
+  /** Set once the lane is open (fast path only). */
   #lane: VoiceLaneSender | null = null;
+  #receiver: VoiceLaneReceiver | null = null;
   #closed = false;
 
   /**
@@ -82,9 +87,12 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
       if (state !== 'open') return;
       if (this.#sendPath === 'fast' && this.#lane === null) {
         try {
-          this.#lane = new VoiceLaneSender(this.#pc, this.#dc);
+          const t = weriftTransports(this.#pc);
+          const codec = new DtlsRecordCodec(t.dtls);
+          this.#lane = new VoiceLaneSender(t, this.#dc, codec);
+          this.#receiver = new VoiceLaneReceiver(t, this.#dc, codec, this.#lane, this.#onDatagram, this.#onTextFrame);
         } catch (error) {
-          log.error('the fast voice send path could not attach; using werift\'s', { error });
+          log.error('the fast voice lane could not attach (both ways); using werift\'s paths', { error });
         }
       }
       this.safeEmit('open');
@@ -137,6 +145,11 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
     return this.#lane;
   }
 
+  /** The fast receive path, once the lane is open (null on the stock path); exposed for tests and stats. */
+  get receiver(): VoiceLaneReceiver | null {
+    return this.#receiver;
+  }
+
   send(bytes: Uint8Array): void {
     if (!this.isOpen) return; // the relay only holds open sinks; this covers the instant of teardown
     if (this.#lane !== null && this.#lane.send(bytes)) return;
@@ -157,6 +170,7 @@ export class VoicePeer extends TypedEmitter<PeerEvents> implements VoiceSink {
     if (this.#closed) return;
     this.#closed = true;
     this.#lane?.close();
+    this.#receiver?.close();
     this.#pc.close().catch((error: unknown) => log.warn('peer close failed', { error }));
     this.safeEmit('closed');
   }

@@ -30,7 +30,7 @@
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { CipherContext } from 'werift';
-import { SCTP_FLAG_FIRST, SCTP_FLAG_LAST } from './voice-lane-sender.ts';
+import { SCTP_FLAG_FIRST, SCTP_FLAG_LAST } from './sctp-wire.ts';
 
 const PATCHED = Symbol.for('voice-app.werift-sctp-patched');
 const DTLS_PATCHED = Symbol.for('voice-app.werift-dtls-patched');
@@ -62,6 +62,25 @@ function keyObjects(c: AeadKeys | undefined): void {
   if (Buffer.isBuffer(c.serverWriteKey)) c.serverWriteKey = createSecretKey(c.serverWriteKey);
 }
 
+/**
+ * Fix 1 for one record: the number `proposed` (werift's counter) for a record
+ * of `epoch` encrypted with `cipherContext`, or one past the last number used
+ * in that epoch if werift's would repeat it. Every record the server encrypts
+ * goes through here, werift's (patched encryptPacket) and the voice lane's
+ * (dtls-record-codec.ts).
+ */
+export function claimRecordNumber(cipherContext: object, epoch: number, proposed: number): number {
+  const ctx = cipherContext as CipherWithLast;
+  const last = ctx[LAST_RECORD];
+  if (last === undefined || last.epoch !== epoch) {
+    ctx[LAST_RECORD] = { epoch, seq: proposed };
+    return proposed;
+  }
+  const seq = proposed <= last.seq ? last.seq + 1 : proposed;
+  last.seq = seq;
+  return seq;
+}
+
 /** Installs fixes 1 and 2 on werift's CipherContext; idempotent. */
 export function patchWeriftDtls(): void {
   const proto = CipherContext.prototype as unknown as Record<symbol | string, unknown>;
@@ -77,13 +96,7 @@ export function patchWeriftDtls(): void {
   proto['encryptPacket'] = function encryptPacket(this: CipherWithLast, pkt: { recordLayerHeader: RecordHeader }) {
     keyObjects(this.cipher);
     const h = pkt.recordLayerHeader;
-    const last = this[LAST_RECORD];
-    if (last === undefined || last.epoch !== h.epoch) {
-      this[LAST_RECORD] = { epoch: h.epoch, seq: h.sequenceNumber };
-    } else {
-      if (h.sequenceNumber <= last.seq) h.sequenceNumber = last.seq + 1;
-      last.seq = h.sequenceNumber;
-    }
+    h.sequenceNumber = claimRecordNumber(this, h.epoch, h.sequenceNumber);
     return original.call(this, pkt);
   };
   proto[DTLS_PATCHED] = true;
