@@ -1,11 +1,14 @@
 /**
- * The server's voice-lane send path (server/rtc/voice-lane-sender.ts) against
- * real Chromium: a VoicePeer in this process answers an RTCPeerConnection in a
- * blank page (no app, no relay), and every UDP datagram the server sends goes
- * through node:dgram here, where the test counts and drops them. Chromium must
- * accept the bundled packets as ordinary SCTP — each message its own
+ * The server's voice lane (server/rtc/voice-lane-sender.ts and
+ * voice-lane-receiver.ts) against real Chromium: a VoicePeer in this process
+ * answers an RTCPeerConnection in a blank page (no app, no relay), and every
+ * UDP datagram the server sends or receives goes through node:dgram here,
+ * where the test counts and drops them. Chromium must accept the bundled
+ * packets and the server's SACKs as ordinary SCTP — each message its own
  * DataChannel message with its exact bytes — and, under loss, see the lost
- * ones never come back while the association stays up.
+ * ones never come back while the association stays up; its messages to the
+ * server must arrive through the fast receive path, once each, with loss on
+ * the way in handled by Chromium abandoning what was lost.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +17,7 @@ import { VoicePeer } from '../../server/rtc/voice-peer.ts';
 import { VOICE_CHANNEL_INIT, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import { sleep, waitFor } from '../wait.ts';
 import { launchChromium, type Browser } from './chromium.ts';
-import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS, messageId, numberedMessage } from '../integration/wire-loss.ts';
+import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS, dropInbound, messageId, numberedMessage } from '../integration/wire-loss.ts';
 import { hex } from '../integration/harness.ts';
 import { DTLS_RECORD_HEADER, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/sctp-wire.ts';
 
@@ -25,6 +28,8 @@ const wire = new Int32Array(new SharedArrayBuffer(WIRE_SLOTS * 4));
 let browser: Browser;
 let page: Page;
 let peer: VoicePeer;
+/** What the server received from the page. */
+const inbound: Uint8Array[] = [];
 
 before(async () => {
   installWireLoss({ shared: wire.buffer as SharedArrayBuffer, minBytes: VOICE_RECORD_MIN });
@@ -35,8 +40,9 @@ before(async () => {
     const pc = new RTCPeerConnection({ iceServers: [] });
     const dc = pc.createDataChannel(label, { ...init });
     dc.binaryType = 'arraybuffer';
-    const w = window as unknown as { pc: RTCPeerConnection; got: number[][]; open: boolean };
+    const w = window as unknown as { pc: RTCPeerConnection; dc: RTCDataChannel; got: number[][]; open: boolean };
     w.pc = pc;
+    w.dc = dc;
     w.got = [];
     w.open = false;
     dc.onopen = () => (w.open = true);
@@ -52,7 +58,7 @@ before(async () => {
     });
     return pc.localDescription!.sdp;
   }, { label: VOICE_CHANNEL_LABEL, init: VOICE_CHANNEL_INIT });
-  peer = new VoicePeer({ portRange: null, extraHostAddresses: ['127.0.0.1'], announcedAddress: null, dtlsKeys: null }, () => {}, () => {});
+  peer = new VoicePeer({ portRange: null, extraHostAddresses: ['127.0.0.1'], announcedAddress: null, dtlsKeys: null }, (b) => void inbound.push(Uint8Array.from(b)), () => {});
   const opened = new Promise<void>((resolve) => peer.once('open', () => resolve()));
   const { sdp } = await peer.answer(offer, '127.0.0.1', null);
   await page.evaluate((answer) => (window as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({ type: 'answer', sdp: answer }), sdp);
@@ -130,4 +136,56 @@ test('under loss Chromium gets a message in fragments whole or not at all, never
   for (const [k, id] of ids.entries()) assert.deepEqual(Uint8Array.from(received[k]!), numberedMessage(id, BIG), `message ${id} whole`);
   peer.send(numberedMessage(9998, BIG));
   await waitFor(async () => (await got()).some((b) => messageId(b) === 9998), 5000, 'a message after the loss arrived');
+});
+
+/** The page sends `messages`, `intervalMs` apart (0: all at once), and waits until its buffer drained (or 5 s). */
+async function pageSends(messages: Uint8Array[], intervalMs: number): Promise<number> {
+  return page.evaluate(async ({ all, every }) => {
+    const dc = (window as unknown as { dc: RTCDataChannel }).dc;
+    for (const m of all) {
+      dc.send(new Uint8Array(m));
+      if (every > 0) await new Promise((r) => setTimeout(r, every));
+    }
+    const until = Date.now() + 5000;
+    while (dc.bufferedAmount > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    return dc.bufferedAmount;
+  }, { all: messages.map((m) => [...m]), every: intervalMs });
+}
+
+test('Chromium’s messages arrive through the fast receive path, exact bytes; its window never stalls on the server’s SACKs', async () => {
+  const receiver = peer.receiver;
+  assert.ok(receiver, 'the fast receive path attached');
+  inbound.length = 0;
+  const sizes = [1, 160, 1100, 64, 1300, 7];
+  const sent = sizes.map((n, i) => numberedMessage(i, Math.max(4, n)).subarray(0, n));
+  assert.equal(await pageSends(sent, 0), 0);
+  await waitFor(() => inbound.length === sent.length, 5000, 'every message arrived');
+  assert.deepEqual(inbound.map(hex).sort(), sent.map(hex).sort(), 'once each, exact bytes (the fragmented one too)');
+  const lane = peer.lane!;
+  const before = { messages: receiver.counters.messages, sacks: lane.counters.sacks };
+  const talk = Array.from({ length: 100 }, (_, i) => numberedMessage(100 + i));
+  assert.equal(await pageSends(talk, 20), 0, 'everything Chromium sent was acknowledged');
+  await waitFor(() => inbound.length === sent.length + 100, 5000, 'all 100 arrived');
+  assert.equal(receiver.counters.messages - before.messages, 100, 'all taken by the fast path');
+  const sacks = lane.counters.sacks - before.sacks;
+  assert.ok(sacks >= 45 && sacks <= 55, `one SACK per two packets: ${sacks} for 100`);
+});
+
+test('under 20 % loss on the way in Chromium abandons what was lost; the rest arrive once; the lane keeps working', async () => {
+  inbound.length = 0;
+  const loss = dropInbound(VOICE_RECORD_MIN);
+  try {
+    await pageSends(Array.from({ length: 100 }, (_, i) => numberedMessage(i)), 20);
+    await sleep(1500);
+  } finally {
+    loss.stop();
+  }
+  const ids = inbound.map(messageId);
+  assert.equal(new Set(ids).size, ids.length, 'none twice');
+  assert.equal(ids.length, 100 - loss.dropped, `all but the ${loss.dropped} dropped (Chromium retransmitted none)`);
+  for (const [k, id] of ids.entries()) assert.deepEqual(inbound[k], numberedMessage(id), `message ${id} exact`);
+  inbound.length = 0;
+  assert.equal(await pageSends(Array.from({ length: 30 }, (_, i) => numberedMessage(500 + i)), 10), 0, 'nothing stuck at Chromium');
+  await waitFor(() => inbound.length === 30, 5000, 'all 30 after the loss arrived');
+  assert.equal(peer.isOpen, true);
 });

@@ -12,6 +12,13 @@
  * - Under loss (every 5th voice record dropped on the wire, by wire-loss.ts) nothing is
  *   retransmitted: each lost record's messages are gone, the rest arrive on
  *   time, and the association stays up.
+ * - The other way (server/rtc/voice-lane-receiver.ts): the client's messages
+ *   arrive through the fast receive path with their exact bytes; the server's
+ *   SACKs ride on its DATA when it has some for the client and go alone at
+ *   most every second packet otherwise, and the client's window never
+ *   stalls; under 20 % loss on the way in (dropped in the server's dgram
+ *   sockets) the client abandons what was lost (FORWARD-TSN, taken by
+ *   werift), the rest arrive once, and the lane keeps working.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +30,7 @@ import { DTLS_RECORD_HEADER, MAX_SCTP_PACKET, SCTP_DATA_CHUNK_HEADER } from '../
 import { VOICE_CHANNEL_INIT, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import { sleep, waitFor } from '../wait.ts';
 import { hex } from './harness.ts';
-import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS, messageId, numberedMessage } from './wire-loss.ts';
+import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS, dropInbound, messageId, numberedMessage } from './wire-loss.ts';
 
 const PAYLOAD = 160; // bigger than any SCTP control record: voice records are told apart by size
 const VOICE_RECORD_MIN = PAYLOAD + SCTP_DATA_CHUNK_HEADER + DTLS_RECORD_HEADER;
@@ -34,12 +41,16 @@ const wire = new Int32Array(new SharedArrayBuffer(WIRE_SLOTS * 4));
 interface Pair {
   peer: VoicePeer;
   pc: InstanceType<typeof wrtc.RTCPeerConnection>;
+  dc: ReturnType<InstanceType<typeof wrtc.RTCPeerConnection>['createDataChannel']>;
+  /** What the server received from the client, in order. */
+  inbound: Uint8Array[];
   received: Uint8Array[];
   arrivedAt: number[];
   close(): void;
 }
 
-async function connect(): Promise<Pair> {
+/** `onInbound` runs on the server for each message from the client (after it is recorded). */
+async function connect(onInbound: (bytes: Uint8Array, peer: VoicePeer) => void = () => {}): Promise<Pair> {
   const pc = new wrtc.RTCPeerConnection({ iceServers: [] });
   const dc = pc.createDataChannel(VOICE_CHANNEL_LABEL, { ...VOICE_CHANNEL_INIT });
   dc.binaryType = 'arraybuffer';
@@ -53,7 +64,11 @@ async function connect(): Promise<Pair> {
   const clientOpen = new Promise<void>((resolve) => (dc.onopen = () => resolve()));
   await pc.setLocalDescription(await pc.createOffer());
   await waitFor(() => pc.iceGatheringState === 'complete', 5000, 'wrtc gathered its candidates');
-  const peer = new VoicePeer({ portRange: null, extraHostAddresses: ['127.0.0.1'], announcedAddress: null, dtlsKeys: null }, () => {}, () => {});
+  const inbound: Uint8Array[] = [];
+  const peer: VoicePeer = new VoicePeer({ portRange: null, extraHostAddresses: ['127.0.0.1'], announcedAddress: null, dtlsKeys: null }, (bytes) => {
+    inbound.push(Uint8Array.from(bytes));
+    onInbound(bytes, peer);
+  }, () => {});
   const serverOpen = new Promise<void>((resolve) => peer.once('open', () => resolve()));
   const { sdp } = await peer.answer(pc.localDescription!.sdp, '127.0.0.1', null);
   await pc.setRemoteDescription({ type: 'answer', sdp });
@@ -61,6 +76,8 @@ async function connect(): Promise<Pair> {
   return {
     peer,
     pc,
+    dc,
+    inbound,
     received,
     arrivedAt,
     close() {
@@ -178,6 +195,91 @@ test('under loss a message in fragments arrives whole or not at all, never retra
     p.peer.send(numberedMessage(999, BIG));
     await waitFor(() => p.received.some((b) => messageId(b) === 999), 5000, 'a message after the loss arrived');
   } finally {
+    p.close();
+  }
+});
+
+/** numberedMessage, typed for libwebrtc's send. */
+const clientMessage = (id: number) => numberedMessage(id) as Uint8Array<ArrayBuffer>;
+
+test('the client’s messages arrive through the fast receive path with their exact bytes; SACKs go alone at most every second packet', async () => {
+  const p = await connect();
+  try {
+    const receiver = p.peer.receiver;
+    assert.ok(receiver, 'the fast receive path attached when the lane opened');
+    const sizes = [1, 160, 1100, 0, 64, 1300, 7];
+    const sent = sizes.map((n, i) => (n === 0 ? new Uint8Array(0) : numberedMessage(i, Math.max(4, n)).subarray(0, n)));
+    for (const m of sent) p.dc.send(m as Uint8Array<ArrayBuffer>);
+    await waitFor(() => p.inbound.length === sent.length, 5000, 'every message arrived');
+    assert.deepEqual(p.inbound.map(hex).sort(), sent.map(hex).sort(), 'once each, exact bytes (empty and fragmented included)');
+    assert.ok(receiver.counters.fromSocket > 0 && receiver.counters.messages >= sent.length - 1,
+      `taken here: ${JSON.stringify(receiver.counters)} (a fragmented message goes through werift)`);
+    // A client that only talks: 150 messages, 20 ms apart, nothing coming back to carry the SACKs.
+    const lane = p.peer.lane!;
+    const before = { ...lane.counters };
+    const start = performance.now();
+    for (let i = 0; i < 150; i++) {
+      await sleep(Math.max(0, start + i * 20 - performance.now()));
+      p.dc.send(clientMessage(1000 + i));
+    }
+    await waitFor(() => p.inbound.length === sent.length + 150, 5000, 'all 150 arrived');
+    await sleep(300); // past SACK_DELAY_MS: the last one is acknowledged too
+    const sacks = lane.counters.sacks - before.sacks;
+    assert.ok(sacks >= 70 && sacks <= 80, `one SACK per two packets (RFC 9260 §6.2), not one per packet as werift sends: ${sacks} for 150`);
+    assert.equal(lane.counters.sackOnly - before.sackOnly, sacks, 'each alone: there was no DATA to carry them');
+    assert.equal(p.dc.bufferedAmount, 0, 'the client’s window never stalled: everything it sent was acknowledged');
+  } finally {
+    p.close();
+  }
+});
+
+test('a client that talks and listens gets its SACKs on the server’s DATA', async () => {
+  // The server answers each message at once, as the relay forwards other talkers' frames to this client.
+  const p = await connect((bytes, peer) => peer.send(bytes));
+  try {
+    const lane = p.peer.lane!;
+    const start = performance.now();
+    for (let i = 0; i < 100; i++) {
+      await sleep(Math.max(0, start + i * 20 - performance.now()));
+      p.dc.send(clientMessage(i));
+    }
+    await waitFor(() => p.received.length === 100, 5000, 'every echo came back');
+    assert.ok(lane.counters.sacks >= 50, `SACKs sent: ${lane.counters.sacks}`);
+    assert.ok(lane.counters.sackOnly <= 3, `${lane.counters.sackOnly} of ${lane.counters.sacks} SACKs needed a packet of their own`);
+    assert.equal(p.dc.bufferedAmount, 0);
+  } finally {
+    p.close();
+  }
+});
+
+test('under 20 % loss on the way in the client abandons what was lost; the rest arrive once and the lane keeps working', async () => {
+  const p = await connect();
+  const loss = dropInbound(VOICE_RECORD_MIN);
+  try {
+    const start = performance.now();
+    for (let i = 0; i < 150; i++) {
+      await sleep(Math.max(0, start + i * 20 - performance.now()));
+      p.dc.send(clientMessage(i));
+    }
+    await sleep(1500);
+    loss.stop();
+    const ids = p.inbound.map((b) => messageId(b));
+    assert.equal(new Set(ids).size, ids.length, 'none twice');
+    assert.equal(ids.length, 150 - loss.dropped, `all but the ${loss.dropped} dropped: the client retransmitted none (maxRetransmits 0)`);
+    for (const [k, id] of ids.entries()) assert.deepEqual(p.inbound[k], numberedMessage(id));
+    const receiver = p.peer.receiver!;
+    assert.ok(receiver.counters.handedOver > 0, `the client's FORWARD-TSNs went to werift: ${JSON.stringify(receiver.counters)}`);
+    // After the loss: every message arrives, the client's window is free.
+    for (let i = 0; i < 50; i++) {
+      p.dc.send(clientMessage(500 + i));
+      await sleep(10);
+    }
+    await waitFor(() => p.inbound.filter((b) => messageId(b) >= 500).length === 50, 5000, 'all 50 after the loss arrived');
+    await sleep(300);
+    assert.equal(p.dc.bufferedAmount, 0, 'nothing stuck at the client');
+    assert.equal(p.pc.connectionState, 'connected');
+  } finally {
+    loss.stop();
     p.close();
   }
 });

@@ -6,7 +6,8 @@
  * own thread, install it there. While
  * `dropping` is set it drops a deterministic 20 % of the DTLS application
  * records big enough to carry a voice DATA chunk, and counts in the shared
- * Int32 slots below, which the test reads from its own thread.
+ * Int32 slots below, which the test reads from its own thread. dropInbound
+ * does the same to what arrives.
  */
 import dgram from 'node:dgram';
 
@@ -38,6 +39,34 @@ export default function install(data: unknown): void {
     }
     return (originalSend as (...a: SendArgs) => void).apply(this, args);
   } as typeof originalSend;
+}
+
+/**
+ * Loss on the way in, in this thread: every 5th DTLS application record of at
+ * least `minBytes` arriving at a node:dgram socket (the server's; a libwebrtc
+ * or Chromium peer's sockets are its own) is dropped before anyone sees it,
+ * until stop().
+ */
+export function dropInbound(minBytes: number): { readonly dropped: number; stop(): void } {
+  const original = dgram.Socket.prototype.emit;
+  let seen = 0;
+  let dropped = 0;
+  dgram.Socket.prototype.emit = function (this: dgram.Socket, event: string | symbol, ...args: unknown[]) {
+    const msg = args[0];
+    if (event === 'message' && Buffer.isBuffer(msg) && msg[0] === 23 && msg.length >= minBytes && ++seen % 5 === 3) {
+      dropped++;
+      return true;
+    }
+    return Reflect.apply(original, this, [event, ...args]) as boolean;
+  } as typeof original;
+  return {
+    get dropped() {
+      return dropped;
+    },
+    stop() {
+      dgram.Socket.prototype.emit = original;
+    },
+  };
 }
 
 /** A test message of `size` bytes (at least 4) whose first four bytes carry `id` and the rest a pattern of it. */

@@ -36,7 +36,6 @@
 import type { RemoteInfo } from 'node:dgram';
 import { crc32c, type RTCDataChannel } from 'werift';
 import { createLogger } from '../util/log.ts';
-import type { DtlsRecordCodec } from './dtls-record-codec.ts';
 import {
   DTLS_CONTENT_APPLICATION_DATA, DTLS_RECORD_HEADER, PPID_BINARY, PPID_BINARY_EMPTY, PPID_STRING, PPID_STRING_EMPTY,
   SCTP_CHUNK_DATA, SCTP_CHUNK_SACK, SCTP_COMMON_HEADER, SCTP_DATA_CHUNK_HEADER, SCTP_FLAGS_WHOLE_UNORDERED, SCTP_SACK_CHUNK_HEADER, tsnGt,
@@ -77,6 +76,14 @@ export interface ReceiverCounters {
   malformed: number;
 }
 
+/** Opens one DTLS record (dtls-record-codec.ts; a stand-in in unit tests). */
+export interface RecordOpener {
+  open(datagram: Buffer, at: number): Buffer | null;
+}
+
+/** What the receiver tells the sender (voice-lane-sender.ts). */
+export type AckSink = Pick<VoiceLaneSender, 'dataReceived' | 'wake'>;
+
 /** The channel fields werift's datachannelReceive keeps up to date (getStats reads them). */
 interface ChannelStats {
   messagesReceived: number;
@@ -87,8 +94,8 @@ export class VoiceLaneReceiver {
   readonly #sctp: SctpAssociation;
   readonly #channels: SctpTransportLike;
   readonly #dtls: DtlsSocketLike;
-  readonly #codec: DtlsRecordCodec;
-  readonly #sender: VoiceLaneSender;
+  readonly #codec: RecordOpener;
+  readonly #sender: AckSink;
   readonly #stats: ChannelStats;
   readonly #streamId: number;
   readonly #onMessage: (bytes: Uint8Array) => void;
@@ -106,7 +113,7 @@ export class VoiceLaneReceiver {
    * each binary message (hot path), `onText` is told of a text message (the
    * voice lane carries none). Call once the channel is open, after the sender.
    */
-  constructor(t: WeriftTransports, dc: RTCDataChannel, codec: DtlsRecordCodec, sender: VoiceLaneSender, onMessage: (bytes: Uint8Array) => void, onText: () => void) {
+  constructor(t: WeriftTransports, dc: RTCDataChannel, codec: RecordOpener, sender: AckSink, onMessage: (bytes: Uint8Array) => void, onText: () => void) {
     if (dc.id === null || dc.id === undefined) throw new Error('the voice channel has no stream id');
     this.#sctp = t.sctp;
     this.#channels = t.channels;

@@ -1,0 +1,251 @@
+/**
+ * VoiceLaneReceiver on werift's own SCTP association class (loaded from its
+ * CommonJS build: the ESM bundle does not export it) with stand-ins for DTLS
+ * (records framed, not encrypted: dtls-record-codec.test.ts covers that) and
+ * ICE. What it takes, what it hands to werift, and — the part most worth
+ * proving — that a SACK changes the association exactly as werift's own
+ * receiveSackChunk does, over seeded random SACK sequences with gaps, losses
+ * and abandonment. Against libwebrtc and Chromium: e2e/integration/voice-lane.test.ts,
+ * e2e/browser/voice-lane.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { crc32c, type RTCDataChannel } from 'werift';
+import { VoiceLaneReceiver } from './voice-lane-receiver.ts';
+import { patchWeriftSctp } from './werift-patches.ts';
+import { PPID_BINARY, PPID_BINARY_EMPTY, PPID_STRING, SCTP_FLAGS_WHOLE_UNORDERED, SCTP_FLAG_FIRST, SCTP_FLAG_UNORDERED } from './sctp-wire.ts';
+import type { DataChunkLike, SctpAssociation, WeriftTransports } from './werift-internals.ts';
+
+const require = createRequire(import.meta.url);
+const { SCTP } = require('../../node_modules/werift/lib/sctp/src/sctp.js') as { SCTP: new (transport: object, port: number) => SctpAssociation };
+
+const STREAM = 0;
+const PEER_TSN = 5000;
+
+type Association = SctpAssociation & {
+  timerCalls: string[];
+  rttSamples: number[];
+  advancedPeerAckTsn: number;
+  transmit(): Promise<void>;
+  /** werift's own SACK handling, the reference. */
+  receiveSackChunk(sack: { cumulativeTsn: number; advertisedRwnd: number; gaps: [number, number][]; duplicates: number[] }): Promise<void>;
+};
+
+/** werift's SCTP, established, its timers and RTT estimator recorded instead of run. */
+function association(): Association {
+  const sctp = new SCTP({ onData: undefined, send: async () => {} }, 5000) as Association;
+  patchWeriftSctp(sctp);
+  Object.assign(sctp, {
+    associationState: 4, state: 'connected', remotePort: 5000, remoteVerificationTag: 7, ssthresh: 64 * 1160,
+    lastReceivedTsn: PEER_TSN - 1, timerCalls: [], rttSamples: [],
+  });
+  sctp.timer3Start = () => { sctp.timerCalls.push('start'); sctp.timer3Handle = 1; };
+  sctp.timer3Restart = () => { sctp.timerCalls.push('restart'); sctp.timer3Handle = 1; };
+  sctp.timer3Cancel = () => { sctp.timerCalls.push('cancel'); sctp.timer3Handle = undefined; };
+  sctp.updateRto = (r: number) => { sctp.rttSamples.push(Math.round(r * 10)); };
+  sctp.transmit = async () => {};
+  return sctp;
+}
+
+/** A receiver on `sctp`; records go through a framing stand-in for the codec, acks to a recording sender. */
+function receiver(sctp: SctpAssociation) {
+  const got: { messages: Uint8Array[]; texts: number; acks: boolean[]; wakes: number; toWerift: Buffer[]; plainToWerift: Buffer[] } =
+    { messages: [], texts: 0, acks: [], wakes: 0, toWerift: [], plainToWerift: [] };
+  const udp = Object.assign(new EventEmitter(), { send() {} });
+  const weriftUdp = (data: Buffer) => got.toWerift.push(data);
+  udp.on('message', weriftUdp);
+  const iceTransport = { onData: (_d: Buffer) => {} };
+  const dtls = {
+    udpOnMessage: (data: Buffer) => got.toWerift.push(data),
+    onData: { execute: (plain: Buffer) => got.plainToWerift.push(Buffer.from(plain)) },
+    transport: { socket: iceTransport },
+  };
+  const ice = { protocols: [{ transport: { socket: udp } }], nominated: undefined, canSendApplicationData: () => true };
+  const t = { sctp, channels: { dataChannelQueue: [] }, dtls, ice } as unknown as WeriftTransports;
+  const opener = { open: (d: Buffer, at: number) => Buffer.from(d.subarray(at + 13, at + 13 + d.readUInt16BE(at + 11))) };
+  const sender = { dataReceived: (urgent: boolean) => got.acks.push(urgent), wake: () => void got.wakes++ };
+  const dc = { id: STREAM, messagesReceived: 0, bytesReceived: 0 } as unknown as RTCDataChannel;
+  const r = new VoiceLaneReceiver(t, dc, opener, sender, (m) => got.messages.push(Uint8Array.from(m)), () => void got.texts++);
+  /** A datagram as the UDP socket delivers it. */
+  const arrive = (datagram: Buffer) => udp.emit('message', datagram, { address: '127.0.0.1', port: 9, family: 'IPv4', size: datagram.length });
+  return { r, got, udp, weriftUdp, iceTransport, dtls, arrive };
+}
+
+/** One application-data record framing `plain` (the stand-in opener reads it back). */
+function record(plain: Buffer): Buffer {
+  const h = Buffer.from([23, 254, 253, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0]);
+  h.writeUInt16BE(plain.length, 11);
+  return Buffer.concat([h, plain]);
+}
+
+function chunk(type: number, flags: number, body: Buffer): Buffer {
+  const c = Buffer.alloc((4 + body.length + 3) & ~3);
+  c[0] = type;
+  c[1] = flags;
+  c.writeUInt16BE(4 + body.length, 2);
+  body.copy(c, 4);
+  return c;
+}
+
+function data(tsn: number, payload: Buffer, ppid = PPID_BINARY, flags = SCTP_FLAGS_WHOLE_UNORDERED, stream = STREAM): Buffer {
+  const b = Buffer.alloc(12 + payload.length);
+  b.writeUInt32BE(tsn, 0);
+  b.writeUInt16BE(stream, 4);
+  b.writeUInt32BE(ppid, 8);
+  payload.copy(b, 12);
+  return chunk(0, flags, b);
+}
+
+function sack(cumulative: number, gaps: [number, number][] = [], rwnd = 1 << 20): Buffer {
+  const b = Buffer.alloc(12 + 4 * gaps.length);
+  b.writeUInt32BE(cumulative >>> 0, 0);
+  b.writeUInt32BE(rwnd, 4);
+  b.writeUInt16BE(gaps.length, 8);
+  gaps.forEach(([s, e], i) => {
+    b.writeUInt16BE(s, 12 + 4 * i);
+    b.writeUInt16BE(e, 14 + 4 * i);
+  });
+  return chunk(3, 0, b);
+}
+
+function packet(sctp: SctpAssociation, ...chunks: Buffer[]): Buffer {
+  const p = Buffer.concat([Buffer.alloc(12), ...chunks]);
+  p.writeUInt16BE(5000, 0);
+  p.writeUInt16BE(5000, 2);
+  p.writeUInt32BE(sctp.localVerificationTag, 4);
+  p.writeUInt32LE(crc32c(p), 8);
+  return p;
+}
+
+test('whole unordered DATA is delivered at once with its exact bytes; werift’s receive state follows; the SACK is left to the sender', () => {
+  const sctp = association();
+  const { got, arrive } = receiver(sctp);
+  arrive(record(packet(sctp, data(PEER_TSN, Buffer.from('one')), data(PEER_TSN + 1, Buffer.alloc(1), PPID_BINARY_EMPTY))));
+  assert.deepEqual(got.messages.map((m) => Buffer.from(m).toString()), ['one', '']);
+  assert.equal(sctp.lastReceivedTsn, PEER_TSN + 1);
+  assert.equal(sctp.sackNeeded, true);
+  assert.deepEqual(got.acks, [false], 'one packet: the SACK may wait for DATA going back');
+  arrive(record(packet(sctp, data(PEER_TSN + 2, Buffer.from('text'), PPID_STRING))));
+  assert.equal(got.texts, 1, 'a text message is reported, not delivered as voice');
+  assert.deepEqual(got.toWerift, [], 'werift saw none of it');
+});
+
+test('a gap and a duplicate make the SACK urgent; the cumulative TSN jumps once the gap fills', () => {
+  const sctp = association();
+  const { got, arrive } = receiver(sctp);
+  arrive(record(packet(sctp, data(PEER_TSN + 2, Buffer.from('c')))));
+  assert.equal(sctp.lastReceivedTsn, PEER_TSN - 1);
+  assert.deepEqual([...sctp.sackMisOrdered], [PEER_TSN + 2]);
+  arrive(record(packet(sctp, data(PEER_TSN, Buffer.from('a')))));
+  arrive(record(packet(sctp, data(PEER_TSN + 1, Buffer.from('b')))));
+  assert.equal(sctp.lastReceivedTsn, PEER_TSN + 2);
+  assert.equal(sctp.sackMisOrdered.size, 0);
+  arrive(record(packet(sctp, data(PEER_TSN + 1, Buffer.from('b')))));
+  assert.deepEqual(got.messages.map((m) => Buffer.from(m).toString()), ['c', 'a', 'b'], 'unordered: delivered on arrival, the duplicate not again');
+  assert.deepEqual(sctp.sackDuplicates, [PEER_TSN + 1]);
+  assert.deepEqual(got.acks, [true, true, false, true]);
+});
+
+test('anything else goes to werift: other chunks, fragments, other streams, DCEP, a bad checksum is dropped', () => {
+  const sctp = association();
+  const { r, got, arrive } = receiver(sctp);
+  const forwardTsn = chunk(192, 0, Buffer.from([0, 0, 0x13, 0x88]));
+  const cases = [
+    packet(sctp, forwardTsn, data(PEER_TSN, Buffer.from('x'))),
+    packet(sctp, data(PEER_TSN, Buffer.from('x'), PPID_BINARY, SCTP_FLAG_UNORDERED | SCTP_FLAG_FIRST)),
+    packet(sctp, data(PEER_TSN, Buffer.from('x'), PPID_BINARY, SCTP_FLAGS_WHOLE_UNORDERED, 2)),
+    packet(sctp, data(PEER_TSN, Buffer.from([3]), 50)),
+  ];
+  for (const p of cases) arrive(record(p));
+  assert.deepEqual(got.plainToWerift, cases, 'handed over whole, checksum intact');
+  assert.equal(r.counters.handedOver, 4);
+  const bad = packet(sctp, data(PEER_TSN, Buffer.from('x')));
+  bad[bad.length - 1]! ^= 1;
+  arrive(record(bad));
+  assert.equal(r.counters.malformed, 1);
+  assert.equal(got.messages.length, 0);
+  assert.equal(sctp.lastReceivedTsn, PEER_TSN - 1, 'nothing taken from any of them here');
+  // Not application data (a handshake record, STUN): werift's own listener, unchanged.
+  const handshake = Buffer.from([22, 254, 253, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
+  arrive(handshake);
+  assert.deepEqual(got.toWerift, [handshake]);
+});
+
+test('close gives werift back its listener and its DTLS entry point', () => {
+  const sctp = association();
+  const { r, udp, weriftUdp, iceTransport, dtls } = receiver(sctp);
+  assert.notEqual(udp.listeners('message')[0], weriftUdp);
+  assert.notEqual(iceTransport.onData, dtls.udpOnMessage);
+  r.close();
+  assert.deepEqual(udp.listeners('message'), [weriftUdp]);
+  assert.equal(iceTransport.onData, dtls.udpOnMessage);
+});
+
+/** A seeded generator (mulberry32): the same sequences every run. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function sentChunk(tsn: number, now: number, maxRetransmits: number | undefined): DataChunkLike & Record<string, unknown> {
+  return {
+    type: 0, tsn, flags: SCTP_FLAGS_WHOLE_UNORDERED, streamId: STREAM, streamSeqNum: 0, protocol: PPID_BINARY, userData: new Uint8Array(100),
+    bookSize: 100, sentCount: 1, sentTime: now - 0.04, acked: false, abandoned: false, misses: 0, retransmit: false, maxRetransmits, expiry: undefined,
+  };
+}
+
+function state(s: Association) {
+  return {
+    lastSackedTsn: s.lastSackedTsn, flightSize: s.flightSize, cwnd: s.cwnd, ssthresh: s.ssthresh, partialBytesAcked: s.partialBytesAcked,
+    fastRecoveryExit: s.fastRecoveryExit, fastRecoveryTransmit: s.fastRecoveryTransmit, peerAdvertisedRwnd: s.peerAdvertisedRwnd,
+    advancedPeerAckTsn: s.advancedPeerAckTsn, forwardTsn: (s.forwardTsnChunk as { cumulativeTsn?: number } | undefined)?.cumulativeTsn,
+    sent: s.sentQueue.map((c) => [c.tsn, c.acked, c.misses, c.retransmit, (c as unknown as { abandoned: boolean }).abandoned].join()),
+    timers: s.timerCalls.join(), rtt: s.rttSamples.join(),
+  };
+}
+
+test('a SACK changes the association exactly as werift’s receiveSackChunk does (1 200 random SACKs: gaps, losses, abandonment, window growth)', () => {
+  const rnd = random(20261124);
+  for (let run = 0; run < 40; run++) {
+    const theirs = association();
+    const ours = association();
+    const { arrive } = receiver(ours);
+    const now = Date.now() / 1000;
+    const base = (0xfffffff0 + run * 7) >>> 0; // TSNs wrap around 2³² in some runs
+    // Voice chunks (maxRetransmits 0) and, in some runs, reliable ones (werift's own DCEP).
+    const reliable = run % 4 === 0;
+    const cwnd = 2 * 1160 + Math.floor(rnd() * 4) * 1160;
+    for (const s of [theirs, ours]) {
+      s.lastSackedTsn = (base - 1) >>> 0;
+      s.advancedPeerAckTsn = (base - 1) >>> 0;
+      s.cwnd = cwnd;
+      s.ssthresh = [1160, 64 * 1160][run % 2]!;
+      s.sentQueue = Array.from({ length: 60 }, (_, i) => sentChunk((base + i) >>> 0, now, reliable && i % 3 === 0 ? undefined : 0));
+      s.flightSize = 60 * 100;
+    }
+    let cumulative = (base - 1) >>> 0;
+    for (let step = 0; step < 30; step++) {
+      // The cumulative TSN moves on by 0–3, or (rarely) an old SACK arrives late; 0–3 gap blocks above it.
+      const late = rnd() < 0.1;
+      const cum = late ? ((cumulative - 2) >>> 0) : (cumulative = (cumulative + Math.floor(rnd() * 6)) >>> 0);
+      const gaps: [number, number][] = [];
+      let at = 2;
+      for (let g = Math.floor(rnd() * 4); g > 0; g--) {
+        const start = at + Math.floor(rnd() * 3);
+        const end = start + Math.floor(rnd() * 3);
+        gaps.push([start, end]);
+        at = end + 2;
+      }
+      const rwnd = 60_000 + Math.floor(rnd() * 1000);
+      void theirs.receiveSackChunk({ cumulativeTsn: cum, advertisedRwnd: rwnd, gaps, duplicates: [] });
+      arrive(record(packet(ours, sack(cum, gaps, rwnd))));
+      assert.deepEqual(state(ours), state(theirs), `run ${run}, SACK ${step}: cumulative ${cum}, gaps ${JSON.stringify(gaps)}`);
+    }
+  }
+});
