@@ -74,6 +74,8 @@ export interface ReceiverCounters {
   toWerift: number;
   /** SCTP packets dropped: wrong verification tag, bad CRC32c, malformed chunks. */
   malformed: number;
+  /** Datagrams lost to an exception (logged once). */
+  errors: number;
 }
 
 /** Opens one DTLS record (dtls-record-codec.ts; a stand-in in unit tests). */
@@ -106,7 +108,7 @@ export class VoiceLaneReceiver {
   readonly #sockets: { socket: UdpSocketLike; werift: (data: Buffer, info: RemoteInfo) => void; ours: (data: Buffer, info: RemoteInfo) => void }[] = [];
   #closed = false;
   #sackErrors = 0;
-  readonly counters: ReceiverCounters = { datagrams: 0, fromSocket: 0, messages: 0, duplicates: 0, sacks: 0, handedOver: 0, toWerift: 0, malformed: 0 };
+  readonly counters: ReceiverCounters = { datagrams: 0, fromSocket: 0, messages: 0, duplicates: 0, sacks: 0, handedOver: 0, toWerift: 0, malformed: 0, errors: 0 };
 
   /**
    * Takes over receiving for `dc` on werift's association. `onMessage` gets
@@ -175,9 +177,16 @@ export class VoiceLaneReceiver {
       return;
     }
     this.counters.datagrams++;
-    for (let at = 0; at < data.length; at += DTLS_RECORD_HEADER + data.readUInt16BE(at + 11)) {
-      const plain = this.#codec.open(data, at);
-      if (plain !== null) this.#packet(plain);
+    try {
+      for (let at = 0; at < data.length; at += DTLS_RECORD_HEADER + data.readUInt16BE(at + 11)) {
+        const plain = this.#codec.open(data, at);
+        if (plain !== null) this.#packet(plain);
+      }
+    } catch (error) {
+      // Nothing here should throw (every read is bounds-checked); if something does — a bug, or the
+      // message callback — it is this datagram that is lost, never the thread (a throw from a socket
+      // listener would end it).
+      if (this.counters.errors++ === 0) log.error('the voice lane could not take a datagram', { error });
     }
   };
 
