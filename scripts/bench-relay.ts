@@ -16,7 +16,8 @@
  *   --only=a,b,c     a subset of scenarios (also: i, d, e — see the list at the bottom)
  *   --steps=1,2,3,4  channels of ten in the ramps (c, e)
  *   --hogs=N         busy-loop processes sharing CPU 0 with the server in (e) (default 3)
- *   --send-path=stock  werift's own DataChannel.send and raw AES keys (VOICE_RTC_SEND_PATH), to compare
+ *   --send-path=stock  werift's own DataChannel send and receive paths and raw AES keys (VOICE_RTC_SEND_PATH), to compare
+ *   --bundle-ms=N    the relay holds datagrams to a listener up to N ms for company (VOICE_RELAY_BUNDLE_MS, default 0)
  *   --profile        run the server with --cpu-prof and print its top functions by self time
  *
  * The server runs with VOICE_RELAY_THREADS = this machine's core count (its
@@ -43,15 +44,16 @@ const profile = args.includes('--profile');
 const only = (args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c').split(',');
 const CONFIG: ChannelConfig = { bitrate: 32_000, frameSamples: 960 };
 const sendPath = args.find((a) => a.startsWith('--send-path='))?.slice(12) ?? 'fast';
+const bundleMs = args.find((a) => a.startsWith('--bundle-ms='))?.slice(12) ?? '0';
 const hogCount = Number(args.find((a) => a.startsWith('--hogs='))?.slice(7) ?? 3);
 const cores = availableParallelism();
-const RELAY_LABEL = sendPath === 'stock' ? 'werift-stock' : 'werift';
+const RELAY_LABEL = sendPath === 'stock' ? 'werift-stock' : bundleMs !== '0' ? `werift-hold-${bundleMs}ms` : 'werift';
 
 pin(process.pid, '1');
 
 interface Row {
   scenario: string;
-  relay: 'werift' | 'werift-stock' | 'udp-floor';
+  relay: string;
   bots: number;
   talkers: number;
   offeredFwdPerS: number;
@@ -104,6 +106,7 @@ const server = await startPinned(
     VOICE_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     VOICE_RELAY_THREADS: String(cores),
     VOICE_RTC_SEND_PATH: sendPath,
+    VOICE_RELAY_BUNDLE_MS: bundleMs,
   },
   '0',
   /listening .*"port":(\d+)/,

@@ -116,6 +116,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       announcedAddress: config.rtcAnnouncedAddress,
       dtlsKeys,
       sendPath: config.rtcSendPath,
+      bundleHoldMs: config.relayBundleMs,
     },
     logLevel: config.logLevel,
     preload: options.relayPreload ?? null,

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_PORTS_PER_THREAD, loadConfig, MAX_RELAY_THREADS } from './config.ts';
 import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../shared/control/protocol.ts';
+import { MAX_BUNDLE_WAIT_MS } from './rtc/voice-lane-sender.ts';
 import { MIN_TOKEN_SECRET_BYTES } from './auth/token-service.ts';
 import { ConfigError } from './util/errors.ts';
 
@@ -70,6 +71,13 @@ test('VOICE_RELAY_THREADS: 1–64, default one per core the process may use; nev
 
 test('an unknown VOICE_* name is refused (VOICE_RELAY_THREAD is not VOICE_RELAY_THREADS)', () => {
   assert.throws(() => loadConfig({ VOICE_RELAY_THREAD: '2' }), { name: 'ConfigError', message: 'unknown setting VOICE_RELAY_THREAD (see README.md, Configuration)' });
+});
+
+test('VOICE_RELAY_BUNDLE_MS: 0 (end of the turn) by default, up to the sender’s own limit', () => {
+  assert.equal(loadConfig({}).relayBundleMs, 0);
+  assert.equal(loadConfig({ VOICE_RELAY_BUNDLE_MS: '2' }).relayBundleMs, 2);
+  assert.equal(loadConfig({ VOICE_RELAY_BUNDLE_MS: String(MAX_BUNDLE_WAIT_MS) }).relayBundleMs, MAX_BUNDLE_WAIT_MS);
+  assert.throws(() => loadConfig({ VOICE_RELAY_BUNDLE_MS: String(MAX_BUNDLE_WAIT_MS + 1) }), { name: 'ConfigError' });
 });
 
 test('VOICE_RTC_SEND_PATH: fast by default, stock for benchmarks, nothing else', () => {

@@ -49,6 +49,8 @@ export interface Config {
   readonly relayThreads: number;
   /** How datagrams leave: 'fast' (server/rtc/voice-lane-sender.ts) or 'stock' (werift's own path, for benchmarks). */
   readonly rtcSendPath: 'fast' | 'stock';
+  /** How long the relay holds datagrams to one listener for company (ms, 0: to the end of the event-loop turn). */
+  readonly relayBundleMs: number;
 }
 
 /** The most relay threads VOICE_RELAY_THREADS may ask for. */
@@ -141,6 +143,8 @@ const spec = {
     },
     def: 'fast',
   },
+  // At most voice-lane-sender.ts's MAX_BUNDLE_WAIT_MS (config.test.ts checks the two agree).
+  VOICE_RELAY_BUNDLE_MS: { parse: int(0, 5), def: '0' },
   VOICE_TRUSTED_PROXIES: {
     parse: (r: string, n: string): AddressRange[] =>
       r.split(',').map((t) => {
@@ -203,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustedProxies: read(env, 'VOICE_TRUSTED_PROXIES') ?? [],
     relayThreads,
     rtcSendPath: read(env, 'VOICE_RTC_SEND_PATH')!,
+    relayBundleMs: read(env, 'VOICE_RELAY_BUNDLE_MS')!,
     ...overrides,
   };
   return Object.freeze(config);

@@ -133,12 +133,28 @@ function flushBatch(): void {
   due.length = 0;
 }
 
+/** How long a batch waits for more datagrams before it leaves (VOICE_RELAY_BUNDLE_MS): 0, the end of the turn. */
+let bundleHoldMs = 0;
+
+/**
+ * Sets how long this thread's batches wait for company (0–MAX_BUNDLE_WAIT_MS
+ * ms; 0: until the end of the event-loop turn). A hold of h ms lets datagrams
+ * to one listener that reach the relay within h ms of each other share a
+ * packet, its encryption and its SACK, for at most h ms (+ timer slack) of
+ * delay. Per thread; set once at start.
+ */
+export function setBundleHold(ms: number): void {
+  if (!(ms >= 0 && ms <= MAX_BUNDLE_WAIT_MS)) throw new RangeError(`bundle hold ${ms} ms: 0–${MAX_BUNDLE_WAIT_MS}`);
+  bundleHoldMs = ms;
+}
+
 function scheduleDue(lane: VoiceLaneSender): void {
   if (due.length === 0) batchStartedAt = performance.now();
   due.push(lane);
   if (!flushScheduled) {
     flushScheduled = true;
-    setImmediate(flushDue);
+    if (bundleHoldMs > 0) setTimeout(flushDue, bundleHoldMs);
+    else setImmediate(flushDue);
   }
 }
 
