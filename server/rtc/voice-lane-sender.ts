@@ -8,8 +8,8 @@
  * its queue is non-empty every send() awaits a one-shot flush listener whose
  * removal filters the whole listener array — quadratic once the relay falls
  * behind. This sender keeps werift's SCTP association state (TSNs, congestion
- * window, sent queue, SACK and T3 handling, FORWARD-TSN) but moves DATA out
- * synchronously:
+ * window, sent queue, T3, FORWARD-TSN; the peer's SACKs are applied by the
+ * receive path under werift's rules) but moves DATA out synchronously:
  *
  * - `send(bytes)` makes one unordered DATA chunk (the message's exact bytes,
  *   PPID 53 binary / 57 empty binary; fragments above maxPayloadSize) and
@@ -26,9 +26,14 @@
  *   expiry, for its DCEP messages) is replaced by the same synchronous,
  *   bundling transmitter, so werift never serialises these chunks itself.
  *
- * The DTLS record goes through werift's (patched) CipherContext.encryptPacket,
- * so record numbering and keys are werift's; the UDP datagram goes straight to
- * the nominated candidate pair's socket.
+ * - The SACK werift's receive state asks for (the receive path,
+ *   voice-lane-receiver.ts, keeps it) goes first in the next packet of DATA
+ *   to the peer, or alone after a second packet, a gap, a duplicate or
+ *   SACK_DELAY_MS (dataReceived).
+ *
+ * Each packet is sealed as one DTLS record with werift's keys and record
+ * numbering (dtls-record-codec.ts); the UDP datagram goes straight to the
+ * nominated candidate pair's socket.
  */
 import { crc32c, type RTCDataChannel } from 'werift';
 import { isIP } from 'node:net';
