@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { crc32c, type RTCDataChannel } from 'werift';
-import { VoiceLaneReceiver } from './voice-lane-receiver.ts';
+import { MAX_OUT_OF_ORDER, MAX_TSN_AHEAD, VoiceLaneReceiver } from './voice-lane-receiver.ts';
 import { patchWeriftSctp } from './werift-patches.ts';
 import { PPID_BINARY, PPID_BINARY_EMPTY, PPID_STRING, SCTP_FLAGS_WHOLE_UNORDERED, SCTP_FLAG_FIRST, SCTP_FLAG_UNORDERED } from './sctp-wire.ts';
 import type { DataChunkLike, SctpAssociation, WeriftTransports } from './werift-internals.ts';
@@ -44,24 +44,36 @@ function association(): Association {
   sctp.timer3Start = () => { sctp.timerCalls.push('start'); sctp.timer3Handle = 1; };
   sctp.timer3Restart = () => { sctp.timerCalls.push('restart'); sctp.timer3Handle = 1; };
   sctp.timer3Cancel = () => { sctp.timerCalls.push('cancel'); sctp.timer3Handle = undefined; };
-  sctp.updateRto = (r: number) => { sctp.rttSamples.push(Math.round(r * 10)); };
+  sctp.updateRto = (r: number) => { sctp.rttSamples.push(Math.round(r * 1000)); };
   sctp.transmit = async () => {};
   return sctp;
 }
 
 /** A receiver on `sctp`; records go through a framing stand-in for the codec, acks to a recording sender. */
 function receiver(sctp: SctpAssociation) {
-  const got: { messages: Uint8Array[]; texts: number; acks: boolean[]; wakes: number; toWerift: Buffer[]; plainToWerift: Buffer[] } =
-    { messages: [], texts: 0, acks: [], wakes: 0, toWerift: [], plainToWerift: [] };
+  const got: { messages: Uint8Array[]; texts: number; acks: boolean[]; wakes: number; toWerift: Buffer[]; plainToWerift: Buffer[]; weriftCaught: number } =
+    { messages: [], texts: 0, acks: [], wakes: 0, toWerift: [], plainToWerift: [], weriftCaught: 0 };
   const udp = Object.assign(new EventEmitter(), { send() {} });
-  const weriftUdp = (data: Buffer) => got.toWerift.push(data);
-  udp.on('message', weriftUdp);
-  const iceTransport = { onData: (_d: Buffer) => {} };
   const dtls = {
-    udpOnMessage: (data: Buffer) => got.toWerift.push(data),
+    // As werift's DtlsSocket.udpOnMessage: its record parser reads a header before checking the length.
+    udpOnMessage: (data: Buffer) => {
+      for (let at = 0; at < data.length; at += 13 + data.readUInt16BE(at + 11));
+      got.toWerift.push(data);
+    },
     onData: { execute: (plain: Buffer) => got.plainToWerift.push(Buffer.from(plain)) },
-    transport: { socket: iceTransport },
+    transport: { socket: { onData: (_d: Buffer) => {} } },
   };
+  const iceTransport = dtls.transport.socket;
+  iceTransport.onData = dtls.udpOnMessage; // as werift's DtlsSocket sets it
+  // As werift's UdpTransport listener: everything it passes on is inside a try/catch.
+  const weriftUdp = (data: Buffer) => {
+    try {
+      iceTransport.onData(data);
+    } catch {
+      got.weriftCaught++;
+    }
+  };
+  udp.on('message', weriftUdp);
   const ice = { protocols: [{ transport: { socket: udp } }], nominated: undefined, canSendApplicationData: () => true };
   const t = { sctp, channels: { dataChannelQueue: [] }, dtls, ice } as unknown as WeriftTransports;
   const opener = { open: (d: Buffer, at: number) => Buffer.from(d.subarray(at + 13, at + 13 + d.readUInt16BE(at + 11))) };
@@ -183,15 +195,56 @@ test('close gives werift back its listener and its DTLS entry point', () => {
   assert.equal(iceTransport.onData, dtls.udpOnMessage);
 });
 
+test('a datagram that is not whole application data goes to werift’s own guarded listener, even one werift’s parser throws on', () => {
+  const sctp = association();
+  const { r, got, arrive } = receiver(sctp);
+  const ok = record(packet(sctp, data(PEER_TSN, Buffer.from('ok'))));
+  for (const bad of [Buffer.from([23]), Buffer.concat([ok, Buffer.from([23, 0, 0])]), Buffer.from([23, 254, 253, 0, 1, 0, 0, 0, 0, 0, 1, 0xff, 0xff])]) {
+    assert.doesNotThrow(() => arrive(bad), 'a throw here would leave the socket listener and end the thread');
+  }
+  assert.equal(r.counters.toWerift, 3, 'all three went werift’s way');
+  assert.equal(r.counters.datagrams, 0);
+  arrive(ok);
+  assert.deepEqual(got.messages.map((m) => Buffer.from(m).toString()), ['ok'], 'and the lane goes on');
+});
+
+test('DATA far above the cumulative TSN, or above a full gap, is neither kept nor delivered', () => {
+  const sctp = association();
+  const { r, got, arrive } = receiver(sctp);
+  arrive(record(packet(sctp, data(PEER_TSN + MAX_TSN_AHEAD + 1, Buffer.from('far')))));
+  assert.equal(sctp.sackMisOrdered.size, 0);
+  // Fill the gap set: every other TSN above a hole at PEER_TSN, in packets of 64 chunks.
+  for (let k = 0; k < MAX_OUT_OF_ORDER / 64 + 2; k++) {
+    const chunks = Array.from({ length: 64 }, (_, i) => data(PEER_TSN + 2 * (64 * k + i) + 1, Buffer.from([1])));
+    arrive(record(packet(sctp, ...chunks)));
+  }
+  assert.equal(sctp.sackMisOrdered.size, MAX_OUT_OF_ORDER);
+  assert.equal(got.messages.length, MAX_OUT_OF_ORDER, 'only those kept were delivered');
+  assert.equal(r.counters.outOfWindow, 1 + 128);
+  // The hole fills: everything kept below the next hole is acknowledged at once.
+  arrive(record(packet(sctp, data(PEER_TSN, Buffer.from([2])))));
+  assert.equal(sctp.lastReceivedTsn, PEER_TSN + 1);
+});
+
 test('random chunks with a valid tag and checksum never throw and never deliver what is not whole voice DATA', () => {
   const rnd = random(7);
   const sctp = association();
   const { r, got, arrive } = receiver(sctp);
+  // Chunks in flight, so that random SACKs walk the sent queue (gap blocks, misses, abandonment).
+  const now = Date.now() / 1000;
+  sctp.lastSackedTsn = 99;
+  sctp.sentQueue = Array.from({ length: 50 }, (_, i) => sentChunk(100 + i, now, 0));
+  sctp.flightSize = 5000;
   for (let i = 0; i < 3000; i++) {
     const body = Buffer.from(Array.from({ length: Math.floor(rnd() * 80) }, () => Math.floor(rnd() * 256)));
     if (body.length >= 4) {
       body[0] = [0, 3, 0, 3, 192, 6, Math.floor(rnd() * 256)][Math.floor(rnd() * 7)]!; // DATA and SACK most often
       if (rnd() < 0.5) body.writeUInt16BE(Math.min(body.length, 4 + Math.floor(rnd() * 70)), 2);
+      if (body[0] === 3 && body.length >= 16 && rnd() < 0.7) {
+        body.writeUInt32BE(99 + Math.floor(rnd() * 20), 4); // a cumulative TSN among those in flight
+        body.writeUInt16BE(Math.floor((body.length - 16) / 4), 12); // gap blocks filling the rest
+        body.writeUInt16BE(0, 14);
+      }
     }
     assert.doesNotThrow(() => arrive(record(packet(sctp, body))));
   }
@@ -228,7 +281,9 @@ function state(s: Association) {
   };
 }
 
-test('a SACK changes the association exactly as werift’s receiveSackChunk does (1 200 random SACKs: gaps, losses, abandonment, window growth)', () => {
+test('a SACK changes the association exactly as werift’s receiveSackChunk does (1 200 random SACKs: gaps, losses, abandonment, window growth)', (t) => {
+  // One clock for both: an RTT sample must not differ by the time between the two calls.
+  t.mock.timers.enable({ apis: ['Date'], now: 1_800_000_000_000 });
   const rnd = random(20261124);
   for (let run = 0; run < 40; run++) {
     const theirs = association();

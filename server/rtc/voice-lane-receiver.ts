@@ -48,6 +48,21 @@ import {
 const log = createLogger('rtc');
 
 const EMPTY = new Uint8Array(0);
+/** Written over the type byte of a DATA chunk in our plaintext that is not to be delivered (no SCTP chunk type). */
+const NOT_DELIVERED = 0xff;
+/** TSNs further than this above the cumulative TSN are dropped: ~80 s of 20 ms voice, far beyond any real gap. */
+export const MAX_TSN_AHEAD = 4096;
+/** TSNs kept above a gap, at most. */
+export const MAX_OUT_OF_ORDER = 1024;
+const MAX_DUPLICATES_KEPT = 64;
+/** Gap ack blocks of one SACK taken into account, at most (a real peer reports a few). */
+export const MAX_GAP_BLOCKS_TAKEN = 64;
+
+/** Whether a chunk in flight is marked for retransmission (werift's own reliable ones: DCEP, other channels). */
+function awaitsRetransmission(sent: readonly { retransmit: boolean }[]): boolean {
+  for (let i = 0; i < sent.length; i++) if (sent[i]!.retransmit) return true;
+  return false;
+}
 
 /** Whether TSN offset `offset` (from the cumulative TSN) lies in one of the SACK's `count` gap ack blocks at `first`. */
 function inGapBlocks(sack: Buffer, first: number, count: number, offset: number): boolean {
@@ -66,6 +81,8 @@ export interface ReceiverCounters {
   messages: number;
   /** DATA chunks whose TSN had been received before: not delivered again. */
   duplicates: number;
+  /** DATA chunks too far above the cumulative TSN, or above a gap already holding MAX_OUT_OF_ORDER: dropped. */
+  outOfWindow: number;
   /** SACK chunks given to werift's SCTP. */
   sacks: number;
   /** SCTP packets handed to werift whole (a chunk this path does not take). */
@@ -108,7 +125,7 @@ export class VoiceLaneReceiver {
   readonly #sockets: { socket: UdpSocketLike; werift: (data: Buffer, info: RemoteInfo) => void; ours: (data: Buffer, info: RemoteInfo) => void }[] = [];
   #closed = false;
   #sackErrors = 0;
-  readonly counters: ReceiverCounters = { datagrams: 0, fromSocket: 0, messages: 0, duplicates: 0, sacks: 0, handedOver: 0, toWerift: 0, malformed: 0, errors: 0 };
+  readonly counters: ReceiverCounters = { datagrams: 0, fromSocket: 0, messages: 0, duplicates: 0, outOfWindow: 0, sacks: 0, handedOver: 0, toWerift: 0, malformed: 0, errors: 0 };
 
   /**
    * Takes over receiving for `dc` on werift's association. `onMessage` gets
@@ -139,7 +156,8 @@ export class VoiceLaneReceiver {
       if (!socket || listeners.length !== 1) continue;
       const werift = listeners[0] as (data: Buffer, info: RemoteInfo) => void;
       const ours = (data: Buffer, info: RemoteInfo): void => {
-        if (data.length === 0 || data[0] !== DTLS_CONTENT_APPLICATION_DATA) {
+        if (!this.#takes(data)) {
+          // werift's listener, with its own try/catch: its DTLS parser throws on a short datagram.
           werift(data, info);
           return;
         }
@@ -169,11 +187,20 @@ export class VoiceLaneReceiver {
     this.#sockets.length = 0;
   }
 
-  /** Every DTLS datagram of the connection, from werift's ICE transport. */
+  /** Whether this path takes `data`: the lane is up and the datagram is whole application-data records, nothing else. */
+  #takes(data: Buffer): boolean {
+    return !this.#closed && this.#sctp.associationState === SCTP_ESTABLISHED && this.#onlyApplicationData(data);
+  }
+
+  /** Every DTLS datagram of the connection, from werift's ICE transport (or, already checked, a socket). */
   #datagram = (data: Buffer): void => {
-    if (this.#closed || this.#sctp.associationState !== SCTP_ESTABLISHED || !this.#onlyApplicationData(data)) {
+    if (!this.#takes(data)) {
       this.counters.toWerift++;
-      this.#werift(data);
+      try {
+        this.#werift(data);
+      } catch {
+        // werift's DTLS parser throws on a datagram too short for a record header; its own callers catch it.
+      }
       return;
     }
     this.counters.datagrams++;
@@ -245,25 +272,32 @@ export class VoiceLaneReceiver {
       }
       at += (length + 3) & ~3;
     }
-    // Second pass: take them.
+    // Second pass: the association's books — every DATA chunk's TSN, then the SACK; a chunk not to be
+    // delivered (seen before, or too far ahead) has its type byte struck out in our own plaintext.
     let data = false;
     let urgent = false;
+    let sackTaken = false;
     for (at = SCTP_COMMON_HEADER; at + 4 <= plain.length; at += (plain.readUInt16BE(at + 2) + 3) & ~3) {
       if (plain[at] === SCTP_CHUNK_SACK) {
-        this.#sackChunk(plain, at);
+        // One SACK per packet is all a peer sends (RFC 9260 §6.2); more would only be work for us.
+        if (!sackTaken) this.#sackChunk(plain, at);
+        sackTaken = true;
         continue;
       }
       data = true;
       if (!this.#markReceived(plain.readUInt32BE(at + 4))) {
-        this.counters.duplicates++;
+        plain[at] = NOT_DELIVERED;
         urgent = true;
-        continue;
       }
-      this.#deliver(plain, at);
     }
     if (data) {
       sctp.sackNeeded = true;
       this.#sender.dataReceived(urgent || sctp.sackMisOrdered.size > 0);
+    }
+    // Third pass: the messages, once the books are straight (the callback may throw, or close the peer).
+    if (!data) return;
+    for (at = SCTP_COMMON_HEADER; at + 4 <= plain.length && !this.#closed; at += (plain.readUInt16BE(at + 2) + 3) & ~3) {
+      if (plain[at] === SCTP_CHUNK_DATA) this.#deliver(plain, at);
     }
   }
 
@@ -298,7 +332,16 @@ export class VoiceLaneReceiver {
       return true;
     }
     if (!tsnGt(tsn, last) || early.has(tsn)) {
-      sctp.sackDuplicates.push(tsn);
+      this.counters.duplicates++;
+      if (sctp.sackDuplicates.length < MAX_DUPLICATES_KEPT) sctp.sackDuplicates.push(tsn);
+      return false;
+    }
+    const ahead = (tsn - last) >>> 0;
+    if (ahead > MAX_TSN_AHEAD || (early.size >= MAX_OUT_OF_ORDER && ahead !== 1)) {
+      // Beyond anything a voice client has in flight (RFC 9260 §6.2 lets a receiver drop what is outside
+      // its window): neither recorded nor delivered, so a peer cannot grow this set without bound. The
+      // next in order is always taken: it is what empties the set.
+      this.counters.outOfWindow++;
       return false;
     }
     early.add(tsn);
@@ -348,7 +391,7 @@ export class VoiceLaneReceiver {
       else sent.splice(0, acked);
     }
     let loss = false;
-    const blocks = plain.readUInt16BE(at + 12);
+    const blocks = Math.min(plain.readUInt16BE(at + 12), MAX_GAP_BLOCKS_TAKEN);
     if (blocks > 0 && sent.length > 0) {
       const first = at + SCTP_SACK_CHUNK_HEADER;
       let highestSeen = 0;
@@ -409,7 +452,7 @@ export class VoiceLaneReceiver {
         if (this.#sackErrors++ === 0) log.warn('werift could not flush its DataChannel queue after a SACK', { error });
       });
     }
-    if (loss || sctp.forwardTsnChunk || sctp.outboundQueue.length > 0) this.#sender.wake();
+    if (loss || sctp.forwardTsnChunk || sctp.outboundQueue.length > 0 || (acked > 0 && awaitsRetransmission(sctp.sentQueue))) this.#sender.wake();
   }
 
   /** A packet this path does not take goes whole to werift's SCTP, as if werift had decrypted it. */

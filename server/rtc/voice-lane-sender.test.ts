@@ -51,6 +51,14 @@ function standIn() {
     timer3Restart() {
       this.timer3Handle = 1;
     },
+    // What the receive path keeps for the SACK.
+    lastReceivedTsn: 0xfffffffe,
+    sackMisOrdered: new Set<number>(),
+    sackDuplicates: [] as number[],
+    sackNeeded: false,
+    sackImmediate: false,
+    sackPacketCount: 0,
+    advertisedRwnd: 123_456,
   };
   // The record layer: a copy of the packet (the sender builds every packet in one reused buffer).
   const sealer = {
@@ -104,4 +112,54 @@ test('a throw while sending leaves the books straight: the chunks count as sent 
   assert.deepEqual(sctp.sentQueue.map((c) => c.tsn), [100, 101, 102, 103, 104, 105, 106], 'no TSN sent twice');
   assert.equal(wire.datagrams.length, 1);
   assert.equal(lane.queuedBytes, 0);
+});
+
+/** The chunks of one SCTP packet: [type, flags, body]. */
+function chunksOf(packet: Buffer): [number, number, Buffer][] {
+  const out: [number, number, Buffer][] = [];
+  for (let at = 12; at + 4 <= packet.length; ) {
+    const length = packet.readUInt16BE(at + 2);
+    out.push([packet[at]!, packet[at + 1]!, packet.subarray(at + 4, at + length)]);
+    at += (length + 3) & ~3;
+  }
+  return out;
+}
+
+test('the SACK it writes: cumulative TSN, gap blocks as offsets across the 2³² wrap, duplicates, a_rwnd; werift’s SACK state cleared', async () => {
+  const { lane, sctp, wire } = standIn();
+  // Received up to 0xfffffffe, then 0x0 and 0x1 (offsets 2, 3) and 0x3 (offset 5): 0xffffffff and 0x2 missing.
+  for (const tsn of [0x0, 0x1, 0x3]) sctp.sackMisOrdered.add(tsn);
+  sctp.sackDuplicates.push(0xfffffff0);
+  sctp.sackNeeded = true;
+  lane.dataReceived(true);
+  await turn();
+  assert.equal(wire.datagrams.length, 1);
+  const [[type, , body]] = chunksOf(wire.datagrams[0]!) as [[number, number, Buffer]];
+  assert.equal(type, 3, 'a SACK chunk, alone');
+  assert.equal(body.readUInt32BE(0), 0xfffffffe, 'cumulative TSN');
+  assert.equal(body.readUInt32BE(4), 123_456, 'a_rwnd');
+  assert.deepEqual([body.readUInt16BE(8), body.readUInt16BE(10)], [2, 1], 'two gap blocks, one duplicate');
+  assert.deepEqual([body.readUInt16BE(12), body.readUInt16BE(14), body.readUInt16BE(16), body.readUInt16BE(18)], [2, 3, 5, 5]);
+  assert.equal(body.readUInt32BE(20), 0xfffffff0);
+  assert.equal(sctp.sackNeeded, false);
+  assert.deepEqual(sctp.sackDuplicates, []);
+  assert.equal(lane.counters.sackOnly, 1);
+});
+
+test('a SACK goes first in the next DATA packet; one packet with new DATA waits for it, the second makes it go alone', async () => {
+  const { lane, sctp, wire } = standIn();
+  sctp.sackNeeded = true;
+  lane.dataReceived(false);
+  await turn();
+  assert.equal(wire.datagrams.length, 0, 'one unacknowledged packet: the SACK waits for DATA going back');
+  lane.send(new Uint8Array([1, 2, 3]));
+  await turn();
+  assert.deepEqual(chunksOf(wire.datagrams[0]!).map(([t]) => t), [3, 0], 'SACK, then DATA, in one packet');
+  assert.equal(lane.counters.sackOnly, 0);
+  sctp.sackNeeded = true;
+  lane.dataReceived(false);
+  lane.dataReceived(false);
+  await turn();
+  assert.deepEqual(chunksOf(wire.datagrams[1]!).map(([t]) => t), [3], 'the second packet: alone, at the end of the turn');
+  lane.close();
 });

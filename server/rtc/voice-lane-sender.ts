@@ -454,7 +454,8 @@ export class VoiceLaneSender {
     pkt.writeUInt32BE(sctp.remoteVerificationTag, 4);
     pkt.writeUInt32BE(0, 8);
     let at = SCTP_COMMON_HEADER;
-    if (this.#sackBytes > 0) {
+    const sack = this.#sackBytes > 0;
+    if (sack) {
       at = this.#writeSack(pkt, at);
       this.#sackBytes = 0;
       if (bundle.length === 0) this.counters.sackOnly++;
@@ -477,15 +478,17 @@ export class VoiceLaneSender {
     }
     bundle.length = 0;
     pkt.writeUInt32LE(crc32c(pkt), 8);
-    this.#sendRecord(pkt);
+    // Refused (no usable candidate pair right now): the SACK is still owed, with the next packet.
+    if (!this.#sendRecord(pkt) && sack) this.#sctp.sackNeeded = true;
   }
 
-  #sendRecord(plain: Buffer): void {
+  /** False if the ICE pair could not take it (nothing sent). */
+  #sendRecord(plain: Buffer): boolean {
     const ice = this.#ice;
     const pair = ice.nominated;
     if (!pair || !ice.canSendApplicationData()) {
       this.counters.refused++;
-      return;
+      return false;
     }
     const record = this.#sealer.seal(plain);
     this.counters.packets++;
@@ -496,5 +499,6 @@ export class VoiceLaneSender {
     } else {
       pair.protocol.sendData(record, pair.remoteAddr).catch(() => {});
     }
+    return true;
   }
 }
