@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RTCDataChannel } from 'werift';
-import { VoiceLaneSender } from './voice-lane-sender.ts';
+import { VoiceLaneSender, setBundleHold } from './voice-lane-sender.ts';
 import { SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED } from './sctp-wire.ts';
 import type { WeriftTransports } from './werift-internals.ts';
 
@@ -162,4 +162,30 @@ test('a SACK goes first in the next DATA packet; one packet with new DATA waits 
   await turn();
   assert.deepEqual(chunksOf(wire.datagrams[1]!).map(([t]) => t), [3], 'the second packet: alone, at the end of the turn');
   lane.close();
+});
+
+test('with a bundle hold (VOICE_RELAY_BUNDLE_MS) datagrams within it share a packet that leaves when it ends; without, each turn sends its own', async (t) => {
+  const { lane, sctp, wire } = standIn();
+  lane.send(new Uint8Array([1]));
+  await turn();
+  lane.send(new Uint8Array([2]));
+  await turn();
+  assert.equal(wire.datagrams.length, 2, 'no hold: one packet per turn');
+  t.mock.timers.enable({ apis: ['setTimeout'] }); // the hold's timer, on a clock the test moves
+  setBundleHold(3);
+  try {
+    lane.send(new Uint8Array([3]));
+    await turn();
+    t.mock.timers.tick(2);
+    lane.send(new Uint8Array([4]));
+    await turn();
+    assert.equal(wire.datagrams.length, 2, 'held past the end of the turn');
+    t.mock.timers.tick(1);
+    assert.equal(wire.datagrams.length, 3, '3 ms after the first: both in one packet');
+    assert.deepEqual(chunksOf(wire.datagrams[2]!).map(([type, , body]) => [type, body[12]]), [[0, 3], [0, 4]]);
+    assert.deepEqual(sctp.sentQueue.map((c) => c.tsn), [100, 101, 102, 103]);
+  } finally {
+    setBundleHold(0);
+  }
+  assert.throws(() => setBundleHold(6), RangeError);
 });
