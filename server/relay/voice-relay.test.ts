@@ -975,25 +975,38 @@ describe('VoiceRelay overload deadline (stale)', () => {
 describe('VoiceRelay overload mode', () => {
   const at = (token: number, seq: number, ts: number) => encodeVoiceDatagram({ token, sequence: seq, timestamp: ts >>> 0 }, new Uint8Array(3).fill(0xf8));
   const S = [A, B, 0x30, 0x40];
+  /** All of S talk frames `from`…`to`−1 (20 ms apart, each sender 1 ms after the one before), `lateMs(i, token)` behind pace; the relay's answers. */
+  const talk = (relay: VoiceRelay, from: number, to: number, lateMs: (i: number, token: number) => number = () => 0): (DropReason | null)[] => {
+    const results: (DropReason | null)[] = [];
+    for (let i = from; i < to; i++) for (const [k, t] of S.entries()) results.push(relay.receive(t, at(t, i, i * 960), i * 20 + k + lateMs(i, t)));
+    return results;
+  };
+  /** Everyone on pace for 15 frames, then 60 ms behind for 15 (the relay fell behind): overload mode, on a busy thread. */
+  const overloaded = () => {
+    const relay = new VoiceRelay();
+    const sinks = S.map((t) => join(relay, t, 1));
+    talk(relay, 0, 30, (i) => (i >= 15 ? 60 : 0));
+    assert.equal(relay.overloaded, true);
+    return { relay, sinks };
+  };
 
   test('when most senders are late the deadline tightens to OVERLOAD_STALE_MS; one late uplink does not do it', () => {
     const relay = new VoiceRelay();
     for (const t of S) join(relay, t, 1);
     // 1 s on pace, all four talking.
-    for (let i = 0; i < 50; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k);
+    talk(relay, 0, 50);
     assert.equal(relay.overloaded, false);
     // Only A's uplink lags 60 ms for a while: not the relay's fault, the usual 150 ms deadline holds.
-    for (let i = 50; i < 70; i++) for (const [k, t] of S.entries()) assert.equal(relay.receive(t, at(t, i, i * 960), i * 20 + k + (t === A ? 60 : 0)), null);
+    assert.ok(talk(relay, 50, 70, (_i, t) => (t === A ? 60 : 0)).every((r) => r === null));
     assert.equal(relay.overloaded, false);
     assert.equal(relay.counters.drops.stale, 0);
     // Now everyone is 60 ms behind (the relay fell behind): after one window the deadline is 30 ms.
-    let dropped = 0;
-    for (let i = 70; i < 100; i++) for (const [k, t] of S.entries()) if (relay.receive(t, at(t, i, i * 960), i * 20 + k + 60) === 'stale') dropped++;
+    const dropped = talk(relay, 70, 100, () => 60).filter((r) => r === 'stale').length;
     assert.equal(relay.overloaded, true);
     assert.ok(dropped > 0 && dropped === relay.counters.drops.stale, `late frames shed at the door: ${dropped}`);
     // Caught up: on pace again, the verdict clears after a window and nothing more is dropped.
     const before = relay.counters.drops.stale;
-    for (let i = 100; i < 140; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k);
+    talk(relay, 100, 140);
     assert.equal(relay.overloaded, false);
     assert.equal(relay.counters.drops.stale, before);
   });
@@ -1002,16 +1015,13 @@ describe('VoiceRelay overload mode', () => {
     const relay = new VoiceRelay();
     for (const t of S) join(relay, t, 1);
     // Every sender's every fifth frame is 60 ms late (a jittery uplink), the rest on time, on a busy relay.
-    for (let i = 0; i < 100; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k + (i % 5 === 2 ? 60 : 0));
+    talk(relay, 0, 100, (i) => (i % 5 === 2 ? 60 : 0));
     assert.equal(relay.overloaded, false);
     assert.equal(relay.counters.drops.stale, 0);
   });
 
   test('the verdict lapses when the shard’s own senders go quiet (whispers from elsewhere get the usual queue)', () => {
-    const relay = new VoiceRelay();
-    const sinks = S.map((t) => join(relay, t, 1));
-    for (let i = 0; i < 30; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k + (i >= 15 ? 60 : 0));
-    assert.equal(relay.overloaded, true);
+    const { relay, sinks } = overloaded();
     const b = sinks[1]!;
     b.queued = 1000; // over the overload allowance (395), within the usual one (1580)
     const backlog0 = relay.counters.drops['receiver-backlog'];
@@ -1026,19 +1036,16 @@ describe('VoiceRelay overload mode', () => {
     const relay = new VoiceRelay();
     for (const t of S) join(relay, t, 1);
     relay.setBusy(false);
-    for (let i = 0; i < 60; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k + (i >= 15 ? 60 : 0));
+    talk(relay, 0, 60, (i) => (i >= 15 ? 60 : 0));
     assert.equal(relay.overloaded, false);
     assert.equal(relay.counters.drops.stale, 0, 'the usual 150 ms deadline');
     relay.setBusy(true);
-    for (let i = 60; i < 90; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k + 60);
+    talk(relay, 60, 90, () => 60);
     assert.equal(relay.overloaded, true);
   });
 
   test('in overload a receiver’s queue may hold less before its copies are dropped (per receiver, counted)', () => {
-    const relay = new VoiceRelay();
-    const sinks = S.map((t) => join(relay, t, 1));
-    for (let i = 0; i < 30; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k + (i >= 15 ? 60 : 0));
-    assert.equal(relay.overloaded, true);
+    const { relay, sinks } = overloaded();
     const slow = sinks[1]!;
     const backlog0 = relay.counters.drops['receiver-backlog'];
     // B’s queue holds 1000 bytes: within its usual allowance (the 96 kbit/s floor, 1580), over it in overload (395).
@@ -1052,7 +1059,7 @@ describe('VoiceRelay overload mode', () => {
   test('a sender whose timestamp stands still across a pause is not punished, even after everyone was quiet', () => {
     const relay = new VoiceRelay();
     for (const t of S) join(relay, t, 1);
-    for (let i = 0; i < 50; i++) for (const [k, t] of S.entries()) relay.receive(t, at(t, i, i * 960), i * 20 + k);
+    talk(relay, 0, 50);
     // Two seconds of silence from everyone (no datagram at all), then A talks on with the timestamp it stopped at.
     for (let i = 50; i < 60; i++) assert.equal(relay.receive(A, at(A, i, i * 960), 2000 + i * 20), null, `frame ${i}`);
     assert.equal(relay.counters.drops.stale, 0);
