@@ -116,8 +116,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       announcedAddress: config.rtcAnnouncedAddress,
       dtlsKeys,
       sendPath: config.rtcSendPath,
-      bundleHoldMs: config.relayBundleMs,
     },
+    bundleHoldMs: config.relayBundleMs,
     logLevel: config.logLevel,
     preload: options.relayPreload ?? null,
   });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { DEFAULT_PORTS_PER_THREAD, loadConfig, MAX_RELAY_THREADS } from './config.ts';
 import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../shared/control/protocol.ts';
-import { MAX_BUNDLE_WAIT_MS } from './rtc/voice-lane-sender.ts';
+import { MAX_BUNDLE_WAIT_MS } from './relay/relay-limits.ts';
 import { MIN_TOKEN_SECRET_BYTES } from './auth/token-service.ts';
 import { ConfigError } from './util/errors.ts';
 

@@ -12,6 +12,7 @@ import type { LogLevel } from './util/log.ts';
 import { parseAddressRange, type AddressRange } from './bans/ip-range.ts';
 import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../shared/control/protocol.ts';
 import { tokenSecretBytes } from './auth/token-service.ts';
+import { MAX_BUNDLE_WAIT_MS } from './relay/relay-limits.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -143,8 +144,7 @@ const spec = {
     },
     def: 'fast',
   },
-  // At most voice-lane-sender.ts's MAX_BUNDLE_WAIT_MS (config.test.ts checks the two agree).
-  VOICE_RELAY_BUNDLE_MS: { parse: int(0, 5), def: '0' },
+  VOICE_RELAY_BUNDLE_MS: { parse: int(0, MAX_BUNDLE_WAIT_MS), def: '0' },
   VOICE_TRUSTED_PROXIES: {
     parse: (r: string, n: string): AddressRange[] =>
       r.split(',').map((t) => {

@@ -26,7 +26,7 @@ import { performance } from 'node:perf_hooks';
 import dgram from 'node:dgram';
 import wrtc from '@roamhq/wrtc';
 import { VoicePeer } from '../../server/rtc/voice-peer.ts';
-import { MAX_BUNDLE_WAIT_MS } from '../../server/rtc/voice-lane-sender.ts';
+import { MAX_BUNDLE_WAIT_MS } from '../../server/relay/relay-limits.ts';
 import { DTLS_RECORD_HEADER, MAX_SCTP_PACKET, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/sctp-wire.ts';
 import { VOICE_CHANNEL_INIT, VOICE_CHANNEL_LABEL } from '../../shared/voice/constants.ts';
 import { sleep, waitFor } from '../wait.ts';

@@ -49,6 +49,15 @@ export function receiverQueueFloorBytes(config: ChannelConfig): number {
  * behind) instead of being delivered seconds late.
  */
 export const STALE_MS = 150;
+/**
+ * A datagram waits for the end of its event-loop turn to share a packet with
+ * others to the same listener (server/rtc/voice-lane-sender.ts), but never
+ * longer than this: an overloaded relay's turns run long (hundreds of
+ * datagrams, and the thread may lose its core in the middle), and the first
+ * datagram of such a turn would otherwise wait for all of them. Also the most
+ * VOICE_RELAY_BUNDLE_MS may hold one.
+ */
+export const MAX_BUNDLE_WAIT_MS = 5;
 /** Share of the measured lateness the pace reference absorbs per frame (follows clock drift, τ ≈ 1000 frames). */
 export const DRIFT_FOLLOW = 0.001;
 /** No frame from a sender for this long starts a new talk spurt (and a new pace reference). */

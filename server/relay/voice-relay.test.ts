@@ -973,26 +973,28 @@ describe('VoiceRelay overload deadline (stale)', () => {
 });
 
 describe('VoiceRelay overload mode', () => {
-  const at = (token: number, seq: number, ts: number) => encodeVoiceDatagram({ token, sequence: seq, timestamp: ts >>> 0 }, new Uint8Array(3).fill(0xf8));
-  const S = [A, B, 0x30, 0x40];
+  const S = [A, B, C, D];
   /** All of S talk frames `from`…`to`−1 (20 ms apart, each sender 1 ms after the one before), `lateMs(i, token)` behind pace; the relay's answers. */
   const talk = (relay: VoiceRelay, from: number, to: number, lateMs: (i: number, token: number) => number = () => 0): (DropReason | null)[] => {
     const results: (DropReason | null)[] = [];
-    for (let i = from; i < to; i++) for (const [k, t] of S.entries()) results.push(relay.receive(t, at(t, i, i * 960), i * 20 + k + lateMs(i, t)));
+    for (let i = from; i < to; i++) for (const [k, t] of S.entries()) results.push(relay.receive(t, voice(t, i), i * 20 + k + lateMs(i, t)));
     return results;
   };
   /** Everyone on pace for 15 frames, then 60 ms behind for 15 (the relay fell behind): overload mode, on a busy thread. */
-  const overloaded = () => {
+  /** A relay with all of S in channel 1, and their sinks. */
+  const fourTalking = () => {
     const relay = new VoiceRelay();
-    const sinks = S.map((t) => join(relay, t, 1));
+    return { relay, sinks: S.map((t) => join(relay, t, 1)) };
+  };
+  const overloaded = () => {
+    const { relay, sinks } = fourTalking();
     talk(relay, 0, 30, (i) => (i >= 15 ? 60 : 0));
     assert.equal(relay.overloaded, true);
     return { relay, sinks };
   };
 
   test('when most senders are late the deadline tightens to OVERLOAD_STALE_MS; one late uplink does not do it', () => {
-    const relay = new VoiceRelay();
-    for (const t of S) join(relay, t, 1);
+    const { relay } = fourTalking();
     // 1 s on pace, all four talking.
     talk(relay, 0, 50);
     assert.equal(relay.overloaded, false);
@@ -1012,8 +1014,7 @@ describe('VoiceRelay overload mode', () => {
   });
 
   test('jitter is not overload: every sender with a late frame now and then leaves the deadline alone', () => {
-    const relay = new VoiceRelay();
-    for (const t of S) join(relay, t, 1);
+    const { relay } = fourTalking();
     // Every sender's every fifth frame is 60 ms late (a jittery uplink), the rest on time, on a busy relay.
     talk(relay, 0, 100, (i) => (i % 5 === 2 ? 60 : 0));
     assert.equal(relay.overloaded, false);
@@ -1026,15 +1027,14 @@ describe('VoiceRelay overload mode', () => {
     b.queued = 1000; // over the overload allowance (395), within the usual one (1580)
     const backlog0 = relay.counters.drops['receiver-backlog'];
     // A second later nobody here has spoken; a whisper arrives from another shard.
-    const whisper = encodeVoiceDatagram({ token: 0x99, sequence: 1, timestamp: 0, target: B }, new Uint8Array(3).fill(0xf8));
-    relay.deliverWhisper(whisper, 30 * 20 + 1000);
+    const w = whisper(0x99, 1, B);
+    relay.deliverWhisper(w, 30 * 20 + 1000);
     assert.equal(relay.counters.drops['receiver-backlog'], backlog0, 'delivered, not dropped by a stale verdict');
-    assert.equal(b.sent.at(-1), whisper);
+    assert.equal(b.sent.at(-1), w);
   });
 
   test('late senders on a relay whose thread is not busy are their uplinks’ doing: no overload mode', () => {
-    const relay = new VoiceRelay();
-    for (const t of S) join(relay, t, 1);
+    const { relay } = fourTalking();
     relay.setBusy(false);
     talk(relay, 0, 60, (i) => (i >= 15 ? 60 : 0));
     assert.equal(relay.overloaded, false);
@@ -1051,17 +1051,20 @@ describe('VoiceRelay overload mode', () => {
     // B’s queue holds 1000 bytes: within its usual allowance (the 96 kbit/s floor, 1580), over it in overload (395).
     assert.equal(receiverQueueFloorBytes(HIGH), 1580);
     slow.queued = 1000;
-    assert.equal(relay.receive(A, at(A, 30, 30 * 960), 30 * 20 + 25), null, 'a frame within the overload deadline is handled');
+    const slowSent = slow.sent.length;
+    const frame = voice(A, 30);
+    assert.equal(relay.receive(A, frame, 30 * 20 + 25), null, 'a frame within the overload deadline is handled');
     assert.equal(relay.counters.drops['receiver-backlog'], backlog0 + 1, 'dropped for B only');
-    assert.equal(sinks[2]!.sent.at(-1)?.length, at(A, 30, 0).length, 'the others got it');
+    assert.equal(slow.sent.length, slowSent);
+    assert.equal(sinks[2]!.sent.at(-1), frame, 'the others got it');
+    assert.equal(sinks[3]!.sent.at(-1), frame);
   });
 
   test('a sender whose timestamp stands still across a pause is not punished, even after everyone was quiet', () => {
-    const relay = new VoiceRelay();
-    for (const t of S) join(relay, t, 1);
+    const { relay } = fourTalking();
     talk(relay, 0, 50);
     // Two seconds of silence from everyone (no datagram at all), then A talks on with the timestamp it stopped at.
-    for (let i = 50; i < 60; i++) assert.equal(relay.receive(A, at(A, i, i * 960), 2000 + i * 20), null, `frame ${i}`);
+    for (let i = 50; i < 60; i++) assert.equal(relay.receive(A, voice(A, i), 2000 + i * 20), null, `frame ${i}`);
     assert.equal(relay.counters.drops.stale, 0);
   });
 });

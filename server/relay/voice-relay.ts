@@ -148,7 +148,7 @@ class RelayMember {
 }
 
 export interface VoiceRelayOptions {
-  /** See STALE_MS; Infinity turns the deadline off. */
+  /** See STALE_MS; the overload deadline is the lesser of it and OVERLOAD_STALE_MS. Infinity turns both off. */
   staleMs: number;
   /**
    * Where the counters live: RELAY_COUNTER_SLOTS slots of this array, from
@@ -167,6 +167,8 @@ export interface VoiceRelayOptions {
 
 export class VoiceRelay {
   readonly #staleMs: number;
+  /** The door's deadline in overload mode. */
+  readonly #overloadStaleMs: number;
   readonly #members = new Map<number, RelayMember>();
   readonly #channels = new Map<number, RelayMember[]>();
   readonly #header = createVoiceHeader();
@@ -183,6 +185,7 @@ export class VoiceRelay {
 
   constructor(options: Partial<VoiceRelayOptions> = {}) {
     this.#staleMs = options.staleMs ?? STALE_MS;
+    this.#overloadStaleMs = this.#staleMs === Infinity ? Infinity : Math.min(OVERLOAD_STALE_MS, this.#staleMs);
     const counters = options.counters ?? new Float64Array(RELAY_COUNTER_SLOTS);
     if (counters.length < RELAY_COUNTER_SLOTS) throw new TypeError(`the counters need ${RELAY_COUNTER_SLOTS} slots, got ${counters.length}`);
     this.#c = counters;
@@ -277,8 +280,11 @@ export class VoiceRelay {
     if (sender.replay.accept(h.sequence) !== 'fresh') return this.#drop('replay');
     if (!sender.packets.take(nowMs) || !sender.bytes.take(nowMs, bytes.length)) return this.#drop('rate-limited');
     if (sender.selfMute) return this.#drop('muted');
-    const late = this.#lateness(sender, h.timestamp, nowMs); // also closes the overload window
-    if (late > (this.#overloadedAt(nowMs) ? Math.min(OVERLOAD_STALE_MS, this.#staleMs) : this.#staleMs)) return this.#drop('stale');
+    const late = this.#pace(sender, h.timestamp, nowMs);
+    this.#observe(sender, late, nowMs); // may close the overload window: the verdict below is this window's
+    // Read once per datagram: the window was just (re)started at nowMs, so the verdict cannot lapse in the fan-out.
+    const overloaded = this.#overloaded;
+    if (late > (overloaded ? this.#overloadStaleMs : this.#staleMs)) return this.#drop('stale');
     if (h.kind === 'whisper') {
       const target = this.#members.get(h.target);
       if (target === undefined) {
@@ -287,7 +293,7 @@ export class VoiceRelay {
         return this.#drop('no-target');
       }
       if (target === sender || target.selfDeaf || target.sink === null) return this.#drop('no-target');
-      this.#offer(target, bytes, nowMs);
+      this.#offer(target, bytes, nowMs, overloaded);
       return null;
     }
     const list = this.#channels.get(sender.channelId);
@@ -296,7 +302,7 @@ export class VoiceRelay {
       for (let i = 0; i < list.length; i++) {
         const r = list[i]!;
         if (r === sender || r.selfDeaf || r.sink === null) continue;
-        this.#offer(r, bytes, nowMs);
+        this.#offer(r, bytes, nowMs, overloaded);
         sent++;
       }
     }
@@ -315,7 +321,7 @@ export class VoiceRelay {
     if (readVoiceHeader(bytes, h) !== null || h.kind !== 'whisper') return this.#drop('malformed');
     const target = this.#members.get(h.target);
     if (!target || target.selfDeaf || target.sink === null) return this.#drop('no-target');
-    this.#offer(target, bytes, nowMs);
+    this.#offer(target, bytes, nowMs, this.#overloadedAt(nowMs));
     return null;
   }
 
@@ -328,12 +334,6 @@ export class VoiceRelay {
    * either way starts a new reference, so clients whose timestamps stand still
    * across pauses are not punished for it.
    */
-  #lateness(m: RelayMember, ts: number, nowMs: number): number {
-    const late = this.#pace(m, ts, nowMs);
-    this.#observe(m, late, nowMs);
-    return late;
-  }
-
   #pace(m: RelayMember, ts: number, nowMs: number): number {
     const gap = nowMs - m.lastVoiceAt;
     m.lastVoiceAt = nowMs;
@@ -392,7 +392,8 @@ export class VoiceRelay {
     return this.#overloaded;
   }
 
-  #offer(r: RelayMember, bytes: Uint8Array, nowMs: number): void {
+  /** One copy for `r`, unless its queue is over its allowance (a quarter of it while `overloaded`). */
+  #offer(r: RelayMember, bytes: Uint8Array, nowMs: number, overloaded: boolean): void {
     const elapsed = nowMs - r.windowStart;
     if (elapsed >= RECEIVER_QUEUE_MS) {
       r.offeredPrev = elapsed >= 2 * RECEIVER_QUEUE_MS ? 0 : r.offeredCur;
@@ -403,7 +404,7 @@ export class VoiceRelay {
     // Queued bytes beyond what the last ~100 ms brought mean the head of the queue is older than that.
     const window = r.offeredPrev > r.offeredCur ? r.offeredPrev : r.offeredCur;
     const allowance = window > r.queueFloorBytes ? window : r.queueFloorBytes;
-    const limit = this.#overloadedAt(nowMs) ? allowance * OVERLOAD_QUEUE_SHARE : allowance;
+    const limit = overloaded ? allowance * OVERLOAD_QUEUE_SHARE : allowance;
     const sink = r.sink!;
     if (sink.queuedBytes() > limit) {
       this.#c[DROP_SLOT['receiver-backlog']]!++;

@@ -39,6 +39,7 @@ import { crc32c, type RTCDataChannel } from 'werift';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createLogger } from '../util/log.ts';
+import { MAX_BUNDLE_WAIT_MS } from '../relay/relay-limits.ts';
 import {
   MAX_SCTP_PACKET, PPID_BINARY, PPID_BINARY_EMPTY, SCTP_CHUNK_DATA, SCTP_CHUNK_SACK, SCTP_COMMON_HEADER, SCTP_DATA_CHUNK_HEADER,
   SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED, SCTP_SACK_CHUNK_HEADER,
@@ -113,14 +114,6 @@ export interface LaneCounters {
   /** Exceptions while transmitting (the batch for that peer is lost; the others go on). */
   errors: number;
 }
-
-/**
- * A chunk waits for the end of its event-loop turn, but never longer than
- * this: an overloaded relay's turns run long (hundreds of datagrams, and the
- * thread may lose its core in the middle), and the first datagram of such a
- * turn would otherwise wait for all of them.
- */
-export const MAX_BUNDLE_WAIT_MS = 5;
 
 // One end-of-turn flush for every sender with queued chunks.
 const due: VoiceLaneSender[] = [];

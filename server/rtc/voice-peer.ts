@@ -35,8 +35,6 @@ export interface PeerOptions {
    * compare the two.
    */
   sendPath?: 'fast' | 'stock';
-  /** VOICE_RELAY_BUNDLE_MS: set once per shard thread (setBundleHold). */
-  bundleHoldMs?: number;
 }
 
 export type PeerEvents = {

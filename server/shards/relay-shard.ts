@@ -49,11 +49,10 @@ export class RelayShard {
     this.#peerOptions = init.peer;
     // Benchmarks' stock werift: decided once for this thread, before any peer exists.
     if (init.peer.sendPath === 'stock') keepRawWeriftKeys();
-    setBundleHold(init.peer.bundleHoldMs ?? 0);
+    setBundleHold(init.bundleHoldMs);
     this.#post = post;
     this.#log = createLogger(`relay-shard-${init.index}`);
     this.#relay = new VoiceRelay({
-      staleMs: init.staleMs,
       counters: this.#block.subarray(0, RELAY_COUNTER_SLOTS),
       forwardWhisper: (target, bytes) => this.#forwardWhisper(target, bytes),
     });

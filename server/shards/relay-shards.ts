@@ -14,7 +14,6 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
 import { RELAY_COUNTER_SLOTS, type MemberState, type RelayCounters } from '../relay/voice-relay.ts';
-import { STALE_MS } from '../relay/relay-limits.ts';
 import type { PeerOptions } from '../rtc/voice-peer.ts';
 import { createLogger, type LogLevel } from '../util/log.ts';
 import { ShardPlacement, portSlice } from './placement.ts';
@@ -38,8 +37,8 @@ export interface RelayShardsOptions {
   /** Peer options for every shard; a UDP port range is split between the shards. */
   peer: PeerOptions;
   logLevel: LogLevel;
-  /** The relay's overload deadline; default STALE_MS. */
-  staleMs?: number;
+  /** VOICE_RELAY_BUNDLE_MS: how long each shard's sends may wait for company (set once per thread). */
+  bundleHoldMs?: number;
   /** Tests only: a module every shard's thread imports before it takes messages (see ShardPreload). */
   preload?: ShardPreload | null;
 }
@@ -294,7 +293,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
       counters: this.#counters,
       peer: { ...this.#options.peer, portRange: range ? portSlice(range, s.index, this.#shards.length) : null },
       logLevel: this.#options.logLevel,
-      staleMs: this.#options.staleMs ?? STALE_MS,
+      bundleHoldMs: this.#options.bundleHoldMs ?? 0,
       preload: this.#options.preload ?? null,
     };
     const worker = new Worker(WORKER_URL, { workerData: init, name: `relay-shard-${s.index}` });

@@ -18,8 +18,8 @@ export interface ShardInit {
   /** Peer options with this shard's own slice of the UDP port range. */
   peer: PeerOptions;
   logLevel: LogLevel;
-  /** The relay's overload deadline (STALE_MS unless a test changes it). */
-  staleMs: number;
+  /** VOICE_RELAY_BUNDLE_MS for this thread's voice lanes (setBundleHold). */
+  bundleHoldMs: number;
   /** Tests only: a module the thread imports first, whose default export is called with `data` (RelayShardsOptions.preload). */
   preload: ShardPreload | null;
 }
