@@ -1,6 +1,7 @@
 /** Shared pieces of the benchmark scripts: child servers pinned to a CPU, /proc readings, tables. */
 import { execSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { HAVE_TASKSET, TASKSET } from '../server/util/taskset.ts';
 import os from 'node:os';
 
 export const CLK_TCK = 100;
@@ -17,9 +18,6 @@ export function cpuSeconds(pid: number): number {
   return statCpuSeconds(`/proc/${pid}/stat`);
 }
 
-const TASKSET = '/usr/bin/taskset';
-/** Whether CPUs can be pinned here (taskset); without it the benchmarks run unpinned. */
-export const HAVE_TASKSET = existsSync(TASKSET);
 
 /** Moves every thread of `pid` to `cpus` (taskset -a), when taskset exists. */
 export function pin(pid: number, cpus: string): void {

@@ -5,7 +5,7 @@
  * schema is current and every relay shard is running. `close()` undoes it in
  * reverse order.
  */
-import { hostPort } from '../shared/net/host-port.ts';
+import { hostPort, localHost } from '../shared/net/host-port.ts';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
@@ -175,7 +175,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw error;
   }
   const port = (http.address() as AddressInfo).port;
-  const url = `http://${hostPort({ host: config.host === '0.0.0.0' ? '127.0.0.1' : config.host, port })}`;
+  const url = `http://${hostPort({ host: localHost(config.host), port })}`;
   log.info('listening', { url, host: config.host, port, dataDir: config.dataDir });
 
   let closing: Promise<void> | null = null;

@@ -10,14 +10,13 @@
  * images and hosts it runs on need no curl.
  */
 import { loadConfig } from './config.ts';
-import { hostPort } from '../shared/net/host-port.ts';
+import { hostPort, localHost } from '../shared/net/host-port.ts';
 
 const TIMEOUT_MS = 3000;
 
 /** The URL to probe for a server listening on host:port. */
 export function healthUrl(host: string, port: number): string {
-  const target = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${hostPort({ host: target, port })}/health`;
+  return `http://${hostPort({ host: localHost(host), port })}/health`;
 }
 
 export interface ProbeOptions {

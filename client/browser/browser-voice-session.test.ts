@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { controlUrl, hostPort, pageAddress, parseServerAddress } from './browser-voice-session.ts';
+import { controlUrl, pageAddress, parseServerAddress } from './browser-voice-session.ts';
 
 const http = { protocol: 'http:' };
 const https = { protocol: 'https:' };
@@ -12,11 +12,7 @@ test('controlUrl follows the page scheme and keeps the port', () => {
   assert.equal(controlUrl({ host: '::1', port: 8080 }, http), 'ws://[::1]:8080/control');
 });
 
-test('hostPort brackets an IPv6 host once, and only that', () => {
-  assert.equal(hostPort({ host: 'voice.example', port: 8080 }), 'voice.example:8080');
-  assert.equal(hostPort({ host: '127.0.0.1', port: 1 }), '127.0.0.1:1');
-  assert.equal(hostPort({ host: '::1', port: 8080 }), '[::1]:8080');
-  assert.equal(hostPort({ host: '[2001:db8::1]', port: 443 }), '[2001:db8::1]:443');
+test('controlUrl takes an IPv6 host already in brackets', () => {
   assert.equal(controlUrl({ host: '[::1]', port: 8080 }, http), 'ws://[::1]:8080/control');
 });
 

@@ -2,8 +2,6 @@
 import { VoiceSession, type VoiceSessionOptions } from '../net/voice-session.ts';
 import { hostPort, type HostPort } from '../../shared/net/host-port.ts';
 
-export { hostPort };
-
 export function createBrowserVoiceSession(options: VoiceSessionOptions): VoiceSession {
   return new VoiceSession(options, {
     WebSocket: globalThis.WebSocket,
@@ -12,20 +10,17 @@ export function createBrowserVoiceSession(options: VoiceSessionOptions): VoiceSe
   });
 }
 
-/** Host name or IP address (IPv6 with or without brackets), and port. */
-export type ServerAddress = HostPort;
-
 /**
  * The control-lane URL of a server. The scheme follows the page: an https page
  * may only open wss:// (mixed content), and an http page serves plain ws://.
  */
-export function controlUrl(address: ServerAddress, page: Pick<URL, 'protocol'> = location): string {
+export function controlUrl(address: HostPort, page: Pick<URL, 'protocol'> = location): string {
   const scheme = page.protocol === 'https:' ? 'wss:' : 'ws:';
   return new URL(`${scheme}//${hostPort(address)}/control`).toString();
 }
 
 /** The address of the server that served this page. */
-export function pageAddress(page: Pick<URL, 'protocol' | 'hostname' | 'port'> = location): ServerAddress {
+export function pageAddress(page: Pick<URL, 'protocol' | 'hostname' | 'port'> = location): HostPort {
   const port = page.port ? Number(page.port) : page.protocol === 'https:' ? 443 : 80;
   return { host: page.hostname.replace(/^\[|\]$/g, ''), port };
 }
@@ -35,7 +30,7 @@ export function pageAddress(page: Pick<URL, 'protocol' | 'hostname' | 'port'> = 
  * [v6]:port, or a pasted URL. A port in the text wins over `port`. Returns null
  * when it is not a usable host.
  */
-export function parseServerAddress(text: string, port: number): ServerAddress | null {
+export function parseServerAddress(text: string, port: number): HostPort | null {
   let t = text.trim();
   if (!t) return null;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) t = `http://${t}`;

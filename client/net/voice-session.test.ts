@@ -267,8 +267,6 @@ test('connect(): a lane closed after opening but before the welcome rejects as c
   assertConnectError(byUs.error, 'closed', 'gave up waiting');
 });
 
-/** A session welcomed on the stand-ins, its voice lane open. */
-
 test('voice-closed: when the open lane goes down under the session, and when a renegotiation replaces it', async () => {
   const { session, dc } = await welcomed();
   let closed = 0;

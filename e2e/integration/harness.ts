@@ -171,16 +171,12 @@ export async function tryConnect(t: TestServer, nickname: string, options: Clien
     ...(options.register ? { register: true } : {}),
   });
   t.clients.push(s);
-  const open = new Promise<void>((resolve) => s.once('voice-open', resolve));
   try {
     await withTimeout(s.connect(), 15_000, `${nickname}: welcome`);
   } catch (error) {
     return { session: s, error: error as Error };
   }
-  if (options.waitVoice !== false) {
-    await withTimeout(open, 10_000, `${nickname}: voice lane open`);
-    await waitVoiceOpen(t, s);
-  }
+  if (options.waitVoice !== false) await waitVoiceOpen(t, s);
   return { session: s, error: null };
 }
 

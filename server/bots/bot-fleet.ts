@@ -5,7 +5,7 @@
  * channel bitrate and every talking bot loops it.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { HAVE_TASKSET, TASKSET } from '../util/taskset.ts';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { VoiceEncoder } from '../../shared/audio/opus-codec.ts';
@@ -72,8 +72,8 @@ export async function encodeLoop(config: ChannelConfig, wavPath?: string): Promi
 }
 
 function spawnBotProcess(cpus?: string): ChildProcess {
-  if (cpus && existsSync('/usr/bin/taskset')) {
-    return fork(BOT_PROCESS, [], { execPath: '/usr/bin/taskset', execArgv: ['-c', cpus, process.execPath], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (cpus && HAVE_TASKSET) {
+    return fork(BOT_PROCESS, [], { execPath: TASKSET, execArgv: ['-c', cpus, process.execPath], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   }
   return fork(BOT_PROCESS, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }

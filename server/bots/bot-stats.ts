@@ -13,8 +13,6 @@ import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
 const BUCKET_MS = 0.1;
 const BUCKETS = 20_000;
 
-/** Jitter-buffer counters all at 0, to sum into. */
-
 /** Adds every counter of `from` into `into`. */
 export function addJitterCounters(into: JitterCounters, from: JitterCounters): void {
   for (const k of Object.keys(into) as (keyof JitterCounters)[]) into[k] += from[k];

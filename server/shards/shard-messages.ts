@@ -34,7 +34,6 @@ export type ToShard =
   /** Add the member, or update its channel and state. */
   | { kind: 'member'; token: number; state: MemberState }
   | { kind: 'remove'; token: number }
-  /** Bind the member's sink to this peer (when it is the token's current peer and open); 0 unbinds. */
   /** Where members live, for whispers: shard -1 means gone. `reset` replaces the whole directory. */
   | { kind: 'directory'; entries: Array<[token: number, shard: number]>; reset: boolean }
   /** The port whispers to and from shard `shard` go through (replaces an earlier one). */

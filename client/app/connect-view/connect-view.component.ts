@@ -19,7 +19,8 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import { z } from 'zod';
 import { MAX_PASSWORD_LENGTH, MIN_ACCOUNT_PASSWORD_LENGTH } from '../../../shared/control/protocol.ts';
-import { hostPort, pageAddress, parseServerAddress } from '../../browser/browser-voice-session.ts';
+import { pageAddress, parseServerAddress } from '../../browser/browser-voice-session.ts';
+import { hostPort } from '../../../shared/net/host-port.ts';
 import type { ConnectRequest } from '../voice-app/dial.ts';
 import { BookmarkStore, type Bookmark, type BookmarkFields } from '../storage/bookmark-store.ts';
 import { readJson, readText, writeJson } from '../storage/local-store.ts';

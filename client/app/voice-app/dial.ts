@@ -6,7 +6,8 @@
  * app's words). Subscribe to the session before calling `connect()`: the
  * welcome comes through its events.
  */
-import { controlUrl, createBrowserVoiceSession, hostPort, type ServerAddress } from '../../browser/browser-voice-session.ts';
+import { controlUrl, createBrowserVoiceSession } from '../../browser/browser-voice-session.ts';
+import { hostPort, type HostPort } from '../../../shared/net/host-port.ts';
 import { ConnectError } from '../../net/connect-error.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
 import { describeBlocked, describeConnectFailure, describeTimeout } from './messages.ts';
@@ -16,7 +17,7 @@ const CONNECT_TIMEOUT_MS = 15_000;
 /** How often the lanes' round-trip times are measured while connected (the control lane's by the session itself). */
 export const RTT_PERIOD_MS = 2000;
 
-export interface ConnectRequest extends ServerAddress {
+export interface ConnectRequest extends HostPort {
   nickname: string;
   /** Account password ('' joins as a guest); kept with bookmarks. */
   password: string;

@@ -5,7 +5,7 @@ import { assertNever } from '../../../shared/util/result.ts';
 import type { EngineProblem } from '../../audio/engine-api.ts';
 import type { ConnectError } from '../../net/connect-error.ts';
 import type { VoiceSession } from '../../net/voice-session.ts';
-import { hostPort, type ServerAddress } from '../../browser/browser-voice-session.ts';
+import { hostPort, type HostPort } from '../../../shared/net/host-port.ts';
 import { capitalise, describeWait, sentence } from '../shared/wording.ts';
 
 /** Why connect() failed, for the connect view; `where` is host:port, `nickname` the name tried. */
@@ -36,7 +36,7 @@ export function describeTimeout(where: string, ms: number): string {
  * The page's Content-Security-Policy blocked the control lane. voice-app's own policy allows
  * WebSockets to any server; a stricter one (set by a reverse proxy, say) may not.
  */
-export function describeBlocked(address: ServerAddress): string {
+export function describeBlocked(address: HostPort): string {
   const page = `${location.protocol}//${hostPort(address)}/`;
   return `Server unreachable from this page: its security policy blocks connections to other servers. Open ${page} to use that server.`;
 }
