@@ -33,13 +33,13 @@ function fakeLink(remoteAddress: string): ControlLink & { sent: ServerMessage[] 
   };
 }
 
-async function world(): Promise<SessionManager> {
+/** Seeded channels, Gaming locked with PASSWORD; `threads` relay shards, never started: no session gets a peer, membership only fills their mirror. */
+async function world({ threads = 1, resumeGraceMs = 0 } = {}): Promise<{ sessions: SessionManager; relay: RelayShards }> {
   const db = await databases.fresh();
   const channels = await ChannelDirectory.load(db);
   await channels.update(db, GAMING, { password: PASSWORD });
-  // Relay shards never started: no session here gets a peer, membership only fills their mirror.
-  const relay = new RelayShards({ threads: 1, peer: { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null }, logLevel: 'error' });
-  return new SessionManager(channels, relay, new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs: 0 });
+  const relay = new RelayShards({ threads, peer: { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null }, logLevel: 'error' });
+  return { sessions: new SessionManager(channels, relay, new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs }), relay };
 }
 
 /** The first join answer a link got, as 'joined' or the denial's reason; undefined while there is none. */
@@ -57,7 +57,7 @@ async function answered(links: { sent: ServerMessage[] }[]): Promise<string[]> {
 }
 
 test('20 sessions from one address guessing at once get 5 password checks between them, then the address waits', async () => {
-  const sessions = await world();
+  const { sessions } = await world();
   const allowance = CHANNEL_PASSWORD_THROTTLE.maxFailures!;
   const links = Array.from({ length: 20 }, () => fakeLink('203.0.113.7'));
   for (const [i, link] of links.entries()) {
@@ -79,10 +79,7 @@ test('20 sessions from one address guessing at once get 5 password checks betwee
 });
 
 test('a session moved to another relay shard while in grace is asked for a new offer right after it resumes', async () => {
-  const db = await databases.fresh();
-  const channels = await ChannelDirectory.load(db);
-  const relay = new RelayShards({ threads: 2, peer: { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null }, logLevel: 'error' });
-  const sessions = new SessionManager(channels, relay, new ChatHistory(db, 0), { serverName: 'test', resumeGraceMs: 60_000 });
+  const { sessions, relay } = await world({ threads: 2, resumeGraceMs: 60_000 });
   const MUSIC = 3; // seeded, no password
   try {
     const stay = sessions.create(fakeLink('198.51.100.1'), { nickname: 'stay', userId: null, role: 'guest' });
