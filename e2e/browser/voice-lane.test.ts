@@ -19,7 +19,7 @@ import { sleep, waitFor } from '../wait.ts';
 import { launchChromium, type Browser } from './chromium.ts';
 import installWireLoss, { DATA_RECORDS, DROPPED, DROPPING, WIRE_SLOTS, dropInbound, messageId, numberedMessage } from '../integration/wire-loss.ts';
 import { hex } from '../integration/harness.ts';
-import { DTLS_RECORD_HEADER, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/sctp-wire.ts';
+import { DTLS_RECORD_HEADER, MAX_SCTP_PACKET, SCTP_DATA_CHUNK_HEADER } from '../../server/rtc/sctp-wire.ts';
 
 const PAYLOAD = 160;
 const VOICE_RECORD_MIN = PAYLOAD + SCTP_DATA_CHUNK_HEADER + DTLS_RECORD_HEADER;
@@ -80,13 +80,17 @@ test('Chromium takes bundled packets: each message once, its own DataChannel mes
   const sizes = [0, 1, 160, 1100, 300, 5, 999, 64, 64, 64, 64, 200, 400, 800, 3, 150, 150, 150, 150, 150, 1300, 3000];
   const sent = sizes.map((n, i) => numberedMessage(i, Math.max(4, n)).subarray(0, n));
   const packets0 = lane.counters.packets;
+  const messages0 = lane.counters.messages;
   for (const m of sent) peer.send(m);
+  assert.equal(lane.counters.messages - messages0, sent.length, 'all through the fast path, none through werift’s');
   const all: number[][] = [];
   await waitFor(async () => (all.push(...(await got())), all.length >= sent.length), 10_000, 'Chromium received every message');
   await sleep(300);
   all.push(...(await got()));
   assert.deepEqual(all.map((b) => hex(Uint8Array.from(b))).sort(), sent.map(hex).sort(), 'each message once, with its exact bytes (the empty one empty)');
-  assert.ok(lane.counters.packets - packets0 <= 12, `${sent.length} messages left in ${lane.counters.packets - packets0} packets`);
+  const packets = lane.counters.packets - packets0;
+  const total = sizes.reduce((a, n) => a + Math.max(1, n) + SCTP_DATA_CHUNK_HEADER * Math.ceil(Math.max(1, n) / 1160), 0);
+  assert.ok(packets >= Math.ceil(total / MAX_SCTP_PACKET) && packets <= 12, `${sent.length} messages (${total} bytes of DATA chunks) left in ${packets} packets`);
 });
 
 test('under 20 % loss Chromium sees no retransmission and the association stays up', async () => {
@@ -177,13 +181,16 @@ test('Chromium’s messages arrive through the fast receive path, exact bytes; t
 
 test('under 20 % loss on the way in Chromium abandons what was lost; the rest arrive once; the lane keeps working', async () => {
   inbound.length = 0;
+  const receiver = peer.receiver!;
+  const handedOver = receiver.counters.handedOver;
   const loss = dropInbound(VOICE_RECORD_MIN);
   try {
-    await pageSends(Array.from({ length: 100 }, (_, i) => numberedMessage(i)), 20);
+    assert.equal(await pageSends(Array.from({ length: 100 }, (_, i) => numberedMessage(i)), 20), 0);
     await sleep(1500);
   } finally {
     loss.stop();
   }
+  assert.ok(receiver.counters.handedOver > handedOver, `Chromium's FORWARD-TSNs went to werift: ${JSON.stringify(receiver.counters)}`);
   const ids = inbound.map(messageId);
   assert.equal(new Set(ids).size, ids.length, 'none twice');
   assert.equal(ids.length, 100 - loss.dropped, `all but the ${loss.dropped} dropped (Chromium retransmitted none)`);

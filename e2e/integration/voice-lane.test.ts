@@ -20,7 +20,7 @@
  *   sockets) the client abandons what was lost (FORWARD-TSN, taken by
  *   werift), the rest arrive once, and the lane keeps working.
  */
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import dgram from 'node:dgram';
@@ -218,13 +218,13 @@ test('the client’s messages arrive through the fast receive path with their ex
     // A client that only talks: 150 messages, 20 ms apart, nothing coming back to carry the SACKs.
     const lane = p.peer.lane!;
     const before = { ...lane.counters };
+    const handedOver = receiver.counters.handedOver; // from before the talking: a bad SACK shows during it
     const start = performance.now();
     for (let i = 0; i < 150; i++) {
       await sleep(Math.max(0, start + i * 20 - performance.now()));
       p.dc.send(clientMessage(1000 + i));
     }
     await waitFor(() => p.inbound.length === sent.length + 150, 5000, 'all 150 arrived');
-    const handedOver = receiver.counters.handedOver;
     await sleep(2000); // past SACK_DELAY_MS, and past the client's retransmission timeout
     const sacks = lane.counters.sacks - before.sacks;
     assert.ok(sacks >= 70 && sacks <= 80, `one SACK per two packets (RFC 9260 §6.2), not one per packet as werift sends: ${sacks} for 150`);
@@ -306,9 +306,16 @@ test('junk sent to the lane’s UDP ports (short, truncated, not DTLS) is shrugg
       record, // whole, but forged
       Buffer.from([22, 254, 253]), Buffer.alloc(0), Buffer.from('GET / HTTP/1.1\r\n'),
     ];
+    const receiver = p.peer.receiver!;
+    const before = { ...receiver.counters };
     for (const port of ports) for (const d of datagrams) junk.send(d, port, '127.0.0.1');
     await sleep(300);
     assert.equal(p.peer.isOpen, true);
+    const c = receiver.counters;
+    assert.equal(c.datagrams - before.datagrams, ports.length, 'the forged record was taken and opened here (and refused), once per port');
+    assert.equal(c.messages, before.messages, 'nothing delivered');
+    assert.ok(c.toWerift > before.toWerift, 'the rest went werift’s way');
+    assert.equal(c.errors, 0, 'nothing thrown inside the lane');
     p.peer.send(numberedMessage(1));
     p.dc.send(clientMessage(2));
     await waitFor(() => p.received.length === 1 && p.inbound.length === 1, 5000, 'a message each way after the junk');

@@ -30,8 +30,3 @@ export const PPID_STRING = 51;
 export const PPID_BINARY = 53;
 export const PPID_STRING_EMPTY = 56;
 export const PPID_BINARY_EMPTY = 57;
-
-/** a > b in 32-bit serial number arithmetic (RFC 1982), as TSNs compare. */
-export function tsnGt(a: number, b: number): boolean {
-  return a !== b && ((a - b) >>> 0) < 0x80000000;
-}

@@ -16,7 +16,8 @@ import { crc32c, type RTCDataChannel } from 'werift';
 import { MAX_OUT_OF_ORDER, MAX_TSN_AHEAD, VoiceLaneReceiver } from './voice-lane-receiver.ts';
 import { patchWeriftSctp } from './werift-patches.ts';
 import { PPID_BINARY, PPID_BINARY_EMPTY, PPID_STRING, SCTP_FLAGS_WHOLE_UNORDERED, SCTP_FLAG_FIRST, SCTP_FLAG_UNORDERED } from './sctp-wire.ts';
-import type { DataChunkLike, SctpAssociation, WeriftTransports } from './werift-internals.ts';
+import { SCTP_ESTABLISHED, type DataChunkLike, type SctpAssociation, type WeriftTransports } from './werift-internals.ts';
+import { prng } from '../../shared/util/prng.ts';
 
 const require = createRequire(import.meta.url);
 const { SCTP } = require('../../node_modules/werift/lib/sctp/src/sctp.js') as { SCTP: new (transport: object, port: number) => SctpAssociation };
@@ -38,7 +39,7 @@ function association(): Association {
   const sctp = new SCTP({ onData: undefined, send: async () => {} }, 5000) as Association;
   patchWeriftSctp(sctp);
   Object.assign(sctp, {
-    associationState: 4, state: 'connected', remotePort: 5000, remoteVerificationTag: 7, ssthresh: 64 * 1160,
+    associationState: SCTP_ESTABLISHED, state: 'connected', remotePort: 5000, remoteVerificationTag: 7, ssthresh: 64 * 1160,
     lastReceivedTsn: PEER_TSN - 1, timerCalls: [], rttSamples: [],
   });
   sctp.timer3Start = () => { sctp.timerCalls.push('start'); sctp.timer3Handle = 1; };
@@ -227,7 +228,7 @@ test('DATA far above the cumulative TSN, or above a full gap, is neither kept no
 });
 
 test('random chunks with a valid tag and checksum never throw and never deliver what is not whole voice DATA', () => {
-  const rnd = random(7);
+  const rnd = prng(7);
   const sctp = association();
   const { r, got, arrive } = receiver(sctp);
   // Chunks in flight, so that random SACKs walk the sent queue (gap blocks, misses, abandonment).
@@ -254,16 +255,6 @@ test('random chunks with a valid tag and checksum never throw and never deliver 
   assert.equal(typeof sctp.lastReceivedTsn, 'number');
 });
 
-/** A seeded generator (mulberry32): the same sequences every run. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function sentChunk(tsn: number, now: number, maxRetransmits: number | undefined): DataChunkLike & Record<string, unknown> {
   return {
     type: 0, tsn, flags: SCTP_FLAGS_WHOLE_UNORDERED, streamId: STREAM, streamSeqNum: 0, protocol: PPID_BINARY, userData: new Uint8Array(100),
@@ -284,7 +275,7 @@ function state(s: Association) {
 test('a SACK changes the association exactly as werift’s receiveSackChunk does (1 200 random SACKs: gaps, losses, abandonment, window growth)', (t) => {
   // One clock for both: an RTT sample must not differ by the time between the two calls.
   t.mock.timers.enable({ apis: ['Date'], now: 1_800_000_000_000 });
-  const rnd = random(20261124);
+  const rnd = prng(20261124);
   for (let run = 0; run < 40; run++) {
     const theirs = association();
     const ours = association();

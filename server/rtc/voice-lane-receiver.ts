@@ -34,11 +34,11 @@
  *   window let anything through.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { crc32c, type RTCDataChannel } from 'werift';
+import { crc32c, uint32Gt, type RTCDataChannel } from 'werift';
 import { createLogger } from '../util/log.ts';
 import {
   DTLS_CONTENT_APPLICATION_DATA, DTLS_RECORD_HEADER, PPID_BINARY, PPID_BINARY_EMPTY, PPID_STRING, PPID_STRING_EMPTY,
-  SCTP_CHUNK_DATA, SCTP_CHUNK_SACK, SCTP_COMMON_HEADER, SCTP_DATA_CHUNK_HEADER, SCTP_FLAGS_WHOLE_UNORDERED, SCTP_SACK_CHUNK_HEADER, tsnGt,
+  SCTP_CHUNK_DATA, SCTP_CHUNK_SACK, SCTP_COMMON_HEADER, SCTP_DATA_CHUNK_HEADER, SCTP_FLAGS_WHOLE_UNORDERED, SCTP_SACK_CHUNK_HEADER,
 } from './sctp-wire.ts';
 import type { VoiceLaneSender } from './voice-lane-sender.ts';
 import {
@@ -56,7 +56,7 @@ export const MAX_TSN_AHEAD = 4096;
 export const MAX_OUT_OF_ORDER = 1024;
 const MAX_DUPLICATES_KEPT = 64;
 /** Gap ack blocks of one SACK taken into account, at most (a real peer reports a few). */
-export const MAX_GAP_BLOCKS_TAKEN = 64;
+const MAX_GAP_BLOCKS_TAKEN = 64;
 
 /** Whether a chunk in flight is marked for retransmission (werift's own reliable ones: DCEP, other channels). */
 function awaitsRetransmission(sent: readonly { retransmit: boolean }[]): boolean {
@@ -167,7 +167,7 @@ export class VoiceLaneReceiver {
           pair.bytesReceived += data.length;
         }
         this.counters.fromSocket++;
-        this.#datagram(data);
+        this.#open(data);
       };
       socket.off('message', werift);
       socket.on('message', ours);
@@ -192,7 +192,7 @@ export class VoiceLaneReceiver {
     return !this.#closed && this.#sctp.associationState === SCTP_ESTABLISHED && this.#onlyApplicationData(data);
   }
 
-  /** Every DTLS datagram of the connection, from werift's ICE transport (or, already checked, a socket). */
+  /** Every DTLS datagram that reaches werift's DTLS socket by werift's own chain (what the socket listeners left to it; TCP, TURN). */
   #datagram = (data: Buffer): void => {
     if (!this.#takes(data)) {
       this.counters.toWerift++;
@@ -203,6 +203,11 @@ export class VoiceLaneReceiver {
       }
       return;
     }
+    this.#open(data);
+  };
+
+  /** A datagram #takes accepted: each record opened, each SCTP packet taken. */
+  #open(data: Buffer): void {
     this.counters.datagrams++;
     try {
       for (let at = 0; at < data.length; at += DTLS_RECORD_HEADER + data.readUInt16BE(at + 11)) {
@@ -215,7 +220,7 @@ export class VoiceLaneReceiver {
       // listener would end it).
       if (this.counters.errors++ === 0) log.error('the voice lane could not take a datagram', { error });
     }
-  };
+  }
 
   /** Whether `data` is one or more whole application-data records and nothing else. */
   #onlyApplicationData(data: Buffer): boolean {
@@ -331,7 +336,7 @@ export class VoiceLaneReceiver {
       sctp.lastReceivedTsn = tsn;
       return true;
     }
-    if (!tsnGt(tsn, last) || early.has(tsn)) {
+    if (!uint32Gt(tsn, last) || early.has(tsn)) {
       this.counters.duplicates++;
       if (sctp.sackDuplicates.length < MAX_DUPLICATES_KEPT) sctp.sackDuplicates.push(tsn);
       return false;
@@ -370,14 +375,14 @@ export class VoiceLaneReceiver {
   #sackChunk(plain: Buffer, at: number): void {
     const sctp = this.#sctp;
     const cumulative = plain.readUInt32BE(at + 4);
-    if (tsnGt(sctp.lastSackedTsn, cumulative)) return; // older than one already taken: arrived out of order
+    if (uint32Gt(sctp.lastSackedTsn, cumulative)) return; // older than one already taken: arrived out of order
     this.counters.sacks++;
     sctp.lastSackedTsn = cumulative;
     const windowWasFull = sctp.flightSize >= sctp.cwnd;
     let sent = sctp.sentQueue;
     let acked = 0;
     let ackedBytes = 0;
-    while (acked < sent.length && !tsnGt(sent[acked]!.tsn, cumulative)) {
+    while (acked < sent.length && !uint32Gt(sent[acked]!.tsn, cumulative)) {
       const c = sent[acked]!;
       if (!c.acked) {
         ackedBytes += c.bookSize;
@@ -439,7 +444,7 @@ export class VoiceLaneReceiver {
         sctp.fastRecoveryExit = sent[sent.length - 1]!.tsn;
         sctp.fastRecoveryTransmit = true;
       }
-    } else if (!tsnGt(sctp.fastRecoveryExit, cumulative)) {
+    } else if (!uint32Gt(sctp.fastRecoveryExit, cumulative)) {
       sctp.fastRecoveryExit = undefined;
     }
     if (sctp.sentQueue.length === 0) sctp.timer3Cancel();

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import type { RTCDataChannel } from 'werift';
 import { VoiceLaneSender, setBundleHold } from './voice-lane-sender.ts';
 import { SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED } from './sctp-wire.ts';
-import type { WeriftTransports } from './werift-internals.ts';
+import { SCTP_ESTABLISHED, type WeriftTransports } from './werift-internals.ts';
 
 interface Chunk {
   tsn: number;
@@ -22,7 +22,7 @@ interface Chunk {
 function standIn() {
   const wire = { throwOnEncrypt: false, datagrams: [] as Buffer[] };
   const sctp = {
-    associationState: 4,
+    associationState: SCTP_ESTABLISHED,
     isStopped: false,
     state: 'connected',
     localPort: 5000,

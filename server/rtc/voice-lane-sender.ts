@@ -56,7 +56,7 @@ const EMPTY_MESSAGE_BODY = new Uint8Array(1);
  * and werift use 200 ms). A second packet, a gap or a duplicate makes it due
  * at the end of the turn.
  */
-export const SACK_DELAY_MS = 200;
+const SACK_DELAY_MS = 200;
 /** Gap blocks and duplicate TSNs reported per SACK at most (a SACK may report fewer than it knows). */
 const MAX_SACK_GAPS = 32;
 const MAX_SACK_DUPLICATES = 16;
@@ -178,8 +178,6 @@ export class VoiceLaneSender {
   #sackDue = false;
   /** Bytes of the SACK chunk the packet being built starts with (0: none). */
   #sackBytes = 0;
-  /** Packets with new DATA from the peer since our last SACK. */
-  #unacked = 0;
   #sackTimer: NodeJS.Timeout | null = null;
   #closed = false;
   readonly counters: LaneCounters = { messages: 0, packets: 0, sacks: 0, sackOnly: 0, refused: 0, errors: 0 };
@@ -264,7 +262,8 @@ export class VoiceLaneSender {
    */
   dataReceived(urgent: boolean): void {
     if (this.#closed) return;
-    if (urgent || ++this.#unacked >= 2) {
+    // werift's own count of packets since the last SACK (werift's SACKs for what it was handed reset it too).
+    if (urgent || ++this.#sctp.sackPacketCount >= 2) {
       this.#sackDue = true;
       this.#schedule();
     } else if (this.#sackTimer === null) {
@@ -357,7 +356,6 @@ export class VoiceLaneSender {
       if (taken === queue.length) sctp.outboundQueue = [];
       else queue.splice(0, taken);
     }
-    if (this.#queued < 0) this.#queued = 0;
     // werift ran this (after a SACK): whatever was due has just left.
     if (this.#queued === 0) this.#due = false;
     const sack = sctp.sackNeeded && (this.#sackDue || picks.length > 0) ? this.#sackLength() : 0;
@@ -432,7 +430,6 @@ export class VoiceLaneSender {
     sctp.sackImmediate = false;
     sctp.sackPacketCount = 0;
     sctp.sackDuplicates.length = 0;
-    this.#unacked = 0;
     this.counters.sacks++;
     return p;
   }

@@ -7,6 +7,7 @@
  */
 import type { Socket } from 'node:dgram';
 import type { RTCPeerConnection } from 'werift';
+import { MAX_SCTP_PACKET, SCTP_COMMON_HEADER, SCTP_DATA_CHUNK_HEADER } from './sctp-wire.ts';
 
 /** werift's SCTP_STATE.ESTABLISHED (a numeric enum the ESM bundle does not export). */
 export const SCTP_ESTABLISHED = 4;
@@ -166,6 +167,10 @@ export function weriftTransports(pc: RTCPeerConnection): WeriftTransports {
   }
   if (!Array.isArray(transport.dataChannelQueue)) throw new Error('werift RTCSctpTransport has no dataChannelQueue: review server/rtc/werift-internals.ts');
   if (typeof ice.canSendApplicationData !== 'function' || !Array.isArray(ice.protocols)) throw new Error('werift ICE connection changed: review server/rtc/werift-internals.ts');
+  if (sctp.maxPayloadSize + SCTP_COMMON_HEADER + SCTP_DATA_CHUNK_HEADER > MAX_SCTP_PACKET) {
+    // The lane builds every packet in a MAX_SCTP_PACKET buffer: one full chunk must fit.
+    throw new Error(`werift's maxPayloadSize ${sctp.maxPayloadSize} does not fit a ${MAX_SCTP_PACKET}-byte packet: review server/rtc/sctp-wire.ts`);
+  }
   if (sctp.associationState !== SCTP_ESTABLISHED) {
     throw new Error(`werift SCTP is in state ${String(sctp.associationState)} with the channel open (expected ESTABLISHED = ${SCTP_ESTABLISHED}): review server/rtc/werift-internals.ts`);
   }
