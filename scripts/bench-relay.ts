@@ -5,10 +5,14 @@
  * clients, @roamhq/wrtc) run in child processes pinned to CPU 1 with this
  * script, so the relay's figures are its own. Each scenario reports server CPU
  * (% of one core and µs per forwarded datagram, from /proc), datagrams in and
- * forwarded per second (from /api/stats), loss at the receivers, relay delay
- * p50/p99 (send-to-receive on one clock: bots stamp the header timestamp with
- * wall-clock samples; the first second of talking is left out as warm-up, loss
- * counts every frame), the server's peak RSS and the bots' own CPU. Scenarios
+ * forwarded per second (from /api/stats), loss at the receivers, delay
+ * p50/p99 from each frame's due time to its arrival (on one clock: bots stamp
+ * the header timestamp with wall-clock samples of the due time; the first
+ * second of talking is left out as warm-up, loss counts every frame), transit
+ * p50/p99 from the talker's send() to the arrival (the due-time delay without
+ * the bots' own lateness in sending, whose p99 is reported beside it), the
+ * relay's hold p99 (from /api/stats: the relay queueing a datagram to its
+ * sendmsg), the server's peak RSS and the bots' own CPU. Scenarios
  * (a) and (b) also run through a plain Node UDP relay (the floor) with the same
  * topology and datagrams, and print the ratio.
  *
@@ -35,6 +39,7 @@ import { runBots, encodeLoop, type FleetResult } from '../server/bots/bot-fleet.
 import { runFloorLoad } from './udp-floor-load.ts';
 import { cpuSeconds, machine, pin, rssBytes, sleep, spawnPinnedNode, startPinned, table, threadCpuSeconds } from './bench-util.ts';
 import type { ServerStats } from '../server/app.ts';
+import { bucketDiff, bucketPercentile } from '../shared/util/bucket-histogram.ts';
 import type { ChannelConfig } from '../shared/control/protocol.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -62,8 +67,16 @@ interface Row {
   cpuPercent: number;
   usPerFwd: number;
   lossPercent: number;
+  /** From the frame's due time (its header timestamp) to its arrival. */
   p50Ms: number;
   p99Ms: number;
+  /** From the talker's send() to the arrival (sampled frames). */
+  transitP50Ms: number;
+  transitP99Ms: number;
+  /** The bots' own lateness in sending against their schedule. */
+  sendLateP99Ms: number;
+  /** The server's voice lanes: relay queueing → sendmsg ('–': not measured, werift's own path or the floor). */
+  holdP99Ms: number | string;
   rssMB: number;
   /** RSS at the start and the end of the measured window: flat under load, or growing. */
   rssStartMB: number;
@@ -164,6 +177,8 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
   const c1 = b.cpu;
   const fwd = s1.relay.forwarded - s0.relay.forwarded;
   const r = result.receive;
+  const held = bucketDiff(s0.relayHold.counts, s1.relayHold.counts);
+  const hold = held === null ? null : bucketPercentile(held, s1.relayHold.bucketMs, 0.99);
   return {
     scenario,
     relay: RELAY_LABEL,
@@ -177,6 +192,10 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
     lossPercent: +((r.lost / Math.max(1, r.expected)) * 100).toFixed(2),
     p50Ms: +r.delay.p50.toFixed(1),
     p99Ms: +r.delay.p99.toFixed(1),
+    transitP50Ms: +result.transit.transit.p50.toFixed(1),
+    transitP99Ms: +result.transit.transit.p99.toFixed(1),
+    sendLateP99Ms: +result.transit.sendLate.p99.toFixed(1),
+    holdP99Ms: hold === null ? '–' : +hold.toFixed(2),
     rssMB: Math.round(rssMax / 2 ** 20),
     rssStartMB: Math.round(a.rss / 2 ** 20),
     rssEndMB: Math.round(b.rss / 2 ** 20),
@@ -219,6 +238,10 @@ async function floor(scenario: string, channels: number, perChannel: number, tal
       lossPercent: +((r.lost / Math.max(1, r.expected)) * 100).toFixed(2),
       p50Ms: +r.delay.p50.toFixed(1),
       p99Ms: +r.delay.p99.toFixed(1),
+      transitP50Ms: +load.transit.transit.p50.toFixed(1),
+      transitP99Ms: +load.transit.transit.p99.toFixed(1),
+      sendLateP99Ms: +load.transit.sendLate.p99.toFixed(1),
+      holdP99Ms: '–',
       rssMB: Math.round(rssMax / 2 ** 20),
       rssStartMB: 0,
       rssEndMB: 0,

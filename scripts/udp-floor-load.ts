@@ -1,7 +1,7 @@
 /** The floor's load: one UDP socket per bot, the same schedule and datagrams as the WebRTC bots. */
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { ReceiveStats, wallClockTimestamp } from '../server/bots/bot-stats.ts';
+import { ReceiveStats, SendLog, transitSummary, wallClockTimestamp, type TransitSummary } from '../server/bots/bot-stats.ts';
 import { createVoiceHeader, encodeVoiceDatagram, readVoiceHeader } from '../shared/voice/voice-header.ts';
 import { runFrameSchedule } from '../server/bots/frame-schedule.ts';
 import { FRAME_MS } from '../shared/voice/constants.ts';
@@ -17,7 +17,7 @@ export interface FloorLoad {
   measureFromMs?: number;
 }
 
-export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats; sent: number; cpuMicros: number; wallMs: number }> {
+export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats; transit: TransitSummary; sent: number; cpuMicros: number; wallMs: number }> {
   const absNow = () => performance.timeOrigin + performance.now();
   const perBot: ReceiveStats[] = [];
   const header = createVoiceHeader();
@@ -44,7 +44,10 @@ export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats;
   const talkers = bots.filter((b) => b.talk);
   const start = absNow() + 200;
   const cpu0 = process.cpuUsage();
-  const sent = await runFrameSchedule(talkers, start, Math.floor(o.durationMs / FRAME_MS), absNow, (b, n, dueMs) => {
+  const frames = Math.floor(o.durationMs / FRAME_MS);
+  const logs = new Map(talkers.map((b) => [b, new SendLog(b.token, frames)]));
+  const sent = await runFrameSchedule(talkers, start, frames, absNow, (b, n, dueMs) => {
+    logs.get(b)!.mark(n, dueMs, absNow());
     b.sock.send(encodeVoiceDatagram({ token: b.token, sequence: n, timestamp: wallClockTimestamp(dueMs) }, o.packets[n % o.packets.length]!), o.port, '127.0.0.1');
   });
   await new Promise((r) => setTimeout(r, 1000));
@@ -52,5 +55,6 @@ export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats;
   for (const b of bots) b.sock.close();
   const stats = new ReceiveStats();
   for (const m of perBot) stats.merge(m.serialize());
-  return { stats, sent, cpuMicros: cpu.user + cpu.system, wallMs: absNow() - start };
+  const transit = transitSummary([...logs.values()].map((l) => l.toJSON()), stats.transitSamples, o.measureFromMs ?? 0);
+  return { stats, transit, sent, cpuMicros: cpu.user + cpu.system, wallMs: absNow() - start };
 }

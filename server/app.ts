@@ -14,6 +14,7 @@ import { migrateToLatestOrThrow } from './db/migrate.ts';
 import { ChannelDirectory } from './channels/channel-directory.ts';
 import { RelayShards, type ShardStats } from './shards/relay-shards.ts';
 import type { ShardPreload } from './shards/shard-messages.ts';
+import type { RelayHold } from './shards/shard-counters.ts';
 import type { RelayCounters } from './relay/voice-relay.ts';
 import { SessionManager } from './control/session-manager.ts';
 import { ControlServer } from './control/control-server.ts';
@@ -60,6 +61,8 @@ export interface ServerStats {
   controlConnections: number;
   /** Every shard's relay counters added up. */
   relay: RelayCounters;
+  /** Relay hold: per datagram the voice lanes sent, from the relay queueing it to its sendmsg (shard-counters.ts). */
+  relayHold: RelayHold;
   /** Per relay shard (worker thread). */
   shards: ShardStats[];
   control: ControlServer['counters'];
@@ -145,6 +148,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       sessions: sessions.size,
       controlConnections: control?.openConnections ?? 0,
       relay: relay.counters,
+      relayHold: relay.hold,
       shards: relay.shardStats(),
       control: control?.counters ?? { connections: 0, messagesIn: 0, invalid: 0, rateLimited: 0, closedForAbuse: 0 },
       process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, unhandledRejections: processCounters.unhandledRejections + relay.unhandledRejections },

@@ -133,8 +133,21 @@ test('log in, see who is online and the live figures: datagrams in and out per s
   const actual = t.server.stats().uptimeSeconds;
   const shown = shownSeconds(uptime);
   assert.ok(/^\d+ (s|min|h)/.test(uptime) && shown <= actual && actual - shown < (uptime.endsWith(' s') ? 10 : 70), `uptime "${uptime}" for ${actual} s`);
+
+  // Nothing forwarded yet: no relay hold. Once nia talks to a listener, its p99 over the last poll, in ms.
+  assert.equal(await figure('Relay hold p99').textContent(), '–');
+  const ned = await t.client('node-ned');
+  const talk = setInterval(() => nia.sendVoice(new Uint8Array(60)), 20);
+  try {
+    await waitFor(async () => /^\d+(\.\d+)? ms$/.test((await figure('Relay hold p99').textContent()) ?? ''), 10_000, 'a relay hold figure');
+    const shown = Number.parseFloat((await figure('Relay hold p99').textContent())!);
+    assert.ok(shown > 0 && shown <= 50, `relay hold p99 ${shown} ms`);
+  } finally {
+    clearInterval(talk);
+  }
   await shot('online.png');
   await shot('online-360.png', 360);
+  ned.close();
 });
 
 test('keyboard: a dialog opens on Enter, keeps Tab inside, closes on Escape and gives focus back', async () => {

@@ -66,8 +66,11 @@ function accountFor(tc: TestContext, r: ReturnType<typeof relaySince>, framesSen
   return clean;
 }
 
+const heldTotal = (): number => t.server.stats().relayHold.counts.reduce((a, b) => a + b, 0);
+
 test('6 bots in 2 channels, 2 talking in each, for 3 s: every frame arrives, only within its channel, on time', async (tc) => {
   const before = snapshot();
+  const heldBefore = heldTotal();
   // The server runs in this process, its relay in shard threads: the main thread's loop lag while the bots
   // talked stands for a stall of the machine, which holds the shards' threads up alike.
   const loop = monitorEventLoopDelay({ resolution: 5 });
@@ -95,7 +98,14 @@ test('6 bots in 2 channels, 2 talking in each, for 3 s: every frame arrives, onl
   if (accountFor(tc, relaySince(before), result.framesSent, 2, result.receive.received)) {
     assert.equal(result.receive.received, 1200, JSON.stringify(result.receive));
     assert.equal(result.receive.lost, 0);
+    assert.equal(heldTotal() - heldBefore, 1200, 'the relay-hold histogram counted every copy the voice lanes sent, once');
   }
+  // Transit: every frame's send was logged; a sample of arrivals (every 4th sequence) joined with them,
+  // each no later than its delay from the due time (a frame leaves at or after its due time).
+  const tr = result.transit;
+  assert.equal(tr.sendLate.count, result.framesSent, JSON.stringify(tr.sendLate));
+  assert.ok(tr.transit.count >= 0.2 * result.receive.received && tr.transit.count <= 0.3 * result.receive.received, JSON.stringify(tr.transit));
+  assert.ok(tr.transit.max <= result.receive.delay.max + 1e-6, `${JSON.stringify(tr.transit)} vs ${JSON.stringify(result.receive.delay)}`);
   // On time: the median always; the tail only when the server's loop was not held up (a stall of the
   // machine shows in the tail whatever the relay does; it is logged instead).
   const delay = `relay delay ${JSON.stringify(result.receive.delay)}; server event loop late by ${stall === null ? '?' : (stall as number).toFixed(1)} ms at most`;

@@ -13,7 +13,7 @@ import { speechLike } from '../../shared/audio/synth.ts';
 import { parseWav, resampleTo } from '../../shared/audio/wav.ts';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../../shared/voice/constants.ts';
 import type { ChannelConfig } from '../../shared/control/protocol.ts';
-import { ReceiveStats, addJitterCounters, type ReceiveSummary } from './bot-stats.ts';
+import { ReceiveStats, addJitterCounters, transitSummary, type ReceiveSummary, type SerializedSendLog, type TransitSummary } from './bot-stats.ts';
 import { zeroJitterCounters } from '../../shared/audio/jitter-buffer.ts';
 import type { BotSpec, FromBots, ToBots } from './bot-protocol.ts';
 import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
@@ -49,6 +49,8 @@ export interface FleetResult {
   talkers: number;
   framesSent: number;
   receive: ReceiveSummary;
+  /** Send → arrival of sampled frames, and the bots' own lateness in sending (bot-stats.ts). */
+  transit: TransitSummary;
   /** CPU the bot processes used while talking, as % of one core. */
   botCpuPercent: number;
   wallMs: number;
@@ -133,6 +135,7 @@ export async function runBots(options: FleetOptions): Promise<FleetResult> {
       }),
     );
     const total = new ReceiveStats();
+    const sends: SerializedSendLog[] = [];
     let sent = 0;
     let cpu = 0;
     let wall = 0;
@@ -141,6 +144,7 @@ export async function runBots(options: FleetOptions): Promise<FleetResult> {
       if (d.kind !== 'done') continue;
       if (d.decode) addJitterCounters((decode ??= zeroJitterCounters()), d.decode);
       total.merge(d.stats);
+      sends.push(...d.sends);
       sent += d.sent;
       cpu += d.cpuMicros;
       wall = Math.max(wall, d.wallMs);
@@ -150,6 +154,7 @@ export async function runBots(options: FleetOptions): Promise<FleetResult> {
       talkers: specs.filter((s) => s.talk).length,
       framesSent: sent,
       receive: total.summary(),
+      transit: transitSummary(sends, total.transitSamples, startAtMs + (options.warmupMs ?? 0)),
       botCpuPercent: (cpu / 1000 / wall) * 100,
       wallMs: wall,
       decode,

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { controlUrl, createNodeVoiceSession } from '../../client/node/node-voice-session.ts';
 import type { VoiceSession } from '../../client/net/voice-session.ts';
-import { ReceiveStats, addJitterCounters, wallClockTimestamp } from './bot-stats.ts';
+import { ReceiveStats, SendLog, addJitterCounters, wallClockTimestamp } from './bot-stats.ts';
 import { zeroJitterCounters } from '../../shared/audio/jitter-buffer.ts';
 import { runFrameSchedule } from './frame-schedule.ts';
 import { FRAME_MS, FRAME_SAMPLES } from '../../shared/voice/constants.ts';
@@ -93,7 +93,10 @@ async function go(startAtMs: number, durationMs: number, warmupMs: number): Prom
   const cpu0 = process.cpuUsage();
   const wall0 = absNow();
   const talkers = sessions.filter((_, i) => specs[i]!.talk);
-  const sent = await runFrameSchedule(talkers, startAtMs, Math.floor(durationMs / FRAME_MS), absNow, (s, n, dueMs) => {
+  const frames = Math.floor(durationMs / FRAME_MS);
+  const logs = new Map(talkers.map((s) => [s, new SendLog(s.sessionToken, frames)]));
+  const sent = await runFrameSchedule(talkers, startAtMs, frames, absNow, (s, n, dueMs) => {
+    logs.get(s)!.mark(n, dueMs, absNow());
     s.sendVoice(packets[n % packets.length]!, { timestamp: wallClockTimestamp(dueMs) });
   });
   await new Promise((r) => setTimeout(r, 1000)); // let the last frames arrive
@@ -108,7 +111,7 @@ async function go(startAtMs: number, durationMs: number, warmupMs: number): Prom
   for (const r of receivers) r.close();
   const total = new ReceiveStats();
   for (const b of perBot) total.merge(b.serialize());
-  send({ kind: 'done', stats: total.serialize(), sent, cpuMicros: cpu.user + cpu.system, wallMs, decode: decoded });
+  send({ kind: 'done', stats: total.serialize(), sends: [...logs.values()].map((l) => l.toJSON()), sent, cpuMicros: cpu.user + cpu.system, wallMs, decode: decoded });
   setTimeout(() => process.exit(0), 100);
 }
 

@@ -1,5 +1,5 @@
 /** Messages between the fleet (parent) and a bot process, over the fork IPC channel. */
-import type { SerializedStats } from './bot-stats.ts';
+import type { SerializedSendLog, SerializedStats } from './bot-stats.ts';
 import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
 
 export interface BotSpec {
@@ -14,5 +14,5 @@ export type ToBots =
 
 export type FromBots =
   | { kind: 'ready'; tokens: number[] }
-  | { kind: 'done'; stats: SerializedStats; sent: number; cpuMicros: number; wallMs: number; decode: JitterCounters | null }
+  | { kind: 'done'; stats: SerializedStats; sends: SerializedSendLog[]; sent: number; cpuMicros: number; wallMs: number; decode: JitterCounters | null }
   | { kind: 'failed'; message: string };

@@ -58,6 +58,14 @@ export const STALE_MS = 150;
  * VOICE_RELAY_BUNDLE_MS may hold one.
  */
 export const MAX_BUNDLE_WAIT_MS = 5;
+/**
+ * The relay-hold histogram (/api/stats relayHold): how long the voice lanes
+ * kept each datagram between the relay queueing it and its sendmsg, in
+ * HOLD_BUCKETS buckets of HOLD_BUCKET_MS; the last bucket holds everything
+ * from (HOLD_BUCKETS − 1) × HOLD_BUCKET_MS up.
+ */
+export const HOLD_BUCKET_MS = 0.25;
+export const HOLD_BUCKETS = 200;
 /** Share of the measured lateness the pace reference absorbs per frame (follows clock drift, τ ≈ 1000 frames). */
 export const DRIFT_FOLLOW = 0.001;
 /** No frame from a sender for this long starts a new talk spurt (and a new pace reference). */

@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RTCDataChannel } from 'werift';
-import { VoiceLaneSender, setBundleHold } from './voice-lane-sender.ts';
+import { VoiceLaneSender, setBundleHold, setHoldHistogram } from './voice-lane-sender.ts';
+import { HOLD_BUCKET_MS, HOLD_BUCKETS } from '../relay/relay-limits.ts';
 import { SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED } from './sctp-wire.ts';
 import { SCTP_ESTABLISHED, type WeriftTransports } from './werift-internals.ts';
 
@@ -17,6 +18,7 @@ interface Chunk {
   flags: number;
   bookSize: number;
   userData: Uint8Array;
+  retransmit?: boolean;
 }
 
 function standIn() {
@@ -188,4 +190,44 @@ test('with a bundle hold (VOICE_RELAY_BUNDLE_MS) datagrams within it share a pac
     setBundleHold(0);
   }
   assert.throws(() => setBundleHold(6), RangeError);
+});
+
+test('relay hold: each message counted once, at its first sendmsg, in the bucket of the time since send(); fragments once, retransmissions never', async (t) => {
+  let now = 1000;
+  t.mock.method(performance, 'now', () => now);
+  const hold = new Float64Array(HOLD_BUCKETS);
+  setHoldHistogram(hold);
+  try {
+    const { lane, sctp, wire } = standIn();
+    const at = (ms: number) => Math.floor(ms / HOLD_BUCKET_MS);
+    lane.send(new Uint8Array([1]));
+    now += 0.6;
+    lane.send(new Uint8Array(3000)); // three fragments, queued 0.6 ms after the first message
+    now += 1.4;
+    await turn();
+    const packets = wire.datagrams.length;
+    assert.ok(packets >= 3, 'the fragments took a packet each');
+    assert.equal(hold.reduce((a, b) => a + b, 0), 2, 'two messages, two counts');
+    assert.equal(hold[at(2)], 1, 'the first: 2 ms');
+    assert.equal(hold[at(1.4)], 1, 'the fragmented one: 1.4 ms, once');
+    // Marked for retransmission: it leaves again, uncounted.
+    sctp.sentQueue[0]!.retransmit = true;
+    now += 5;
+    lane.transmitNow();
+    assert.equal(wire.datagrams.length, packets + 1);
+    assert.equal(hold.reduce((a, b) => a + b, 0), 2, 'a retransmission is not a hold');
+    // Longer than the histogram: the last bucket.
+    lane.send(new Uint8Array([2]));
+    now += HOLD_BUCKETS * HOLD_BUCKET_MS + 30;
+    await turn();
+    assert.equal(hold[HOLD_BUCKETS - 1], 1);
+    setHoldHistogram(null);
+    lane.send(new Uint8Array([3]));
+    await turn();
+    assert.equal(hold.reduce((a, b) => a + b, 0), 3, 'no histogram, nothing counted');
+    lane.close();
+  } finally {
+    setHoldHistogram(null);
+  }
+  assert.throws(() => setHoldHistogram(new Float64Array(3)), RangeError);
 });

@@ -39,7 +39,7 @@ import { crc32c, type RTCDataChannel } from 'werift';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createLogger } from '../util/log.ts';
-import { MAX_BUNDLE_WAIT_MS } from '../relay/relay-limits.ts';
+import { HOLD_BUCKET_MS, HOLD_BUCKETS, MAX_BUNDLE_WAIT_MS } from '../relay/relay-limits.ts';
 import {
   MAX_SCTP_PACKET, PPID_BINARY, PPID_BINARY_EMPTY, SCTP_CHUNK_DATA, SCTP_CHUNK_SACK, SCTP_COMMON_HEADER, SCTP_DATA_CHUNK_HEADER,
   SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED, SCTP_SACK_CHUNK_HEADER,
@@ -78,7 +78,10 @@ class VoiceDataChunk {
   bookSize: number;
   expiry: number | undefined = undefined;
   maxRetransmits: number | undefined;
-  constructor(streamId: number, userData: Uint8Array, maxRetransmits: number | undefined, flags = SCTP_FLAG_FIRST | SCTP_FLAG_LAST) {
+  /** performance.now() when `send` queued it (relay hold). */
+  queuedAt: number;
+  constructor(streamId: number, userData: Uint8Array, maxRetransmits: number | undefined, queuedAt: number, flags = SCTP_FLAG_FIRST | SCTP_FLAG_LAST) {
+    this.queuedAt = queuedAt;
     this.flags = SCTP_FLAG_UNORDERED | flags;
     this.streamId = streamId;
     const empty = userData.length === 0;
@@ -129,6 +132,19 @@ function flushDue(): void {
 function flushBatch(): void {
   for (let i = 0; i < due.length; i++) due[i]!.transmitDue();
   due.length = 0;
+}
+
+/**
+ * Relay hold: per datagram, the time from `send` to the sendmsg of its first
+ * transmission, counted into HOLD_BUCKETS buckets of HOLD_BUCKET_MS
+ * (relay-limits.ts). Per thread; the shard points it at its counter block
+ * (shard-counters.ts), null counts nothing.
+ */
+let holdCounts: Float64Array | null = null;
+
+export function setHoldHistogram(counts: Float64Array | null): void {
+  if (counts !== null && counts.length !== HOLD_BUCKETS) throw new RangeError(`the hold histogram has ${HOLD_BUCKETS} buckets`);
+  holdCounts = counts;
 }
 
 /** How long a batch waits for more datagrams before it leaves (VOICE_RELAY_BUNDLE_MS): 0, the end of the turn. */
@@ -216,14 +232,15 @@ export class VoiceLaneSender {
       return false;
     }
     const max = sctp.maxPayloadSize;
+    const now = performance.now();
     if (bytes.length <= max) {
-      this.#enqueue(new VoiceDataChunk(this.#streamId, bytes, this.#maxRetransmits));
+      this.#enqueue(new VoiceDataChunk(this.#streamId, bytes, this.#maxRetransmits, now));
     } else {
       // Larger than one chunk may carry: consecutive TSNs, B on the first, E on the last (RFC 9260 §6.9).
       for (let at = 0; at < bytes.length; at += max) {
         const end = Math.min(at + max, bytes.length);
         const flags = (at === 0 ? SCTP_FLAG_FIRST : 0) | (end === bytes.length ? SCTP_FLAG_LAST : 0);
-        this.#enqueue(new VoiceDataChunk(this.#streamId, bytes.subarray(at, end), this.#maxRetransmits, flags));
+        this.#enqueue(new VoiceDataChunk(this.#streamId, bytes.subarray(at, end), this.#maxRetransmits, now, flags));
       }
     }
     this.counters.messages++;
@@ -450,8 +467,14 @@ export class VoiceLaneSender {
       this.#sackBytes = 0;
       if (bundle.length === 0) this.counters.sackOnly++;
     }
+    const hold = holdCounts;
+    const now = hold === null ? 0 : performance.now();
     for (let i = 0; i < bundle.length; i++) {
       const c = bundle[i]!;
+      if (hold !== null && c.sentCount === 1 && c instanceof VoiceDataChunk && c.flags & SCTP_FLAG_LAST) {
+        const b = ((now - c.queuedAt) / HOLD_BUCKET_MS) | 0;
+        hold[b < HOLD_BUCKETS ? b : HOLD_BUCKETS - 1]!++;
+      }
       const data = c.userData;
       const len = SCTP_DATA_CHUNK_HEADER + data.length;
       pkt[at] = SCTP_CHUNK_DATA;

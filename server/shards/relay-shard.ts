@@ -16,10 +16,10 @@ import { RELAY_COUNTER_SLOTS, VoiceRelay } from '../relay/voice-relay.ts';
 import { OVERLOAD_BUSY_UTILIZATION, OVERLOAD_WINDOW_MS } from '../relay/relay-limits.ts';
 import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
 import { keepRawWeriftKeys } from '../rtc/werift-patches.ts';
-import { setBundleHold } from '../rtc/voice-lane-sender.ts';
+import { setBundleHold, setHoldHistogram } from '../rtc/voice-lane-sender.ts';
 import { assertNever } from '../../shared/util/result.ts';
 import { createLogger, type Logger } from '../util/log.ts';
-import { shardBlock, WHISPERS_IN, WHISPERS_OUT } from './shard-counters.ts';
+import { holdBuckets, shardBlock, WHISPERS_IN, WHISPERS_OUT } from './shard-counters.ts';
 import type { FromShard, ShardInit, ToShard } from './shard-messages.ts';
 
 interface PeerEntry {
@@ -50,6 +50,7 @@ export class RelayShard {
     // Benchmarks' stock werift: decided once for this thread, before any peer exists.
     if (init.peer.sendPath === 'stock') keepRawWeriftKeys();
     setBundleHold(init.bundleHoldMs);
+    setHoldHistogram(holdBuckets(this.#block));
     this.#post = post;
     this.#log = createLogger(`relay-shard-${init.index}`);
     this.#relay = new VoiceRelay({

@@ -18,7 +18,7 @@ import type { PeerOptions } from '../rtc/voice-peer.ts';
 import { createLogger, type LogLevel } from '../util/log.ts';
 import { ShardPlacement, portSlice } from './placement.ts';
 import { RemotePeer } from './remote-peer.ts';
-import { createShardCounters, shardBlock, sumRelayCounters, UNHANDLED_REJECTIONS, WHISPERS_IN, WHISPERS_OUT } from './shard-counters.ts';
+import { createShardCounters, shardBlock, sumRelayCounters, sumRelayHold, UNHANDLED_REJECTIONS, WHISPERS_IN, WHISPERS_OUT, type RelayHold } from './shard-counters.ts';
 import type { FromShard, ShardInit, ShardPreload, ToShard } from './shard-messages.ts';
 
 const log = createLogger('relay-shards');
@@ -210,6 +210,11 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
   /** Every shard's relay counters added up (a fresh object per read). */
   get counters(): RelayCounters {
     return sumRelayCounters(this.#blocks.map((b) => b.subarray(0, RELAY_COUNTER_SLOTS)));
+  }
+
+  /** How long the shards' voice lanes held the datagrams they sent (a fresh object per read). */
+  get hold(): RelayHold {
+    return sumRelayHold(this.#blocks);
   }
 
   /** Rejections contained inside the shards' threads. */

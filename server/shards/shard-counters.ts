@@ -9,6 +9,7 @@
  * block and counts on from what the dead one left, so totals never go back.
  */
 import { RELAY_COUNTER_SLOTS, readRelayCounters, type RelayCounters } from '../relay/voice-relay.ts';
+import { HOLD_BUCKET_MS, HOLD_BUCKETS } from '../relay/relay-limits.ts';
 
 /** Whispers this shard handed to another shard (counted here as well as the sender's datagram in). */
 export const WHISPERS_OUT = RELAY_COUNTER_SLOTS;
@@ -16,7 +17,9 @@ export const WHISPERS_OUT = RELAY_COUNTER_SLOTS;
 export const WHISPERS_IN = RELAY_COUNTER_SLOTS + 1;
 /** Unawaited rejections (werift's) contained inside this shard's thread (§6 of docs/architecture.md). */
 export const UNHANDLED_REJECTIONS = RELAY_COUNTER_SLOTS + 2;
-export const SHARD_SLOTS = RELAY_COUNTER_SLOTS + 3;
+/** The relay-hold histogram the shard's voice lanes count into (voice-lane-sender.ts, setHoldHistogram). */
+export const HOLD_BASE = RELAY_COUNTER_SLOTS + 3;
+export const SHARD_SLOTS = HOLD_BASE + HOLD_BUCKETS;
 
 export function createShardCounters(shards: number): SharedArrayBuffer {
   return new SharedArrayBuffer(shards * SHARD_SLOTS * Float64Array.BYTES_PER_ELEMENT);
@@ -32,4 +35,25 @@ export function sumRelayCounters(blocks: readonly Float64Array[]): RelayCounters
   const sum = new Float64Array(RELAY_COUNTER_SLOTS);
   for (const b of blocks) for (let i = 0; i < RELAY_COUNTER_SLOTS; i++) sum[i]! += b[i]!;
   return readRelayCounters(sum);
+}
+
+/** Shard `index`'s relay-hold buckets (a view for its voice lanes to count into). */
+export function holdBuckets(block: Float64Array): Float64Array {
+  return block.subarray(HOLD_BASE, HOLD_BASE + HOLD_BUCKETS);
+}
+
+/** Relay hold in /api/stats: datagrams per bucket since start, every shard added up, trailing empty buckets left out. */
+export interface RelayHold {
+  bucketMs: number;
+  /** counts[i]: datagrams held [i, i + 1) × bucketMs; the last of HOLD_BUCKETS buckets holds every longer one. */
+  counts: number[];
+}
+
+export function sumRelayHold(blocks: readonly Float64Array[]): RelayHold {
+  const counts = new Array<number>(HOLD_BUCKETS).fill(0);
+  for (const b of blocks) for (let i = 0; i < HOLD_BUCKETS; i++) counts[i]! += b[HOLD_BASE + i]!;
+  let last = HOLD_BUCKETS;
+  while (last > 0 && counts[last - 1] === 0) last--;
+  counts.length = last;
+  return { bucketMs: HOLD_BUCKET_MS, counts };
 }

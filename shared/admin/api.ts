@@ -41,6 +41,8 @@ export const statsSchema = z.object({
     pingsEchoed: z.number(),
     drops: z.record(z.string(), z.number()),
   }),
+  /** Relay hold since start: datagrams per bucketMs-wide bucket of the time from queueing to sendmsg. */
+  relayHold: z.object({ bucketMs: z.number().positive(), counts: z.array(z.number()) }),
   /** One entry per relay shard (worker thread); `relay` is their sum. */
   shards: z.array(
     z.object({

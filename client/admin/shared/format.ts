@@ -28,6 +28,11 @@ export function formatRate(perSecond: number): string {
   return `${perSecond >= 10 ? Math.round(perSecond).toLocaleString('en') : perSecond.toFixed(1)}/s`;
 }
 
+/** A short duration: two decimals below 1 ms, one below 10, whole from 10 up. */
+export function formatMs(ms: number): string {
+  return `${ms < 1 ? ms.toFixed(2) : ms < 10 ? ms.toFixed(1) : Math.round(ms).toLocaleString('en')} ms`;
+}
+
 /** Bytes per second as kbit/s. */
 export function formatBitRate(bytesPerSecond: number): string {
   const kbit = (bytesPerSecond * 8) / 1000;

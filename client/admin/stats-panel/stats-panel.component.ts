@@ -5,7 +5,7 @@
  */
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import type { Stats } from '../api/types.ts';
-import { formatBitRate, formatBytes, formatDuration, formatRate } from '../shared/format.ts';
+import { formatBitRate, formatBytes, formatDuration, formatMs, formatRate } from '../shared/format.ts';
 import { styles } from './stats-panel.styles.ts';
 import type { StatsRates } from './stats-rates.ts';
 
@@ -39,6 +39,7 @@ export class StatsPanel extends LitElement {
               ${figure('Memory (RSS)', formatBytes(s.process.rssBytes), `heap ${formatBytes(s.process.heapUsedBytes)}`)}
               ${figure('Datagrams in', rate(r?.datagramsIn), rate(r?.bytesIn, formatBitRate))}
               ${figure('Datagrams out', rate(r?.forwarded), rate(r?.bytesOut, formatBitRate))}
+              ${figure('Relay hold p99', r?.hold ? formatMs(r.hold.p99) : '–', r?.hold ? `median ${formatMs(r.hold.p50)}` : 'no voice sent')}
               ${figure(
                 'Control',
                 `${s.control.messagesIn.toLocaleString('en')} msgs`,

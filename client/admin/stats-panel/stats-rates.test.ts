@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import type { Stats } from '../api/types.ts';
 import { statsRates } from './stats-rates.ts';
 
-function stats(relay: Partial<Stats['relay']>): Stats {
+function stats(relay: Partial<Stats['relay']>, holdCounts: number[] = []): Stats {
   return {
     uptimeSeconds: 10,
     sessions: 1,
     controlConnections: 1,
     relay: { datagramsIn: 0, bytesIn: 0, forwarded: 0, bytesOut: 0, keepalives: 0, pingsEchoed: 0, drops: {}, ...relay },
+    relayHold: { bucketMs: 0.25, counts: holdCounts },
     shards: [],
     control: { connections: 1, messagesIn: 0, invalid: 0, rateLimited: 0, closedForAbuse: 0 },
     process: { rssBytes: 1, heapUsedBytes: 1, unhandledRejections: 0 },
@@ -42,4 +43,15 @@ test('a counter that went down (server restart) has no rate; a zero interval nei
   assert.equal(r.datagramsIn, null);
   assert.equal(r.forwarded, 10);
   assert.equal(statsRates(before, { ...before }).forwarded, null);
+});
+
+test('the relay hold over the interval: percentiles of what the histogram gained; none on the first sample, an idle interval or a restart', () => {
+  const before = { stats: stats({}, [100, 5]), atMs: 0 };
+  // Gained 97 at 0–0.25 ms, 2 at 0.5–0.75, 1 at 1.75–2 ms.
+  const r = statsRates(before, { stats: stats({}, [197, 5, 2, 0, 0, 0, 0, 1]), atMs: 2000 });
+  assert.deepEqual(r.hold, { p50: 0.25, p99: 0.75 });
+  assert.deepEqual(statsRates(before, { stats: stats({}, [197, 5, 2, 0, 0, 0, 0, 2]), atMs: 2000 }).hold, { p50: 0.25, p99: 2 });
+  assert.equal(statsRates(null, before).hold, null);
+  assert.equal(statsRates(before, { ...before, atMs: 2000 }).hold, null, 'nothing sent in between');
+  assert.equal(statsRates(before, { stats: stats({}, [3]), atMs: 2000 }).hold, null, 'restarted');
 });

@@ -1,10 +1,11 @@
 /**
  * Turns two GET /api/stats samples (totals since the server started) into
- * per-second rates over the interval between them. Pure: the sample times are
+ * per-second rates (and the relay hold's percentiles) over the interval between them. Pure: the sample times are
  * passed in. A counter that went down means the server restarted in between;
  * its rate is unknown (null) until the next pair.
  */
 import type { Stats } from '../api/types.ts';
+import { bucketDiff, bucketPercentile } from '../../../shared/util/bucket-histogram.ts';
 
 export interface StatsSample {
   stats: Stats;
@@ -25,6 +26,8 @@ export interface StatsRates {
   bytesOut: number | null;
   /** Every drop reason the server reports, busiest first. */
   drops: DropRow[];
+  /** How long the relay held the datagrams it sent in the interval (queueing → sendmsg), ms; null if it sent none. */
+  hold: { p50: number; p99: number } | null;
 }
 
 function rate(before: number | undefined, after: number, seconds: number): number | null {
@@ -49,5 +52,14 @@ export function statsRates(previous: StatsSample | null, next: StatsSample): Sta
     bytesIn: rate(was?.bytesIn, now.bytesIn, seconds),
     bytesOut: rate(was?.bytesOut, now.bytesOut, seconds),
     drops,
+    hold: holdOver(previous?.stats.relayHold, next.stats.relayHold),
   };
+}
+
+function holdOver(before: Stats['relayHold'] | undefined, after: Stats['relayHold']): StatsRates['hold'] {
+  if (before === undefined || before.bucketMs !== after.bucketMs) return null;
+  const counts = bucketDiff(before.counts, after.counts);
+  const p50 = counts && bucketPercentile(counts, after.bucketMs, 0.5);
+  const p99 = counts && bucketPercentile(counts, after.bucketMs, 0.99);
+  return p50 == null || p99 == null ? null : { p50, p99 };
 }
