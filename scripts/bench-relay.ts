@@ -19,7 +19,9 @@
  *   --quick          short runs (smoke test of the script)
  *   --only=a,b,c     a subset of scenarios (also: i, d, e — see the list at the bottom)
  *   --steps=1,2,3,4  channels of ten in the ramps (c, e)
- *   --hogs=N         busy-loop processes sharing CPU 0 with the server in (e) (default 3)
+ *   --hogs=N         busy-loop processes sharing CPU 0 with the server in (e) (default 3; 0 with --cpu-share)
+ *   --cpu-share=F    in (e), limit the server to F (0–1) of a core by CFS bandwidth control, as a container's CPU
+ *                    limit does (a cgroup; needs root), every --cpu-period-ms (default 10)
  *   --send-path=stock  werift's own DataChannel send and receive paths and raw AES keys (VOICE_RTC_SEND_PATH), to compare
  *   --bundle-ms=N    the relay holds datagrams to a listener up to N ms for company (VOICE_RELAY_BUNDLE_MS, default 0)
  *   --profile        run the server with --cpu-prof and print its top functions by self time
@@ -37,7 +39,7 @@ import { openDatabase } from '../server/db/database.ts';
 import { migrateToLatestOrThrow } from '../server/db/migrate.ts';
 import { runBots, encodeLoop, type FleetResult } from '../server/bots/bot-fleet.ts';
 import { runFloorLoad } from './udp-floor-load.ts';
-import { cpuSeconds, machine, pin, rssBytes, sleep, spawnPinnedNode, startPinned, table, threadCpuSeconds } from './bench-util.ts';
+import { cpuSeconds, limitCpu, machine, pin, rssBytes, sleep, spawnPinnedNode, startPinned, table, threadCpuSeconds } from './bench-util.ts';
 import type { ServerStats } from '../server/app.ts';
 import { bucketDiff, bucketPercentile } from '../shared/util/bucket-histogram.ts';
 import type { ChannelConfig } from '../shared/control/protocol.ts';
@@ -50,7 +52,9 @@ const only = (args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c').sp
 const CONFIG: ChannelConfig = { bitrate: 32_000, frameSamples: 960 };
 const sendPath = args.find((a) => a.startsWith('--send-path='))?.slice(12) ?? 'fast';
 const bundleMs = args.find((a) => a.startsWith('--bundle-ms='))?.slice(12) ?? '0';
-const hogCount = Number(args.find((a) => a.startsWith('--hogs='))?.slice(7) ?? 3);
+const cpuShare = Number(args.find((a) => a.startsWith('--cpu-share='))?.slice(12) ?? 0);
+const cpuPeriodMs = Number(args.find((a) => a.startsWith('--cpu-period-ms='))?.slice(16) ?? 10);
+const hogCount = Number(args.find((a) => a.startsWith('--hogs='))?.slice(7) ?? (cpuShare > 0 ? 0 : 3));
 const cores = availableParallelism();
 const RELAY_LABEL = sendPath === 'stock' ? 'werift-stock' : bundleMs !== '0' ? `werift-hold-${bundleMs}ms` : 'werift';
 
@@ -286,13 +290,17 @@ try {
     }
   }
   if (only.includes('e')) {
-    // Overload: busy loops share CPU 0 with the server (equal priority), so it gets about 1/(hogs+1) of the core.
+    // Overload: the server gets less of CPU 0 — busy loops share it at equal priority (about 1/(hogs+1) of the
+    // core, in the scheduler's slices), and/or a CPU limit (--cpu-share, a share of every period).
     const hogs: ChildProcess[] = [];
     for (let i = 0; i < hogCount; i++) hogs.push(spawnPinnedNode(['-e', 'for(;;){}'], '0', { stdio: 'ignore' }));
+    const limit = cpuShare > 0 ? limitCpu(server.pid, cpuShare, cpuPeriodMs * 1000) : null;
+    const how = [hogCount > 0 ? `beside ${hogCount} busy loops` : '', limit ? `limited to ${Math.round(cpuShare * 100)} % of a core per ${cpuPeriodMs} ms` : ''].filter(Boolean).join(', ');
     try {
-      for (const k of steps) rows.push(await werift(`e: ${k}×10 all talking, server beside ${hogCount} busy loops`, k, 10, 10, secs(20)));
+      for (const k of steps) rows.push(await werift(`e: ${k}×10 all talking, server ${how}`, k, 10, 10, secs(20)));
     } finally {
       for (const h of hogs) h.kill('SIGKILL');
+      limit?.release();
     }
   }
 } finally {

@@ -1,6 +1,6 @@
 /** Shared pieces of the benchmark scripts: child servers pinned to a CPU, /proc readings, tables. */
 import { execSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { HAVE_TASKSET, TASKSET } from '../server/util/taskset.ts';
 import os from 'node:os';
 
@@ -27,6 +27,52 @@ export function pin(pid: number, cpus: string): void {
 /** Spawns node with `args`, on `cpus` when taskset exists. */
 export function spawnPinnedNode(args: string[], cpus: string, options: SpawnOptions): ChildProcess {
   return HAVE_TASKSET ? spawn(TASKSET, ['-c', cpus, process.execPath, ...args], options) : spawn(process.execPath, args, options);
+}
+
+/**
+ * A CPU limit for a process, as a container runtime sets one (CFS bandwidth
+ * control): `share` of one core per `periodUs`. A new cgroup under the cpu
+ * controller (v2 `cpu.max`, or v1 `cpu.cfs_quota_us`); `release()` moves the
+ * process back and removes the group. Needs root and a writable cgroup
+ * filesystem; throws saying so otherwise.
+ */
+export function limitCpu(pid: number, share: number, periodUs: number): { release(): void } {
+  if (!(share > 0 && share <= 1)) throw new RangeError(`CPU share ${share}: (0, 1]`);
+  const quota = Math.round(share * periodUs);
+  const v2 = '/sys/fs/cgroup';
+  const v1 = '/sys/fs/cgroup/cpu';
+  const name = `voice-bench-${process.pid}`;
+  let dir: string;
+  let parent: string;
+  try {
+    if (existsSync(`${v2}/cgroup.controllers`) && readFileSync(`${v2}/cgroup.controllers`, 'utf8').split(/\s+/).includes('cpu')) {
+      parent = v2;
+      dir = `${v2}/${name}`;
+      mkdirSync(dir);
+      writeFileSync(`${dir}/cpu.max`, `${quota} ${periodUs}`);
+    } else if (existsSync(`${v1}/cpu.cfs_quota_us`)) {
+      parent = v1;
+      dir = `${v1}/${name}`;
+      mkdirSync(dir);
+      writeFileSync(`${dir}/cpu.cfs_period_us`, String(periodUs));
+      writeFileSync(`${dir}/cpu.cfs_quota_us`, String(quota));
+    } else {
+      throw new Error('no cpu cgroup controller mounted');
+    }
+    writeFileSync(`${dir}/cgroup.procs`, String(pid));
+  } catch (error) {
+    throw new Error(`--cpu-share needs root and a writable cpu cgroup (${(error as Error).message}); use --hogs instead`);
+  }
+  return {
+    release() {
+      try {
+        writeFileSync(`${parent}/cgroup.procs`, String(pid));
+      } catch {
+        // the process has exited
+      }
+      rmdirSync(dir);
+    },
+  };
 }
 
 /** user+system CPU seconds of each thread of `pid` whose name starts with one of `prefixes`, by thread name. */

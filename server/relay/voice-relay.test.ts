@@ -1063,8 +1063,36 @@ describe('VoiceRelay overload mode', () => {
   test('a sender whose timestamp stands still across a pause is not punished, even after everyone was quiet', () => {
     const { relay } = fourTalking();
     talk(relay, 0, 50);
-    // Two seconds of silence from everyone (no datagram at all), then A talks on with the timestamp it stopped at.
+    // Two seconds of silence from everyone (no datagram at all: the shard reports an idle thread), then A
+    // talks on with the timestamp it stopped at.
+    relay.setBusy(false);
     for (let i = 50; i < 60; i++) assert.equal(relay.receive(A, voice(A, i), 2000 + i * 20), null, `frame ${i}`);
     assert.equal(relay.counters.drops.stale, 0);
+  });
+
+  test('on a busy thread a gap is a backlog, not a new talk spurt: frames that waited in the kernel are shed at the door', () => {
+    const { relay } = fourTalking();
+    talk(relay, 0, 50);
+    // The relay did not get to A's socket for 480 ms; then it reads A's queued frames 52…69 at once (50 and 51
+    // were lost on the way), frame 69 80 ms after its due time, frame 52 420 ms after.
+    const results = [];
+    for (let i = 52; i < 70; i++) results.push(relay.receive(A, voice(A, i), 69 * 20 + 80));
+    assert.deepEqual(results.slice(0, 14), new Array(14).fill('stale'), 'frames more than STALE_MS behind');
+    assert.deepEqual(results.slice(14), [null, null, null, null], 'frames 66–69, 140–80 ms behind: forwarded');
+    // The same gap on an idle thread: A paused (its clock stood still); a new reference, nothing dropped.
+    const idle = fourTalking().relay;
+    talk(idle, 0, 50);
+    idle.setBusy(false);
+    for (let i = 50; i < 70; i++) assert.equal(idle.receive(A, voice(A, i), 69 * 20 + 80 + (i - 50) * 20), null, `frame ${i}`);
+  });
+
+  test('in overload mode the pace reference does not follow a standing backlog: frames stay judged against the real pace', () => {
+    const { relay } = overloaded();
+    // A minute of everyone 25 ms behind (under the 30 ms deadline): forwarded, and the reference does not creep.
+    const kept = talk(relay, 30, 3030, () => 25);
+    assert.ok(kept.every((r) => r === null));
+    assert.equal(relay.overloaded, true);
+    // Then 10 ms more: 35 ms behind the real pace is past the deadline (drift-following would have read it as ~0).
+    assert.deepEqual(talk(relay, 3030, 3031, () => 35), ['stale', 'stale', 'stale', 'stale']);
   });
 });

@@ -329,15 +329,20 @@ export class VoiceRelay {
    * How far behind its sender's own pace a frame reaches the relay, in ms. The
    * reference is the earliest-arriving frame (arrival − timestamp); it follows
    * slow clock drift upward by DRIFT_FOLLOW of the lateness per frame, so only a
-   * sudden backlog — the relay or the uplink falling behind — reads as late.
-   * A new talk spurt (no frame for SPURT_GAP_MS) or a jump of more than 10 s
-   * either way starts a new reference, so clients whose timestamps stand still
-   * across pauses are not punished for it.
+   * sudden backlog — the relay or the uplink falling behind — reads as late;
+   * not in overload mode, where following would let a standing backlog creep
+   * into the reference (30 ms of lateness would move it 1.5 ms a second).
+   * A jump of more than 10 s either way starts a new reference, and so does a
+   * new talk spurt (no frame for SPURT_GAP_MS) while the relay's thread is not
+   * busy, so clients whose timestamps stand still across pauses are not
+   * punished for it. On a busy thread a gap is read as what it more likely
+   * is — the relay not getting to this sender's socket, its frames waiting in
+   * the kernel — so a backlog cannot hide behind a fresh reference.
    */
   #pace(m: RelayMember, ts: number, nowMs: number): number {
     const gap = nowMs - m.lastVoiceAt;
     m.lastVoiceAt = nowMs;
-    if (!m.havePace || gap > SPURT_GAP_MS) {
+    if (!m.havePace || (gap > SPURT_GAP_MS && !this.#busy)) {
       m.havePace = true;
       m.paceArrival = nowMs;
       m.paceTs = ts;
@@ -349,7 +354,7 @@ export class VoiceRelay {
       m.paceTs = ts;
       return 0;
     }
-    m.paceArrival += late * DRIFT_FOLLOW;
+    if (!this.#overloaded) m.paceArrival += late * DRIFT_FOLLOW;
     return late;
   }
 
