@@ -24,18 +24,21 @@ after(async () => {
 });
 
 /** What the relay did between `before` and now: voice datagrams taken in, copies forwarded, drops by reason. */
-function relaySince(before: RelayCounters): { voiceIn: number; forwarded: number; backlog: number; wholeDrops: number; drops: Record<string, number> } {
+function relaySince(before: RelayCounters): { voiceIn: number; forwarded: number; backlog: number; expired: number; wholeDrops: number; drops: Record<string, number> } {
   const now = t.server.relay.counters;
   const drops: Record<string, number> = {};
   for (const [reason, n] of Object.entries(now.drops)) if (n - before.drops[reason as keyof RelayCounters['drops']] > 0) drops[reason] = n - before.drops[reason as keyof RelayCounters['drops']];
   const backlog = drops['receiver-backlog'] ?? 0;
+  // Handed to a receiver's lane (so in `forwarded`), then too old to leave: per receiver too.
+  const expired = drops.expired ?? 0;
   const all = Object.values(drops).reduce((a, b) => a + b, 0);
   return {
     voiceIn: now.datagramsIn - before.datagramsIn - (now.keepalives - before.keepalives) - (now.pingsEchoed - before.pingsEchoed),
     forwarded: now.forwarded - before.forwarded,
     backlog,
+    expired,
     // Dropped before the fan-out (stale, rate-limited, …): lost for every receiver.
-    wholeDrops: all - backlog,
+    wholeDrops: all - backlog - expired,
     drops,
   };
 }
@@ -51,12 +54,12 @@ function snapshot(): RelayCounters {
  * dropped (the exact all-frames figures then apply); otherwise logs why not.
  */
 function accountFor(tc: TestContext, r: ReturnType<typeof relaySince>, framesSent: number, receivers: number, received: number): boolean {
-  assert.equal(received, r.forwarded, `every copy the relay forwarded reached a bot, once: ${JSON.stringify(r)}`);
+  assert.equal(received, r.forwarded - r.expired, `every copy the relay forwarded and did not expire reached a bot, once: ${JSON.stringify(r)}`);
   assert.equal(r.forwarded + r.backlog + receivers * r.wholeDrops, receivers * r.voiceIn, `forwarded + dropped = what the relay took in, per receiver: ${JSON.stringify(r)}`);
   assert.ok(r.voiceIn <= framesSent, `the relay took in no more than was sent (${r.voiceIn} of ${framesSent})`);
   // Shedding is for overload: on this small load it may only take a few frames.
   assert.ok(receivers * framesSent - received <= 0.05 * receivers * framesSent, `at most 5 % lost on the way: ${JSON.stringify(r)}, sent ${framesSent}`);
-  const clean = r.voiceIn === framesSent && r.forwarded === receivers * framesSent;
+  const clean = r.voiceIn === framesSent && r.forwarded === receivers * framesSent && r.expired === 0;
   if (!clean) {
     tc.diagnostic(
       `not every frame arrived, so the exact counts are skipped: the bots' send buffers dropped ${framesSent - r.voiceIn}, ` +

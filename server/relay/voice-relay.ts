@@ -54,6 +54,7 @@ export const DROP_REASONS = [
   'muted', // sender is self-muted
   'no-target', // whisper to a session that is not here (or is deaf, or is the sender)
   'receiver-backlog', // receiver's queue already holds ~100 ms; dropped for that receiver only
+  'expired', // counted by the voice lane: a copy that waited in the receiver's queue past the age limit, dropped unsent
   'no-receiver', // nobody else in the channel (or, for a ping, no open lane back)
   'no-session', // arrived for a session the relay no longer has (it just ended)
   'stale', // reached the relay more than STALE_MS behind its sender's pace (overload or a stalled uplink)
@@ -63,7 +64,7 @@ export type DropReason = (typeof DROP_REASONS)[number];
 export interface RelayCounters {
   datagramsIn: number;
   bytesIn: number;
-  /** Copies put on the wire (one per receiver). */
+  /** Copies handed to a receiver's voice lane (one per receiver); those that then expire in its queue count as `expired` too. */
   forwarded: number;
   bytesOut: number;
   keepalives: number;
@@ -82,6 +83,10 @@ const FIRST_DROP = 6;
 /** Float64 slots a relay's counters take: six totals, then one per drop reason in DROP_REASONS order. */
 export const RELAY_COUNTER_SLOTS = FIRST_DROP + DROP_REASONS.length;
 const DROP_SLOT = Object.fromEntries(DROP_REASONS.map((r, i) => [r, FIRST_DROP + i])) as Record<DropReason, number>;
+/** The slot of drop reason `reason` among a relay's counters (for a counter another part writes: `expired`). */
+export function dropSlot(reason: DropReason): number {
+  return DROP_SLOT[reason];
+}
 
 /** The counters held in `slots` (RELAY_COUNTER_SLOTS of them from `offset`), as an object (allocates). */
 export function readRelayCounters(slots: Float64Array, offset = 0): RelayCounters {

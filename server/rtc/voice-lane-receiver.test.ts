@@ -78,7 +78,7 @@ function receiver(sctp: SctpAssociation) {
   const ice = { protocols: [{ transport: { socket: udp } }], nominated: undefined, canSendApplicationData: () => true };
   const t = { sctp, channels: { dataChannelQueue: [] }, dtls, ice } as unknown as WeriftTransports;
   const opener = { open: (d: Buffer, at: number) => Buffer.from(d.subarray(at + 13, at + 13 + d.readUInt16BE(at + 11))) };
-  const sender = { dataReceived: (urgent: boolean) => got.acks.push(urgent), wake: () => void got.wakes++ };
+  const sender = { dataReceived: (urgent: boolean) => got.acks.push(urgent), wake: () => void got.wakes++, queuedBytes: 0 };
   const dc = { id: STREAM, messagesReceived: 0, bytesReceived: 0 } as unknown as RTCDataChannel;
   const r = new VoiceLaneReceiver(t, dc, opener, sender, (m) => got.messages.push(Uint8Array.from(m)), () => void got.texts++);
   /** A datagram as the UDP socket delivers it. */

@@ -101,7 +101,7 @@ export interface RecordOpener {
 }
 
 /** What the receiver tells the sender (voice-lane-sender.ts). */
-export type AckSink = Pick<VoiceLaneSender, 'dataReceived' | 'wake'>;
+export type AckSink = Pick<VoiceLaneSender, 'dataReceived' | 'wake' | 'queuedBytes'>;
 
 /** The channel fields werift's datachannelReceive keeps up to date (getStats reads them). */
 interface ChannelStats {
@@ -457,7 +457,7 @@ export class VoiceLaneReceiver {
         if (this.#sackErrors++ === 0) log.warn('werift could not flush its DataChannel queue after a SACK', { error });
       });
     }
-    if (loss || sctp.forwardTsnChunk || sctp.outboundQueue.length > 0 || (acked > 0 && awaitsRetransmission(sctp.sentQueue))) this.#sender.wake();
+    if (loss || sctp.forwardTsnChunk || sctp.outboundQueue.length > 0 || this.#sender.queuedBytes > 0 || (acked > 0 && awaitsRetransmission(sctp.sentQueue))) this.#sender.wake();
   }
 
   /** A packet this path does not take goes whole to werift's SCTP, as if werift had decrypted it. */

@@ -8,8 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RTCDataChannel } from 'werift';
-import { VoiceLaneSender, setBundleHold, setHoldHistogram } from './voice-lane-sender.ts';
-import { HOLD_BUCKET_MS, HOLD_BUCKETS } from '../relay/relay-limits.ts';
+import { VoiceLaneSender, setBundleHold, setExpiredCounter, setHoldHistogram, setQueueAgeLimit } from './voice-lane-sender.ts';
+import { HOLD_BUCKET_MS, HOLD_BUCKETS, RECEIVER_QUEUE_MS } from '../relay/relay-limits.ts';
 import { SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED } from './sctp-wire.ts';
 import { SCTP_ESTABLISHED, type WeriftTransports } from './werift-internals.ts';
 
@@ -230,4 +230,61 @@ test('relay hold: each message counted once, at its first sendmsg, in the bucket
     setHoldHistogram(null);
   }
   assert.throws(() => setHoldHistogram(new Float64Array(3)), RangeError);
+});
+
+test('a message held up by the congestion window past the age limit is dropped unsent, without a TSN; werift’s own chunks keep their place', async (t) => {
+  let now = 5000;
+  t.mock.method(performance, 'now', () => now);
+  const expired = new Float64Array(1);
+  setExpiredCounter(expired);
+  try {
+    const { lane, sctp, wire } = standIn();
+    const window = sctp.cwnd;
+    sctp.cwnd = 0; // the peer's SACKs are late: nothing may go
+    lane.send(new Uint8Array([1]));
+    lane.send(new Uint8Array(3000)); // three fragments, one message
+    now += 30;
+    lane.send(new Uint8Array([2]));
+    await turn();
+    assert.equal(wire.datagrams.length, 0);
+    assert.equal(sctp.localTsn, 100, 'no TSN taken while they wait');
+    // werift queues a chunk of its own (DCEP, another channel) with the next TSN.
+    sctp.outboundQueue.push({ tsn: sctp.localTsn++, flags: 3, bookSize: 4, userData: new Uint8Array(4) });
+    now += RECEIVER_QUEUE_MS - 20; // the first two messages are now older than the limit, the third is not
+    lane.transmitNow();
+    assert.equal(lane.counters.expired, 2, 'two messages (one of them in three fragments) dropped');
+    assert.equal(expired[0], 2, 'counted where the shard reads it');
+    assert.equal(lane.queuedBytes, 1, 'only the third is left');
+    sctp.cwnd = window;
+    lane.transmitNow();
+    assert.deepEqual(sctp.sentQueue.map((c) => c.tsn), [100, 101], 'werift’s chunk, then the third message with the next TSN: no hole to skip');
+    assert.equal(lane.queuedBytes, 0);
+    assert.equal(lane.counters.expired, 2);
+    lane.close();
+  } finally {
+    setExpiredCounter(null);
+  }
+});
+
+test('the queue-age limit is per thread and can be tightened (overload mode); it must be positive', async (t) => {
+  let now = 0;
+  t.mock.method(performance, 'now', () => now);
+  setQueueAgeLimit(25);
+  try {
+    const { lane, sctp, wire } = standIn();
+    sctp.cwnd = 0;
+    lane.send(new Uint8Array([1]));
+    now += 26;
+    lane.send(new Uint8Array([2]));
+    lane.transmitNow();
+    assert.equal(lane.counters.expired, 1);
+    sctp.cwnd = 100 * 1160;
+    lane.transmitNow();
+    assert.equal(wire.datagrams.length, 1);
+    assert.deepEqual(sctp.sentQueue.map((c) => c.tsn), [100]);
+    lane.close();
+  } finally {
+    setQueueAgeLimit(RECEIVER_QUEUE_MS);
+  }
+  assert.throws(() => setQueueAgeLimit(0), RangeError);
 });

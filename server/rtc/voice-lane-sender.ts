@@ -13,7 +13,13 @@
  *
  * - `send(bytes)` makes one unordered DATA chunk (the message's exact bytes,
  *   PPID 53 binary / 57 empty binary; fragments above maxPayloadSize) and
- *   appends it to werift's outbound queue. Nothing is awaited.
+ *   queues it here, without a TSN. Nothing is awaited. A message gets its
+ *   TSNs when it is committed to werift's outbound queue (on its way to the
+ *   wire, after werift's own queued chunks, so TSNs stay in sending order);
+ *   one that waited longer than the queue-age limit (setQueueAgeLimit) is
+ *   dropped instead, never having used a TSN — nothing to skip on the wire.
+ *   That bounds how old voice can leave even when the peer's congestion
+ *   window holds the queue up.
  * - Chunks go on the wire at the end of the event-loop turn (`setImmediate`,
  *   one for all senders), or as soon as the oldest has waited
  *   MAX_BUNDLE_WAIT_MS in a long turn: every chunk queued for a peer by then is
@@ -39,7 +45,7 @@ import { crc32c, type RTCDataChannel } from 'werift';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createLogger } from '../util/log.ts';
-import { HOLD_BUCKET_MS, HOLD_BUCKETS, MAX_BUNDLE_WAIT_MS } from '../relay/relay-limits.ts';
+import { HOLD_BUCKET_MS, HOLD_BUCKETS, MAX_BUNDLE_WAIT_MS, RECEIVER_QUEUE_MS } from '../relay/relay-limits.ts';
 import {
   MAX_SCTP_PACKET, PPID_BINARY, PPID_BINARY_EMPTY, SCTP_CHUNK_DATA, SCTP_CHUNK_SACK, SCTP_COMMON_HEADER, SCTP_DATA_CHUNK_HEADER,
   SCTP_FLAG_FIRST, SCTP_FLAG_LAST, SCTP_FLAG_UNORDERED, SCTP_SACK_CHUNK_HEADER,
@@ -116,6 +122,8 @@ export interface LaneCounters {
   refused: number;
   /** Exceptions while transmitting (the batch for that peer is lost; the others go on). */
   errors: number;
+  /** Messages dropped unsent because they waited longer than the queue-age limit. */
+  expired: number;
 }
 
 // One end-of-turn flush for every sender with queued chunks.
@@ -145,6 +153,25 @@ let holdCounts: Float64Array | null = null;
 export function setHoldHistogram(counts: Float64Array | null): void {
   if (counts !== null && counts.length !== HOLD_BUCKETS) throw new RangeError(`the hold histogram has ${HOLD_BUCKETS} buckets`);
   holdCounts = counts;
+}
+
+/**
+ * A queued message older than this when its turn to be committed comes is
+ * dropped (`expired`). Per thread; the shard tightens it while its relay is
+ * in overload mode (relay-shard.ts).
+ */
+let queueAgeLimitMs = RECEIVER_QUEUE_MS;
+/** Where this thread counts expired messages (the relay's `expired` drop slot), or null. */
+let expiredCount: Float64Array | null = null;
+
+export function setQueueAgeLimit(ms: number): void {
+  if (!(ms > 0)) throw new RangeError(`queue age limit ${ms} ms`);
+  queueAgeLimitMs = ms;
+}
+
+/** `slot` (one float64, the relay's `expired` drop counter) counts the messages dropped for age; null counts nothing. */
+export function setExpiredCounter(slot: Float64Array | null): void {
+  expiredCount = slot;
 }
 
 /** How long a batch waits for more datagrams before it leaves (VOICE_RELAY_BUNDLE_MS): 0, the end of the turn. */
@@ -184,6 +211,9 @@ export class VoiceLaneSender {
   readonly #streamId: number;
   readonly #maxRetransmits: number | undefined;
   readonly #bundle: DataChunkLike[] = [];
+  /** Messages sent but not yet committed to werift's outbound queue (no TSN yet), oldest first; #voiceHead is the first live one. */
+  #voice: VoiceDataChunk[] = [];
+  #voiceHead = 0;
   /** Chunks picked by one transmitNow, reused. */
   readonly #picks: DataChunkLike[] = [];
   /** TSN offsets of the gap blocks of the SACK being built (start, end, start, end…), reused. */
@@ -196,7 +226,7 @@ export class VoiceLaneSender {
   #sackBytes = 0;
   #sackTimer: NodeJS.Timeout | null = null;
   #closed = false;
-  readonly counters: LaneCounters = { messages: 0, packets: 0, sacks: 0, sackOnly: 0, refused: 0, errors: 0 };
+  readonly counters: LaneCounters = { messages: 0, packets: 0, sacks: 0, sackOnly: 0, refused: 0, errors: 0, expired: 0 };
 
   /**
    * Takes over sending for `dc` on werift's association (weriftTransports),
@@ -250,11 +280,57 @@ export class VoiceLaneSender {
   }
 
   #enqueue(chunk: VoiceDataChunk): void {
-    const sctp = this.#sctp;
-    chunk.tsn = sctp.localTsn;
-    sctp.localTsn = (sctp.localTsn + 1) >>> 0;
-    sctp.outboundQueue.push(chunk);
+    this.#voice.push(chunk);
     this.#queued += chunk.bookSize;
+  }
+
+  /**
+   * Moves the next queued message to werift's outbound queue with its TSNs
+   * (all its fragments, consecutive), after dropping the ones at the head
+   * that waited longer than the age limit. False when nothing is left.
+   */
+  #commitNext(nowMs: number): boolean {
+    this.#expireOld(nowMs);
+    const voice = this.#voice;
+    if (this.#voiceHead === voice.length) return false;
+    const sctp = this.#sctp;
+    for (;;) {
+      const c = voice[this.#voiceHead]!;
+      voice[this.#voiceHead++] = undefined as unknown as VoiceDataChunk;
+      c.tsn = sctp.localTsn;
+      sctp.localTsn = (sctp.localTsn + 1) >>> 0;
+      sctp.outboundQueue.push(c);
+      if (c.flags & SCTP_FLAG_LAST || this.#voiceHead === voice.length) break;
+    }
+    this.#compact();
+    return true;
+  }
+
+  /** Drops the messages at the head of the voice queue that waited longer than the age limit (none has a TSN). */
+  #expireOld(nowMs: number): void {
+    const voice = this.#voice;
+    while (this.#voiceHead < voice.length && nowMs - voice[this.#voiceHead]!.queuedAt > queueAgeLimitMs) {
+      this.counters.expired++;
+      if (expiredCount !== null) expiredCount[0]!++;
+      for (;;) {
+        const c = voice[this.#voiceHead]!;
+        voice[this.#voiceHead++] = undefined as unknown as VoiceDataChunk;
+        this.#queued -= c.bookSize;
+        if (c.flags & SCTP_FLAG_LAST || this.#voiceHead === voice.length) break;
+      }
+    }
+    this.#compact();
+  }
+
+  /** Empties the voice queue's array when all of it was taken; sheds the taken prefix when it is most of a long one. */
+  #compact(): void {
+    if (this.#voiceHead === this.#voice.length) {
+      this.#voice.length = 0;
+      this.#voiceHead = 0;
+    } else if (this.#voiceHead > 64 && this.#voiceHead * 2 > this.#voice.length) {
+      this.#voice = this.#voice.slice(this.#voiceHead);
+      this.#voiceHead = 0;
+    }
   }
 
   /** Something may go now (the peer's SACK opened the window, asked for a retransmission or a FORWARD-TSN): at the end of this turn. */
@@ -296,10 +372,12 @@ export class VoiceLaneSender {
     this.#transmitGuarded();
   };
 
-  /** Stops sending; queued chunks stay with werift (which is closing the association). */
+  /** Stops sending; chunks already in werift's queue stay with werift (which is closing the association), the rest are dropped. */
   close(): void {
     this.#closed = true;
     this.#queued = 0;
+    this.#voice = [];
+    this.#voiceHead = 0;
     if (this.#sackTimer !== null) clearTimeout(this.#sackTimer);
     this.#sackTimer = null;
   }
@@ -355,9 +433,20 @@ export class VoiceLaneSender {
       retransmitEarliest = false;
     }
     const now = Date.now() / 1000;
-    const queue = sctp.outboundQueue;
+    const nowMs = performance.now();
+    // werift's outbound queue first (its own chunks, messages committed before), then the voice queue,
+    // committed a message at a time as the windows allow.
+    let queue = sctp.outboundQueue;
     let taken = 0;
-    while (taken < queue.length && sctp.flightSize < cwnd && sctp.peerRwnd > 0) {
+    while (sctp.flightSize < cwnd && sctp.peerRwnd > 0) {
+      if (taken === queue.length) {
+        if (taken > 0) {
+          sctp.outboundQueue = [];
+          queue = sctp.outboundQueue;
+          taken = 0;
+        }
+        if (!this.#commitNext(nowMs)) break;
+      }
       const c = queue[taken]!;
       if (c.bookSize > sctp.peerRwnd && sctp.flightSize > 0) break;
       taken++;
@@ -373,6 +462,8 @@ export class VoiceLaneSender {
       if (taken === queue.length) sctp.outboundQueue = [];
       else queue.splice(0, taken);
     }
+    // Held up by the windows: what has waited too long is dropped now, not when the window opens.
+    this.#expireOld(nowMs);
     // werift ran this (after a SACK): whatever was due has just left.
     if (this.#queued === 0) this.#due = false;
     const sack = sctp.sackNeeded && (this.#sackDue || picks.length > 0) ? this.#sackLength() : 0;

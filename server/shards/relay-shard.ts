@@ -12,13 +12,14 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
-import { RELAY_COUNTER_SLOTS, VoiceRelay } from '../relay/voice-relay.ts';
-import { OVERLOAD_BUSY_UTILIZATION, OVERLOAD_WINDOW_MS } from '../relay/relay-limits.ts';
+import { dropSlot, RELAY_COUNTER_SLOTS, VoiceRelay } from '../relay/voice-relay.ts';
+import { OVERLOAD_BUSY_UTILIZATION, OVERLOAD_QUEUE_SHARE, OVERLOAD_WINDOW_MS, RECEIVER_QUEUE_MS } from '../relay/relay-limits.ts';
 import { VoicePeer, type PeerOptions } from '../rtc/voice-peer.ts';
 import { keepRawWeriftKeys } from '../rtc/werift-patches.ts';
-import { setBundleHold, setHoldHistogram } from '../rtc/voice-lane-sender.ts';
+import { setBundleHold, setExpiredCounter, setHoldHistogram, setQueueAgeLimit } from '../rtc/voice-lane-sender.ts';
 import { assertNever } from '../../shared/util/result.ts';
 import { createLogger, type Logger } from '../util/log.ts';
+import { ThreadDemand } from '../util/thread-demand.ts';
 import { holdBuckets, shardBlock, WHISPERS_IN, WHISPERS_OUT } from './shard-counters.ts';
 import type { FromShard, ShardInit, ToShard } from './shard-messages.ts';
 
@@ -51,18 +52,25 @@ export class RelayShard {
     if (init.peer.sendPath === 'stock') keepRawWeriftKeys();
     setBundleHold(init.bundleHoldMs);
     setHoldHistogram(holdBuckets(this.#block));
+    setExpiredCounter(this.#block.subarray(dropSlot('expired'), dropSlot('expired') + 1));
     this.#post = post;
     this.#log = createLogger(`relay-shard-${init.index}`);
     this.#relay = new VoiceRelay({
       counters: this.#block.subarray(0, RELAY_COUNTER_SLOTS),
       forwardWhisper: (target, bytes) => this.#forwardWhisper(target, bytes),
     });
-    // Overload mode needs to know whether this thread is the bottleneck (relay-limits.ts).
+    // Overload mode needs to know whether this thread is the bottleneck (relay-limits.ts): its event loop
+    // busy, or the thread wanting a CPU (running or waiting for one) most of the time — a throttled or
+    // crowded-out thread waits in epoll and its loop reads as idle.
     let before = performance.eventLoopUtilization();
+    const demand = new ThreadDemand();
     this.#busyTimer = setInterval(() => {
       const now = performance.eventLoopUtilization();
-      this.#relay.setBusy(performance.eventLoopUtilization(now, before).utilization >= OVERLOAD_BUSY_UTILIZATION);
+      const wanted = demand.sample();
+      this.#relay.setBusy(performance.eventLoopUtilization(now, before).utilization >= OVERLOAD_BUSY_UTILIZATION || (wanted !== null && wanted >= OVERLOAD_BUSY_UTILIZATION));
       before = now;
+      // A listener's queue may hold a quarter of its allowance in overload mode: its age limit follows.
+      setQueueAgeLimit(this.#relay.overloaded ? RECEIVER_QUEUE_MS * OVERLOAD_QUEUE_SHARE : RECEIVER_QUEUE_MS);
     }, OVERLOAD_WINDOW_MS);
     this.#busyTimer.unref();
   }
