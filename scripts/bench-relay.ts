@@ -92,6 +92,8 @@ interface Row {
   backlogDrops: number;
   rateDrops: number;
   staleDrops: number;
+  /** Copies that waited in a listener's queue past the age limit (relay drop reason `expired`). */
+  expiredDrops: number;
   /** Receivers' totals over the whole run (not only the measured window). */
   framesExpected: number;
   framesReceived: number;
@@ -211,6 +213,7 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
     backlogDrops: Math.round((s1.relay.drops['receiver-backlog'] - s0.relay.drops['receiver-backlog']) / window),
     rateDrops: Math.round((s1.relay.drops['rate-limited'] - s0.relay.drops['rate-limited']) / window),
     staleDrops: Math.round((s1.relay.drops.stale - s0.relay.drops.stale) / window),
+    expiredDrops: Math.round((s1.relay.drops.expired - s0.relay.drops.expired) / window),
     framesExpected: r.expected,
     framesReceived: r.received,
   };
@@ -254,6 +257,7 @@ async function floor(scenario: string, channels: number, perChannel: number, tal
       backlogDrops: 0,
       rateDrops: 0,
       staleDrops: 0,
+      expiredDrops: 0,
       framesExpected: r.expected,
       framesReceived: r.received,
     };
