@@ -89,8 +89,17 @@ export const OVERLOAD_MIN_SENDERS = 3;
 export const OVERLOAD_STALE_MS = 30;
 export const OVERLOAD_QUEUE_SHARE = 0.25;
 /**
+ * Once in overload mode the relay stays in it while at least this share of
+ * the frames is more than OVERLOAD_LATE_MS late (on a busy thread). Shedding
+ * at 30 ms keeps most frames under 20 ms late, so leaving at "fewer than
+ * half" let the next window run with the 150 ms deadline, the backlog grow
+ * back to it, and a burst of 150-ms-old frames through every other window.
+ */
+export const OVERLOAD_STAY_LATE_SHARE = 0.125;
+/**
  * …and only while the relay's thread is busy: the shard reports whether its
- * event loop was at least this busy over the last window (setBusy). Late
- * senders on an idle relay are their uplinks' doing, not an overload.
+ * event loop was at least this busy over the last window, or the thread ran or
+ * waited for a CPU at least this share of it (setBusy). Late senders on an
+ * idle relay are their uplinks' doing, not an overload.
  */
 export const OVERLOAD_BUSY_UTILIZATION = 0.8;

@@ -1013,6 +1013,20 @@ describe('VoiceRelay overload mode', () => {
     assert.equal(relay.counters.drops.stale, before);
   });
 
+  test('overload mode holds while one frame in eight or more is still late (shedding keeps most under 20 ms), and ends below that', () => {
+    const { relay } = overloaded();
+    // Shedding works: a quarter of the frames 25 ms behind, the rest on pace — not enough to enter, enough to stay.
+    const quarterLate = (i: number) => (i % 4 === 0 ? 25 : 0);
+    assert.ok(talk(relay, 30, 90, quarterLate).every((r) => r === null));
+    assert.equal(relay.overloaded, true, 'still in overload mode');
+    const fresh = fourTalking().relay;
+    talk(fresh, 0, 90, quarterLate);
+    assert.equal(fresh.overloaded, false, 'the same lateness does not start it');
+    // One in ten late: caught up, the mode ends.
+    talk(relay, 90, 130, (i) => (i % 10 === 0 ? 25 : 0));
+    assert.equal(relay.overloaded, false);
+  });
+
   test('jitter is not overload: every sender with a late frame now and then leaves the deadline alone', () => {
     const { relay } = fourTalking();
     // Every sender's every fifth frame is 60 ms late (a jittery uplink), the rest on time, on a busy relay.

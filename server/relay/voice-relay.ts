@@ -23,6 +23,7 @@ import {
   OVERLOAD_WINDOW_MS,
   OVERLOAD_LATE_MS,
   OVERLOAD_MIN_SENDERS,
+  OVERLOAD_STAY_LATE_SHARE,
   OVERLOAD_STALE_MS,
   OVERLOAD_QUEUE_SHARE,
   PING_BURST,
@@ -368,7 +369,10 @@ export class VoiceRelay {
     if (nowMs - this.#windowStart >= OVERLOAD_WINDOW_MS) {
       // A window with nobody heard (or a long gap) clears the verdict.
       this.#overloaded =
-        this.#busy && nowMs - this.#windowStart < 2 * OVERLOAD_WINDOW_MS && this.#heard >= OVERLOAD_MIN_SENDERS && 2 * this.#lateFrames >= this.#frames;
+        this.#busy &&
+        nowMs - this.#windowStart < 2 * OVERLOAD_WINDOW_MS &&
+        this.#heard >= OVERLOAD_MIN_SENDERS &&
+        this.#lateFrames >= this.#frames * (this.#overloaded ? OVERLOAD_STAY_LATE_SHARE : 0.5);
       this.#window++;
       this.#windowStart = nowMs;
       this.#heard = 0;
