@@ -297,10 +297,11 @@ try {
     // Overload: the server gets less of CPU 0 — busy loops share it at equal priority (about 1/(hogs+1) of the
     // core, in the scheduler's slices), and/or a CPU limit (--cpu-share, a share of every period).
     const hogs: ChildProcess[] = [];
-    for (let i = 0; i < hogCount; i++) hogs.push(spawnPinnedNode(['-e', 'for(;;){}'], '0', { stdio: 'ignore' }));
-    const limit = cpuShare > 0 ? limitCpu(server.pid, cpuShare, cpuPeriodMs * 1000) : null;
-    const how = [hogCount > 0 ? `beside ${hogCount} busy loops` : '', limit ? `limited to ${Math.round(cpuShare * 100)} % of a core per ${cpuPeriodMs} ms` : ''].filter(Boolean).join(', ');
+    let limit: { release(): void } | null = null;
+    const how = [hogCount > 0 ? `beside ${hogCount} busy loops` : '', cpuShare > 0 ? `limited to ${Math.round(cpuShare * 100)} % of a core per ${cpuPeriodMs} ms` : ''].filter(Boolean).join(', ');
     try {
+      for (let i = 0; i < hogCount; i++) hogs.push(spawnPinnedNode(['-e', 'for(;;){}'], '0', { stdio: 'ignore' }));
+      if (cpuShare > 0) limit = limitCpu(server.pid, cpuShare, cpuPeriodMs * 1000);
       for (const k of steps) rows.push(await werift(`e: ${k}×10 all talking, server ${how}`, k, 10, 10, secs(20)));
     } finally {
       for (const h of hogs) h.kill('SIGKILL');

@@ -39,38 +39,45 @@ export function spawnPinnedNode(args: string[], cpus: string, options: SpawnOpti
 export function limitCpu(pid: number, share: number, periodUs: number): { release(): void } {
   if (!(share > 0 && share <= 1)) throw new RangeError(`CPU share ${share}: (0, 1]`);
   const quota = Math.round(share * periodUs);
+  // The kernel refuses a quota under 1 ms (and a period under 1 ms).
+  if (quota < 1000) throw new RangeError(`--cpu-share ${share} of a ${periodUs / 1000} ms period is under the kernel's 1 ms minimum quota: use a longer --cpu-period-ms`);
   const v2 = '/sys/fs/cgroup';
   const v1 = '/sys/fs/cgroup/cpu';
   const name = `voice-bench-${process.pid}`;
-  let dir: string;
-  let parent: string;
+  // v2: the cpu controller must be enabled for the root's children (subtree_control), not only available.
+  const v2cpu = existsSync(`${v2}/cgroup.subtree_control`) && readFileSync(`${v2}/cgroup.subtree_control`, 'utf8').split(/\s+/).includes('cpu');
+  const parent = v2cpu ? v2 : existsSync(`${v1}/cpu.cfs_quota_us`) ? v1 : null;
+  if (parent === null) throw new Error('--cpu-share needs a cgroup cpu controller (v2 with cpu in the root\'s subtree_control, or v1); use --hogs instead');
+  const dir = `${parent}/${name}`;
   try {
-    if (existsSync(`${v2}/cgroup.controllers`) && readFileSync(`${v2}/cgroup.controllers`, 'utf8').split(/\s+/).includes('cpu')) {
-      parent = v2;
-      dir = `${v2}/${name}`;
-      mkdirSync(dir);
+    mkdirSync(dir);
+  } catch (error) {
+    throw new Error(`--cpu-share needs root and a writable ${parent} (${(error as Error).message}); use --hogs instead`);
+  }
+  try {
+    if (v2cpu) {
       writeFileSync(`${dir}/cpu.max`, `${quota} ${periodUs}`);
-    } else if (existsSync(`${v1}/cpu.cfs_quota_us`)) {
-      parent = v1;
-      dir = `${v1}/${name}`;
-      mkdirSync(dir);
+    } else {
       writeFileSync(`${dir}/cpu.cfs_period_us`, String(periodUs));
       writeFileSync(`${dir}/cpu.cfs_quota_us`, String(quota));
-    } else {
-      throw new Error('no cpu cgroup controller mounted');
     }
     writeFileSync(`${dir}/cgroup.procs`, String(pid));
   } catch (error) {
-    throw new Error(`--cpu-share needs root and a writable cpu cgroup (${(error as Error).message}); use --hogs instead`);
+    rmdirSync(dir);
+    throw new Error(`could not limit the server's CPU in ${dir}: ${(error as Error).message}`);
   }
   return {
     release() {
       try {
         writeFileSync(`${parent}/cgroup.procs`, String(pid));
       } catch {
-        // the process has exited
+        // the process has exited (a cgroup with no process can go)
       }
-      rmdirSync(dir);
+      try {
+        rmdirSync(dir);
+      } catch (error) {
+        process.stderr.write(`left ${dir} behind: ${(error as Error).message}\n`);
+      }
     },
   };
 }

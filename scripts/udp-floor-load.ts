@@ -42,7 +42,7 @@ export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats;
     }
   }
   const talkers = bots.filter((b) => b.talk);
-  const start = absNow() + 200;
+  const start = Math.ceil(absNow()) + 200; // a whole ms: every frame's wall-clock timestamp is then exactly 960 after the last
   const cpu0 = process.cpuUsage();
   const frames = Math.floor(o.durationMs / FRAME_MS);
   const logs = new Map(talkers.map((b) => [b, new SendLog(b.token, frames)]));

@@ -102,13 +102,15 @@ test('6 bots in 2 channels, 2 talking in each, for 3 s: every frame arrives, onl
     assert.equal(result.receive.received, 1200, JSON.stringify(result.receive));
     assert.equal(result.receive.lost, 0);
     assert.equal(heldTotal() - heldBefore, 1200, 'the relay-hold histogram counted every copy the voice lanes sent, once');
+    // Transit: every send logged; the arrivals of sequences 0, 4, … 148 (38 per talker) at both receivers joined.
+    assert.equal(result.transit.sendLate.count, 600, JSON.stringify(result.transit.sendLate));
+    assert.equal(result.transit.transit.count, 4 * 38 * 2, JSON.stringify(result.transit.transit));
   }
-  // Transit: every frame's send was logged; a sample of arrivals (every 4th sequence) joined with them,
-  // each no later than its delay from the due time (a frame leaves at or after its due time).
+  // A frame leaves at or after its due time, so no transit exceeds the largest due-time delay (give or take the
+  // header timestamp's rounding to 1/48 ms).
   const tr = result.transit;
-  assert.equal(tr.sendLate.count, result.framesSent, JSON.stringify(tr.sendLate));
-  assert.ok(tr.transit.count >= 0.2 * result.receive.received && tr.transit.count <= 0.3 * result.receive.received, JSON.stringify(tr.transit));
-  assert.ok(tr.transit.max <= result.receive.delay.max + 1e-6, `${JSON.stringify(tr.transit)} vs ${JSON.stringify(result.receive.delay)}`);
+  assert.ok(tr.sendLate.count <= result.framesSent && tr.transit.count > 0, JSON.stringify(tr));
+  assert.ok(tr.transit.max <= result.receive.delay.max + 1 / 96 + 1e-9, `${JSON.stringify(tr.transit)} vs ${JSON.stringify(result.receive.delay)}`);
   // On time: the median always; the tail only when the server's loop was not held up (a stall of the
   // machine shows in the tail whatever the relay does; it is logged instead).
   const delay = `relay delay ${JSON.stringify(result.receive.delay)}; server event loop late by ${stall === null ? '?' : (stall as number).toFixed(1)} ms at most`;

@@ -96,8 +96,8 @@ async function go(startAtMs: number, durationMs: number, warmupMs: number): Prom
   const frames = Math.floor(durationMs / FRAME_MS);
   const logs = new Map(talkers.map((s) => [s, new SendLog(s.sessionToken, frames)]));
   const sent = await runFrameSchedule(talkers, startAtMs, frames, absNow, (s, n, dueMs) => {
-    logs.get(s)!.mark(n, dueMs, absNow());
-    s.sendVoice(packets[n % packets.length]!, { timestamp: wallClockTimestamp(dueMs) });
+    const at = absNow();
+    if (s.sendVoice(packets[n % packets.length]!, { timestamp: wallClockTimestamp(dueMs) })) logs.get(s)!.mark(n, dueMs, at);
   });
   await new Promise((r) => setTimeout(r, 1000)); // let the last frames arrive
   const cpu = process.cpuUsage(cpu0);

@@ -12,15 +12,15 @@
  * (SendLog) and each receiver keeps every TRANSIT_SAMPLE_EVERY-th frame's
  * (sender, timestamp, arrival); transitSummary joins the two after the run.
  */
-import { SAMPLE_RATE } from '../../shared/voice/constants.ts';
+import { FRAME_MS, FRAME_SAMPLES, SAMPLE_RATE } from '../../shared/voice/constants.ts';
 import type { JitterCounters } from '../../shared/audio/jitter-buffer.ts';
+import { bucketPercentile } from '../../shared/util/bucket-histogram.ts';
 
 /** Delay histogram: 0.1 ms buckets up to 2 s. */
 const BUCKETS_PER_MS = 10;
 const BUCKETS = 20_000;
 /** Receivers keep the arrival of frames whose sequence is a multiple of this, for transitSummary. */
 export const TRANSIT_SAMPLE_EVERY = 4;
-const FRAME_SAMPLES_20MS = (SAMPLE_RATE / 1000) * 20;
 
 /** Adds every counter of `from` into `into`. */
 export function addJitterCounters(into: JitterCounters, from: JitterCounters): void {
@@ -74,16 +74,8 @@ export class DelayHistogram {
   }
 
   percentiles(): Percentiles {
-    const q = (p: number): number => {
-      if (this.count === 0) return 0;
-      const want = Math.ceil(this.count * p);
-      let acc = 0;
-      for (let i = 0; i < BUCKETS; i++) {
-        acc += this.counts[i]!;
-        if (acc >= want) return Math.min((i + 1) / BUCKETS_PER_MS, this.max);
-      }
-      return this.max;
-    };
+    // Read as the bucket's upper edge, never above the largest delay seen.
+    const q = (p: number): number => Math.min(bucketPercentile(this.counts, 1 / BUCKETS_PER_MS, p) ?? 0, this.max);
     return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: this.max, count: this.count };
   }
 }
@@ -100,7 +92,8 @@ export interface SerializedHistogram {
  */
 export class SendLog {
   readonly token: number;
-  #due0 = Number.NaN;
+  /** When frame 0 was due (the schedule: frame n is due FRAME_MS × n later); known from any frame sent. */
+  #due0: number | null = null;
   readonly #sentAt: Float64Array;
 
   constructor(token: number, frames: number) {
@@ -108,23 +101,24 @@ export class SendLog {
     this.#sentAt = new Float64Array(frames).fill(Number.NaN);
   }
 
-  /** Frame `n`, due at `dueMs` (the schedule's: due0 + 20 ms × n), left at `sentAtMs`. */
+  /** Frame `n`, due at `dueMs`, went to the voice lane at `sentAtMs` (call only for frames really sent). */
   mark(n: number, dueMs: number, sentAtMs: number): void {
-    if (n === 0) this.#due0 = dueMs;
+    this.#due0 ??= dueMs - FRAME_MS * n;
     if (n < this.#sentAt.length) this.#sentAt[n] = sentAtMs;
   }
 
+  /** Unsent frames as null: the log crosses process boundaries as JSON, where NaN would become null anyway. */
   toJSON(): SerializedSendLog {
-    return { token: this.token, due0: this.#due0, sentAt: Array.from(this.#sentAt) };
+    return { token: this.token, due0: this.#due0, sentAt: Array.from(this.#sentAt, (t) => (Number.isNaN(t) ? null : t)) };
   }
 }
 
 export interface SerializedSendLog {
   token: number;
-  /** Wall-clock ms frame 0 was due (NaN if it never was). */
-  due0: number;
-  /** Per frame: when it was handed to the lane (NaN: not sent). */
-  sentAt: number[];
+  /** Wall-clock ms frame 0 was due (null: nothing was sent). */
+  due0: number | null;
+  /** Per frame: when it was handed to the lane (null: not sent). */
+  sentAt: (number | null)[];
 }
 
 export interface TransitSummary {
@@ -139,23 +133,25 @@ export interface TransitSummary {
  * token, timestamp, arrival ms) from after `measureFromMs`.
  */
 export function transitSummary(logs: readonly SerializedSendLog[], samples: readonly number[], measureFromMs: number): TransitSummary {
-  const byToken = new Map<number, SerializedSendLog & { ts0: number }>();
+  const byToken = new Map<number, { due0: number; ts0: number; sentAt: (number | null)[] }>();
   const sendLate = new DelayHistogram();
   for (const log of logs) {
-    if (Number.isNaN(log.due0)) continue;
-    byToken.set(log.token, { ...log, ts0: wallClockTimestamp(log.due0) });
+    const due0 = log.due0;
+    if (due0 === null) continue;
+    byToken.set(log.token, { due0, ts0: wallClockTimestamp(due0), sentAt: log.sentAt });
     for (let n = 0; n < log.sentAt.length; n++) {
-      const due = log.due0 + 20 * n;
-      if (due >= measureFromMs && !Number.isNaN(log.sentAt[n]!)) sendLate.record(log.sentAt[n]! - due);
+      const due = due0 + FRAME_MS * n;
+      const sentAt = log.sentAt[n];
+      if (due >= measureFromMs && sentAt != null) sendLate.record(sentAt - due);
     }
   }
   const transit = new DelayHistogram();
   for (let i = 0; i + 2 < samples.length; i += 3) {
     const log = byToken.get(samples[i]!);
     if (!log) continue;
-    const n = ((samples[i + 1]! - log.ts0) >>> 0) / FRAME_SAMPLES_20MS;
+    const n = ((samples[i + 1]! - log.ts0) >>> 0) / FRAME_SAMPLES;
     const sentAt = Number.isInteger(n) ? log.sentAt[n] : undefined;
-    if (sentAt === undefined || Number.isNaN(sentAt) || log.due0 + 20 * n < measureFromMs) continue;
+    if (sentAt == null || log.due0 + FRAME_MS * n < measureFromMs) continue;
     transit.record(samples[i + 2]! - sentAt);
   }
   return { transit: transit.percentiles(), sendLate: sendLate.percentiles() };
@@ -216,7 +212,8 @@ export class ReceiveStats {
       s.jitterMs += (d - s.jitterMs) / 16;
     }
     s.lastTransitMs = delay;
-    if (absMs - delay < this.#measureFromMs) return;
+    // The due time read back from the timestamp is exact to its 1/48 ms: a frame due right at the start is in.
+    if (absMs - delay < this.#measureFromMs - 1000 / SAMPLE_RATE) return;
     this.#delay.record(delay);
     if (sequence % TRANSIT_SAMPLE_EVERY === 0) this.transitSamples.push(token, timestamp, absMs);
   }

@@ -65,7 +65,8 @@ export const MAX_BUNDLE_WAIT_MS = 5;
  * from (HOLD_BUCKETS − 1) × HOLD_BUCKET_MS up.
  */
 export const HOLD_BUCKET_MS = 0.25;
-export const HOLD_BUCKETS = 200;
+/** 100 ms: as long as a queued datagram may wait (RECEIVER_QUEUE_MS, the voice lane's age limit). */
+export const HOLD_BUCKETS = 400;
 /** Share of the measured lateness the pace reference absorbs per frame (follows clock drift, τ ≈ 1000 frames). */
 export const DRIFT_FOLLOW = 0.001;
 /** No frame from a sender for this long starts a new talk spurt (and a new pace reference). */

@@ -335,9 +335,10 @@ export class VoiceRelay {
    * How far behind its sender's own pace a frame reaches the relay, in ms. The
    * reference is the earliest-arriving frame (arrival − timestamp); it follows
    * slow clock drift upward by DRIFT_FOLLOW of the lateness per frame, so only a
-   * sudden backlog — the relay or the uplink falling behind — reads as late;
-   * not in overload mode, where following would let a standing backlog creep
-   * into the reference (30 ms of lateness would move it 1.5 ms a second).
+   * sudden backlog — the relay or the uplink falling behind — reads as late,
+   * and a sender whose uplink delay stepped up is forwarded again within
+   * seconds. (In a long overload the same following lets a standing backlog
+   * creep into the reference: 30 ms of lateness moves it 1.5 ms a second.)
    * A jump of more than 10 s either way starts a new reference, and so does a
    * new talk spurt (no frame for SPURT_GAP_MS) while the relay's thread is not
    * busy, so clients whose timestamps stand still across pauses are not
@@ -360,7 +361,7 @@ export class VoiceRelay {
       m.paceTs = ts;
       return 0;
     }
-    if (!this.#overloaded) m.paceArrival += late * DRIFT_FOLLOW;
+    m.paceArrival += late * DRIFT_FOLLOW;
     return late;
   }
 
@@ -404,6 +405,11 @@ export class VoiceRelay {
   /** Whether the last overload window found the relay behind (tighter deadline and receiver queues). */
   get overloaded(): boolean {
     return this.#overloaded;
+  }
+
+  /** The overload verdict as the relay applies it at `nowMs`: it lapses when this relay's senders went quiet. */
+  overloadedAt(nowMs: number): boolean {
+    return this.#overloadedAt(nowMs);
   }
 
   /** One copy for `r`, unless its queue is over its allowance (a quarter of it while `overloaded`). */

@@ -196,14 +196,16 @@ test('close gives werift back its listener and its DTLS entry point', () => {
   assert.equal(iceTransport.onData, dtls.udpOnMessage);
 });
 
-test('a datagram that is not whole application data goes to werift’s own guarded listener, even one werift’s parser throws on', () => {
+test('a datagram that is not whole application data goes to werift’s own listener, and a throw of werift’s parser on it is contained in the lane’s hook', () => {
   const sctp = association();
   const { r, got, arrive } = receiver(sctp);
   const ok = record(packet(sctp, data(PEER_TSN, Buffer.from('ok'))));
   for (const bad of [Buffer.from([23]), Buffer.concat([ok, Buffer.from([23, 0, 0])]), Buffer.from([23, 254, 253, 0, 1, 0, 0, 0, 0, 0, 1, 0xff, 0xff])]) {
     assert.doesNotThrow(() => arrive(bad), 'a throw here would leave the socket listener and end the thread');
   }
-  assert.equal(r.counters.toWerift, 3, 'all three went werift’s way');
+  assert.equal(r.counters.toWerift, 3, 'all three went werift’s way (its listener, then the lane’s hook at its ICE transport)');
+  assert.equal(got.toWerift.length, 1, 'werift’s parser took the whole-record one and threw on the two cut short');
+  assert.equal(got.weriftCaught, 0, 'the hook caught those throws: werift’s listener never had to');
   assert.equal(r.counters.datagrams, 0);
   arrive(ok);
   assert.deepEqual(got.messages.map((m) => Buffer.from(m).toString()), ['ok'], 'and the lane goes on');

@@ -216,10 +216,22 @@ test('relay hold: each message counted once, at its first sendmsg, in the bucket
     lane.transmitNow();
     assert.equal(wire.datagrams.length, packets + 1);
     assert.equal(hold.reduce((a, b) => a + b, 0), 2, 'a retransmission is not a hold');
-    // Longer than the histogram: the last bucket.
+    // The histogram spans the queue-age limit: a message held longer expires unsent, uncounted…
+    assert.equal(HOLD_BUCKETS * HOLD_BUCKET_MS, RECEIVER_QUEUE_MS);
     lane.send(new Uint8Array([2]));
-    now += HOLD_BUCKETS * HOLD_BUCKET_MS + 30;
+    now += RECEIVER_QUEUE_MS + 30;
     await turn();
+    assert.equal(lane.counters.expired, 1);
+    assert.equal(hold.reduce((a, b) => a + b, 0), 2);
+    // …and with a longer limit, one held past the histogram's end lands in its last bucket.
+    setQueueAgeLimit(1000);
+    try {
+      lane.send(new Uint8Array([4]));
+      now += RECEIVER_QUEUE_MS + 30;
+      await turn();
+    } finally {
+      setQueueAgeLimit(RECEIVER_QUEUE_MS);
+    }
     assert.equal(hold[HOLD_BUCKETS - 1], 1);
     setHoldHistogram(null);
     lane.send(new Uint8Array([3]));

@@ -143,8 +143,9 @@ function flushBatch(): void {
 }
 
 /**
- * Relay hold: per datagram, the time from `send` to the sendmsg of its first
- * transmission, counted into HOLD_BUCKETS buckets of HOLD_BUCKET_MS
+ * Relay hold: per datagram, the time from `send` to the transmit that puts its first
+ * transmission on the wire (its sendmsg follows within microseconds), counted into
+ * HOLD_BUCKETS buckets of HOLD_BUCKET_MS
  * (relay-limits.ts). Per thread; the shard points it at its counter block
  * (shard-counters.ts), null counts nothing.
  */
@@ -189,8 +190,9 @@ export function setBundleHold(ms: number): void {
   bundleHoldMs = ms;
 }
 
-function scheduleDue(lane: VoiceLaneSender): void {
-  if (due.length === 0) batchStartedAt = performance.now();
+/** `nowMs`: the caller's clock reading, if it has one (read here only when this starts a batch). */
+function scheduleDue(lane: VoiceLaneSender, nowMs: number | undefined): void {
+  if (due.length === 0) batchStartedAt = nowMs ?? performance.now();
   due.push(lane);
   if (!flushScheduled) {
     flushScheduled = true;
@@ -200,8 +202,8 @@ function scheduleDue(lane: VoiceLaneSender): void {
 }
 
 /** Called for every queued chunk: sends the batch now if its oldest chunk has waited MAX_BUNDLE_WAIT_MS. */
-function flushIfLong(): void {
-  if (due.length > 0 && performance.now() - batchStartedAt >= MAX_BUNDLE_WAIT_MS) flushBatch();
+function flushIfLong(nowMs: number): void {
+  if (due.length > 0 && nowMs - batchStartedAt >= MAX_BUNDLE_WAIT_MS) flushBatch();
 }
 
 export class VoiceLaneSender {
@@ -225,6 +227,8 @@ export class VoiceLaneSender {
   /** Bytes of the SACK chunk the packet being built starts with (0: none). */
   #sackBytes = 0;
   #sackTimer: NodeJS.Timeout | null = null;
+  /** performance.now() of the transmitNow running (the relay hold's sendmsg time: one clock reading per transmit). */
+  #nowMs = 0;
   #closed = false;
   readonly counters: LaneCounters = { messages: 0, packets: 0, sacks: 0, sackOnly: 0, refused: 0, errors: 0, expired: 0 };
 
@@ -274,8 +278,8 @@ export class VoiceLaneSender {
       }
     }
     this.counters.messages++;
-    this.#schedule();
-    flushIfLong();
+    this.#schedule(now);
+    flushIfLong(now);
     return true;
   }
 
@@ -286,11 +290,9 @@ export class VoiceLaneSender {
 
   /**
    * Moves the next queued message to werift's outbound queue with its TSNs
-   * (all its fragments, consecutive), after dropping the ones at the head
-   * that waited longer than the age limit. False when nothing is left.
+   * (all its fragments, consecutive). False when nothing is left.
    */
-  #commitNext(nowMs: number): boolean {
-    this.#expireOld(nowMs);
+  #commitNext(): boolean {
     const voice = this.#voice;
     if (this.#voiceHead === voice.length) return false;
     const sctp = this.#sctp;
@@ -338,10 +340,10 @@ export class VoiceLaneSender {
     if (!this.#closed) this.#schedule();
   }
 
-  #schedule(): void {
+  #schedule(nowMs?: number): void {
     if (!this.#due) {
       this.#due = true;
-      scheduleDue(this);
+      scheduleDue(this, nowMs);
     }
   }
 
@@ -434,6 +436,9 @@ export class VoiceLaneSender {
     }
     const now = Date.now() / 1000;
     const nowMs = performance.now();
+    this.#nowMs = nowMs;
+    // What waited too long is dropped first (one clock reading: the rest of the queue is younger).
+    this.#expireOld(nowMs);
     // werift's outbound queue first (its own chunks, messages committed before), then the voice queue,
     // committed a message at a time as the windows allow.
     let queue = sctp.outboundQueue;
@@ -445,7 +450,7 @@ export class VoiceLaneSender {
           queue = sctp.outboundQueue;
           taken = 0;
         }
-        if (!this.#commitNext(nowMs)) break;
+        if (!this.#commitNext()) break;
       }
       const c = queue[taken]!;
       if (c.bookSize > sctp.peerRwnd && sctp.flightSize > 0) break;
@@ -462,8 +467,6 @@ export class VoiceLaneSender {
       if (taken === queue.length) sctp.outboundQueue = [];
       else queue.splice(0, taken);
     }
-    // Held up by the windows: what has waited too long is dropped now, not when the window opens.
-    this.#expireOld(nowMs);
     // werift ran this (after a SACK): whatever was due has just left.
     if (this.#queued === 0) this.#due = false;
     const sack = sctp.sackNeeded && (this.#sackDue || picks.length > 0) ? this.#sackLength() : 0;
@@ -559,7 +562,7 @@ export class VoiceLaneSender {
       if (bundle.length === 0) this.counters.sackOnly++;
     }
     const hold = holdCounts;
-    const now = hold === null ? 0 : performance.now();
+    const now = this.#nowMs;
     for (let i = 0; i < bundle.length; i++) {
       const c = bundle[i]!;
       if (hold !== null && c.sentCount === 1 && c instanceof VoiceDataChunk && c.flags & SCTP_FLAG_LAST) {

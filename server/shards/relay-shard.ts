@@ -70,7 +70,7 @@ export class RelayShard {
       this.#relay.setBusy(performance.eventLoopUtilization(now, before).utilization >= OVERLOAD_BUSY_UTILIZATION || (wanted !== null && wanted >= OVERLOAD_BUSY_UTILIZATION));
       before = now;
       // A listener's queue may hold a quarter of its allowance in overload mode: its age limit follows.
-      setQueueAgeLimit(this.#relay.overloaded ? RECEIVER_QUEUE_MS * OVERLOAD_QUEUE_SHARE : RECEIVER_QUEUE_MS);
+      setQueueAgeLimit(this.#relay.overloadedAt(performance.now()) ? RECEIVER_QUEUE_MS * OVERLOAD_QUEUE_SHARE : RECEIVER_QUEUE_MS);
     }, OVERLOAD_WINDOW_MS);
     this.#busyTimer.unref();
   }

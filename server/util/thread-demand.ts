@@ -42,6 +42,7 @@ export class ThreadDemand {
   }
 
   sample(): number | null {
+    if (this.#ns === null) return null; // not readable here: not asked again
     const ns = this.#read();
     const at = this.#now();
     const before = this.#ns;

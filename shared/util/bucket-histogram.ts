@@ -20,15 +20,16 @@ export function bucketDiff(before: readonly number[], after: readonly number[]):
  * the upper edge of its bucket (`bucketMs` wide), or null when nothing was
  * counted.
  */
-export function bucketPercentile(counts: readonly number[], bucketMs: number, p: number): number | null {
+export function bucketPercentile(counts: ArrayLike<number>, bucketMs: number, p: number): number | null {
   let total = 0;
-  for (const c of counts) total += c;
+  for (let i = 0; i < counts.length; i++) total += counts[i]!;
   if (total === 0) return null;
   const want = Math.max(1, Math.ceil(total * p));
   let acc = 0;
   for (let i = 0; i < counts.length; i++) {
     acc += counts[i]!;
-    if (acc >= want) return (i + 1) * bucketMs;
+    // (i + 1) / (1 / bucketMs): 0.1 ms buckets read 1.1, not 1.1000000000000001.
+    if (acc >= want) return (i + 1) / (1 / bucketMs);
   }
-  return counts.length * bucketMs;
+  return counts.length / (1 / bucketMs);
 }

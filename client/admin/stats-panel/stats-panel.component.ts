@@ -39,7 +39,7 @@ export class StatsPanel extends LitElement {
               ${figure('Memory (RSS)', formatBytes(s.process.rssBytes), `heap ${formatBytes(s.process.heapUsedBytes)}`)}
               ${figure('Datagrams in', rate(r?.datagramsIn), rate(r?.bytesIn, formatBitRate))}
               ${figure('Datagrams out', rate(r?.forwarded), rate(r?.bytesOut, formatBitRate))}
-              ${figure('Relay hold p99', r?.hold ? formatMs(r.hold.p99) : '–', r?.hold ? `median ${formatMs(r.hold.p50)}` : 'no voice sent')}
+              ${figure('Relay hold p99', r?.hold ? `≤ ${formatMs(r.hold.p99)}` : '–', r?.hold ? `median ≤ ${formatMs(r.hold.p50)}` : 'no voice sent')}
               ${figure(
                 'Control',
                 `${s.control.messagesIn.toLocaleString('en')} msgs`,
