@@ -14,7 +14,9 @@
  * relay's hold p99 (from /api/stats: the relay queueing a datagram to its
  * sendmsg), the server's peak RSS and the bots' own CPU. Scenarios
  * (a) and (b) also run through a plain Node UDP relay (the floor) with the same
- * topology and datagrams, and print the ratio.
+ * topology and datagrams, and print the ratio; (b) also through the floor with
+ * DTLS's record cost (`udp-records`: every datagram opened, every copy sealed,
+ * every second record a listener gets answered, scripts/floor-records.ts).
  *
  *   --quick          short runs (smoke test of the script)
  *   --only=a,b,c     a subset of scenarios (also: i, d, e — see the list at the bottom)
@@ -86,7 +88,7 @@ interface Row {
   rssStartMB: number;
   rssEndMB: number;
   botCpuPercent: number;
-  /** The server's threads (main, relay-shard-N), % of a core each over the window. */
+  /** The server's threads (main, relay-shard-N, helpers that used ≥ 0.5 %), % of a core each over the window. */
   threads: string;
   /** Per second, in the measured window. */
   backlogDrops: number;
@@ -149,7 +151,7 @@ async function waitIdle(): Promise<void> {
 async function werift(scenario: string, channels: number, perChannel: number, talkers: number, seconds: number): Promise<Row> {
   await waitIdle();
   // Steady state only: from 1 s after the bots start talking to 0.5 s before they stop.
-  const snap = async () => ({ s: await stats(), cpu: cpuSeconds(server.pid), t: performance.now(), rss: rssBytes(server.pid), threads: threadCpuSeconds(server.pid, ['MainThread', 'node', 'relay-shard']) });
+  const snap = async () => ({ s: await stats(), cpu: cpuSeconds(server.pid), t: performance.now(), rss: rssBytes(server.pid), threads: threadCpuSeconds(server.pid) });
   let first: Promise<Awaited<ReturnType<typeof snap>>> | null = null;
   let last: Promise<Awaited<ReturnType<typeof snap>>> | null = null;
   let rssMax = 0;
@@ -207,8 +209,11 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
     rssEndMB: Math.round(b.rss / 2 ** 20),
     botCpuPercent: +result.botCpuPercent.toFixed(0),
     threads: [...b.threads.entries()]
+      .map(([name, secs]) => [name.replace('relay-shard-', 'shard ').replace(/^(MainThread|node)$/, 'main'), Math.round(((secs - (a.threads.get(name) ?? 0)) / window) * 100)] as const)
+      // Node's and V8's helper threads only when they used something.
+      .filter(([name, percent]) => percent > 0 || name === 'main' || name.startsWith('shard '))
       .sort(([x], [y]) => x.localeCompare(y, 'en', { numeric: true }))
-      .map(([name, secs]) => `${name.replace('relay-shard-', 'shard ').replace(/^(MainThread|node)$/, 'main')} ${Math.round(((secs - (a.threads.get(name) ?? 0)) / window) * 100)}`)
+      .map(([name, percent]) => `${name} ${percent}`)
       .join(', '),
     backlogDrops: Math.round((s1.relay.drops['receiver-backlog'] - s0.relay.drops['receiver-backlog']) / window),
     rateDrops: Math.round((s1.relay.drops['rate-limited'] - s0.relay.drops['rate-limited']) / window),
@@ -219,22 +224,22 @@ async function werift(scenario: string, channels: number, perChannel: number, ta
   };
 }
 
-async function floor(scenario: string, channels: number, perChannel: number, talkers: number, seconds: number): Promise<Row> {
-  const relay = await startPinned([path.join(root, 'scripts/udp-floor-relay.ts')], {}, '0', /udp-floor listening (\d+)/);
+async function floor(scenario: string, channels: number, perChannel: number, talkers: number, seconds: number, records = false): Promise<Row> {
+  const relay = await startPinned([path.join(root, 'scripts/udp-floor-relay.ts'), ...(records ? ['--records'] : [])], {}, '0', /udp-floor listening (\d+)/);
   try {
     const packets = await encodeLoop(CONFIG);
     let rssMax = 0;
     const sampler = setInterval(() => (rssMax = Math.max(rssMax, rssBytes(relay.pid))), 250);
     const c0 = cpuSeconds(relay.pid);
     const t0 = performance.now();
-    const load = await runFloorLoad({ port: Number(relay.match[1]), channels, botsPerChannel: perChannel, talkersPerChannel: talkers, durationMs: seconds * 1000, packets, measureFromMs: performance.timeOrigin + performance.now() + 1200 });
+    const load = await runFloorLoad({ port: Number(relay.match[1]), channels, botsPerChannel: perChannel, talkersPerChannel: talkers, durationMs: seconds * 1000, packets, records, measureFromMs: performance.timeOrigin + performance.now() + 1200 });
     clearInterval(sampler);
     const window = (performance.now() - t0) / 1000;
     const c1 = cpuSeconds(relay.pid);
     const r = load.stats.summary();
     return {
       scenario,
-      relay: 'udp-floor',
+      relay: records ? 'udp-records' : 'udp-floor',
       bots: channels * perChannel,
       talkers: channels * talkers,
       offeredFwdPerS: channels * talkers * 50 * (perChannel - 1),
@@ -276,6 +281,7 @@ try {
   if (only.includes('b')) {
     rows.push(await werift('b: 10 bots, 1 channel, all talking', 1, 10, 10, secs(30)));
     rows.push(await floor('b: 10 bots, 1 channel, all talking', 1, 10, 10, secs(20)));
+    rows.push(await floor('b: 10 bots, 1 channel, all talking', 1, 10, 10, secs(20), true));
   }
   if (only.includes('i')) {
     // One talker of ten: with (b), separates the per-datagram cost from the fixed cost of the peer connections.
@@ -313,12 +319,12 @@ try {
   await new Promise((r) => server.child.once('exit', r));
 }
 
-const ratio = (s: string) => {
+const ratio = (s: string, floorLabel = 'udp-floor') => {
   const w = rows.find((r) => r.scenario.startsWith(s) && r.relay === RELAY_LABEL);
-  const f = rows.find((r) => r.scenario.startsWith(s) && r.relay === 'udp-floor');
+  const f = rows.find((r) => r.scenario.startsWith(s) && r.relay === floorLabel);
   return w && f ? +(w.usPerFwd / f.usPerFwd).toFixed(1) : null;
 };
-const result = { date: new Date().toISOString(), machine: machine(), config: CONFIG, quick, rows, ratioToFloor: { a: ratio('a:'), b: ratio('b:') } };
+const result = { date: new Date().toISOString(), machine: machine(), config: CONFIG, quick, rows, ratioToFloor: { a: ratio('a:'), b: ratio('b:') }, ratioToRecordsFloor: { b: ratio('b:', 'udp-records') } };
 
 let profileSummary: { fn: string; selfPercent: number }[] = [];
 if (profile) {
@@ -341,7 +347,7 @@ if (profile) {
 
 process.stdout.write(`\nvoice-app relay benchmark — ${result.date}\n${result.machine}\nchannel config: ${CONFIG.bitrate} bit/s, ${CONFIG.frameSamples} samples\n\n`);
 process.stdout.write(table(rows.map((r) => ({ ...r }))) + '\n\n');
-process.stdout.write(`server CPU µs per forwarded datagram, werift relay / UDP floor: a ${result.ratioToFloor.a ?? '–'}×, b ${result.ratioToFloor.b ?? '–'}×\n`);
+process.stdout.write(`server CPU µs per forwarded datagram, werift relay / UDP floor: a ${result.ratioToFloor.a ?? '–'}×, b ${result.ratioToFloor.b ?? '–'}×; / the floor with DTLS records: b ${result.ratioToRecordsFloor.b ?? '–'}×\n`);
 if (profile) process.stdout.write('\ntop functions by self time (server, % of busy time, whole run):\n' + table(profileSummary.map((p) => ({ selfPercent: p.selfPercent, fn: p.fn }))) + '\n');
 const json = JSON.stringify({ ...result, profile: profileSummary }, null, 2);
 process.stdout.write('\n' + json + '\n');

@@ -82,8 +82,8 @@ export function limitCpu(pid: number, share: number, periodUs: number): { releas
   };
 }
 
-/** user+system CPU seconds of each thread of `pid` whose name starts with one of `prefixes`, by thread name. */
-export function threadCpuSeconds(pid: number, prefixes: readonly string[]): Map<string, number> {
+/** user+system CPU seconds of the threads of `pid` (those whose name starts with one of `prefixes`, if given), by thread name. */
+export function threadCpuSeconds(pid: number, prefixes: readonly string[] = ['']): Map<string, number> {
   const out = new Map<string, number>();
   let tids: string[];
   try {
