@@ -20,7 +20,7 @@ import { setBundleHold, setExpiredCounter, setHoldHistogram, setQueueAgeLimit } 
 import { assertNever } from '../../shared/util/result.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { ThreadDemand } from '../util/thread-demand.ts';
-import { holdBuckets, shardBlock, WHISPERS_IN, WHISPERS_OUT } from './shard-counters.ts';
+import { HEARTBEAT, holdBuckets, shardBlock, WHISPERS_IN, WHISPERS_OUT } from './shard-counters.ts';
 import type { FromShard, ShardInit, ToShard } from './shard-messages.ts';
 
 interface PeerEntry {
@@ -65,6 +65,8 @@ export class RelayShard {
     let before = performance.eventLoopUtilization();
     const demand = new ThreadDemand();
     this.#busyTimer = setInterval(() => {
+      // Alive: the main thread's watchdog ends a thread whose loop stopped turning (relay-shards.ts).
+      this.#block[HEARTBEAT]!++;
       const now = performance.eventLoopUtilization();
       const wanted = demand.sample();
       this.#relay.setBusy(performance.eventLoopUtilization(now, before).utilization >= OVERLOAD_BUSY_UTILIZATION || (wanted !== null && wanted >= OVERLOAD_BUSY_UTILIZATION));

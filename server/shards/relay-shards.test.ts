@@ -3,7 +3,8 @@
  * thread and fails whole when one cannot start; membership reaches the shard
  * of the member's channel and leaves the old one on a move (asked in the
  * threads themselves); a thread that dies is restarted with its members pushed
- * again, its peer handles closed and its tokens reported; a rejection nobody
+ * again, its peer handles closed and its tokens reported; so is one whose
+ * event loop hangs (the watchdog); a rejection nobody
  * awaits is contained in its thread and counted; close() leaves no thread
  * behind.
  */
@@ -69,6 +70,48 @@ test('a thread that dies is restarted: members pushed again, peer handles closed
     assert.equal(relay.shardStats()[1]!.restarts, 1);
     await waitFor(async () => (await relay.query(1, 2)).member, 10_000, 'the new thread has the member again');
     assert.deepEqual(await relay.query(0, 1), { member: true, peerOpen: false }, 'the other shard never noticed');
+  } finally {
+    await relay.close();
+  }
+  assert.equal(relay.runningThreads, 0);
+});
+
+test('a thread whose event loop hangs is ended by the watchdog and started again; the others are left alone', async () => {
+  // Shard 1's first thread spins for good 300 ms after it starts; the flag (shared memory) keeps its successor well.
+  const hung = new Int32Array(new SharedArrayBuffer(4));
+  const relay = new RelayShards({
+    threads: 2,
+    peer: PEER,
+    logLevel: 'silent',
+    stallMs: 1500,
+    preload: {
+      url: 'data:text/javascript,import { workerData } from "node:worker_threads"; export default (flag) => { if (workerData.index === 1 && Atomics.compareExchange(flag, 0, 0, 1) === 0) setTimeout(() => { for (;;); }, 300); }',
+      data: hung,
+    },
+  });
+  await relay.start();
+  try {
+    relay.setMember(1, state(10));
+    relay.setMember(2, state(20));
+    const peer = relay.createPeer(2);
+    let closed = false;
+    peer.once('closed', () => (closed = true));
+    const restarted = new Promise<[number, number[]]>((resolve, reject) => {
+      relay.once('shard-restarted', (index, tokens) => resolve([index, tokens]));
+      setTimeout(() => reject(new Error('the hung shard was not restarted within 10 s')), 10_000).unref();
+    });
+    const t0 = performance.now();
+    assert.deepEqual(await restarted, [1, [2]]);
+    const took = performance.now() - t0;
+    assert.ok(took >= 1500, `not before the stall limit (${took.toFixed(0)} ms)`);
+    assert.equal(hung[0], 1, 'the first thread did hang');
+    assert.ok(closed, 'the hung thread’s peer handles are closed');
+    await waitFor(async () => (await relay.query(1, 2)).member, 10_000, 'the new thread has the member again');
+    assert.deepEqual(relay.shardStats().map((x) => x.restarts), [0, 1]);
+    // The new thread's heartbeat moves: it is not ended again.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(relay.shardStats().map((x) => x.restarts), [0, 1], 'a turning loop is never judged hung');
+    assert.deepEqual(await relay.query(0, 1), { member: true, peerOpen: false });
   } finally {
     await relay.close();
   }

@@ -10,6 +10,14 @@
  * the new thread gets everything again. Counters live in a SharedArrayBuffer
  * the shards write (shard-counters.ts), so reading them here is synchronous
  * and exact.
+ *
+ * A thread that dies is started again; so is one that hangs. Each shard counts
+ * a heartbeat in that buffer every OVERLOAD_WINDOW_MS from its event loop, and
+ * a watchdog here ends the thread of a ready shard whose heartbeat stood still
+ * for `stallMs` (default SHARD_STALL_MS) — a loop that stopped turning serves
+ * nobody, and its sessions would otherwise sit on a dead voice lane for good.
+ * A watchdog check that itself comes late (the whole process was stopped or
+ * starved: a suspend, a debugger) judges nobody that round.
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
@@ -18,7 +26,7 @@ import type { PeerOptions } from '../rtc/voice-peer.ts';
 import { createLogger, type LogLevel } from '../util/log.ts';
 import { ShardPlacement, portSlice } from './placement.ts';
 import { RemotePeer } from './remote-peer.ts';
-import { createShardCounters, shardBlock, sumRelayCounters, sumRelayHold, UNHANDLED_REJECTIONS, WHISPERS_IN, WHISPERS_OUT, type RelayHold } from './shard-counters.ts';
+import { createShardCounters, HEARTBEAT, shardBlock, sumRelayCounters, sumRelayHold, UNHANDLED_REJECTIONS, WHISPERS_IN, WHISPERS_OUT, type RelayHold } from './shard-counters.ts';
 import type { FromShard, ShardInit, ShardPreload, ToShard } from './shard-messages.ts';
 
 const log = createLogger('relay-shards');
@@ -30,6 +38,8 @@ const WORKER_URL = new URL(`./shard-worker${import.meta.url.endsWith('.ts') ? '.
 const CLOSE_TIMEOUT_MS = 2000;
 /** A shard that dies before it ever came up is started again after this long, not in a tight loop. */
 const FAILED_START_BACKOFF_MS = 1000;
+/** A ready shard whose heartbeat stands still this long is ended and started again (its loop hangs). */
+export const SHARD_STALL_MS = 10_000;
 
 export interface RelayShardsOptions {
   /** How many shards (worker threads). */
@@ -41,6 +51,8 @@ export interface RelayShardsOptions {
   bundleHoldMs?: number;
   /** Tests only: a module every shard's thread imports before it takes messages (see ShardPreload). */
   preload?: ShardPreload | null;
+  /** How long a ready shard's heartbeat may stand still before its thread is ended (default SHARD_STALL_MS; tests shorten it). */
+  stallMs?: number;
 }
 
 export type RelayShardsEvents = {
@@ -83,6 +95,9 @@ interface Shard {
   exited: Promise<void>;
   /** Resolves when the current thread answers `close`. */
   onClosed: (() => void) | null;
+  /** The heartbeat the watchdog last saw, and when (performance.now()) it last moved or the thread became ready. */
+  beat: number;
+  beatAt: number;
 }
 
 export class RelayShards extends TypedEmitter<RelayShardsEvents> {
@@ -100,6 +115,8 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
   /** start() has finished: from now on a shard that exits is restarted (before, start() fails instead). */
   #running = false;
   #closing: Promise<void> | null = null;
+  #watchdog: NodeJS.Timeout | null = null;
+  #lastCheckAt = 0;
 
   /** Nothing runs until start(); pushes before it only fill the mirror, which start() sends on. */
   constructor(options: RelayShardsOptions) {
@@ -118,6 +135,8 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
       restarts: 0,
       exited: Promise.resolve(),
       onClosed: null,
+      beat: 0,
+      beatAt: 0,
     }));
   }
 
@@ -145,6 +164,11 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     }
     for (let i = 0; i < this.#shards.length; i++) for (let j = i + 1; j < this.#shards.length; j++) this.#link(i, j);
     this.#running = true;
+    const stallMs = this.#options.stallMs ?? SHARD_STALL_MS;
+    const every = Math.min(1000, stallMs / 4);
+    this.#lastCheckAt = performance.now();
+    this.#watchdog = setInterval(() => this.#check(stallMs, every), every);
+    this.#watchdog.unref();
   }
 
   // ---- membership (SessionManager pushes) ------------------------------------------
@@ -266,6 +290,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
   /** Closes every shard's peers and ends its thread (idempotent). Call after the sessions have ended. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      if (this.#watchdog) clearInterval(this.#watchdog);
       await Promise.all(
         this.#shards.map(async (s) => {
           const worker = s.worker;
@@ -322,6 +347,8 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
       if (s.worker !== worker) return;
       if (message.kind === 'ready') {
         s.ready = true;
+        s.beat = this.#blocks[s.index]![HEARTBEAT]!;
+        s.beatAt = performance.now();
         settle?.resolve();
         return;
       }
@@ -394,6 +421,26 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     };
     if (wasReady) restart();
     else setTimeout(restart, FAILED_START_BACKOFF_MS).unref();
+  }
+
+  /** The watchdog's round: ends the thread of every ready shard whose heartbeat stood still for `stallMs`. */
+  #check(stallMs: number, every: number): void {
+    const now = performance.now();
+    const late = now - this.#lastCheckAt > 2 * every;
+    this.#lastCheckAt = now;
+    for (const s of this.#shards) {
+      const beat = this.#blocks[s.index]![HEARTBEAT]!;
+      // This round came late, so the whole process was held up: nobody is judged by it.
+      if (beat !== s.beat || late) {
+        s.beat = beat;
+        s.beatAt = now;
+        continue;
+      }
+      if (!s.worker || !s.ready || now - s.beatAt < stallMs) continue;
+      log.error('relay shard stopped turning its event loop; ending its thread', { shard: s.index, stalledMs: Math.round(now - s.beatAt) });
+      s.beatAt = now; // once: the exit restarts it
+      void s.worker.terminate();
+    }
   }
 
   /** A whisper port between shards i and j. */

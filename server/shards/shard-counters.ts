@@ -17,8 +17,10 @@ export const WHISPERS_OUT = RELAY_COUNTER_SLOTS;
 export const WHISPERS_IN = RELAY_COUNTER_SLOTS + 1;
 /** Unawaited rejections (werift's) contained inside this shard's thread (§6 of docs/architecture.md). */
 export const UNHANDLED_REJECTIONS = RELAY_COUNTER_SLOTS + 2;
+/** The shard's heartbeat: counted up every OVERLOAD_WINDOW_MS by its event loop; the main thread's watchdog reads it. */
+export const HEARTBEAT = RELAY_COUNTER_SLOTS + 3;
 /** The relay-hold histogram the shard's voice lanes count into (voice-lane-sender.ts, setHoldHistogram). */
-export const HOLD_BASE = RELAY_COUNTER_SLOTS + 3;
+export const HOLD_BASE = RELAY_COUNTER_SLOTS + 4;
 export const SHARD_SLOTS = HOLD_BASE + HOLD_BUCKETS;
 
 export function createShardCounters(shards: number): SharedArrayBuffer {
