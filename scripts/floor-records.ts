@@ -22,6 +22,11 @@ function derive(token: number, what: string, length: number): Buffer {
   return createHash('sha256').update(`voice-bench-floor ${what} ${token}`).digest().subarray(0, length);
 }
 
+/** Whether `datagram` is one whole record the codec may open (header, explicit nonce and tag at least, length as the header says). */
+export function isWholeRecord(datagram: Buffer): boolean {
+  return datagram.length >= 13 + 8 + 16 && datagram.readUInt16BE(11) === datagram.length - 13;
+}
+
 /** The codec for `token`'s records, as the bot (client) or the relay (server) holds it. */
 export function floorCodec(token: number, side: 'client' | 'server'): DtlsRecordCodec {
   const socket: DtlsSocketLike = {

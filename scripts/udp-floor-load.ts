@@ -10,7 +10,7 @@ import { ReceiveStats, SendLog, transitSummary, wallClockTimestamp, type Transit
 import { createVoiceHeader, encodeVoiceDatagram, readVoiceHeader } from '../shared/voice/voice-header.ts';
 import { runFrameSchedule } from '../server/bots/frame-schedule.ts';
 import { FRAME_MS } from '../shared/voice/constants.ts';
-import { FLOOR_ACK_BYTES, floorCodec } from './floor-records.ts';
+import { FLOOR_ACK_BYTES, floorCodec, isWholeRecord } from './floor-records.ts';
 
 export interface FloorLoad {
   port: number;
@@ -47,7 +47,7 @@ export async function runFloorLoad(o: FloorLoad): Promise<{ stats: ReceiveStats;
       const codec = o.records ? floorCodec(t, 'client') : null;
       let unacked = 0;
       sock.on('message', (d) => {
-        const plain = codec ? codec.open(d, 0) : d;
+        const plain = codec ? (isWholeRecord(d) ? codec.open(d, 0) : null) : d;
         if (plain === null) return;
         if (codec && ++unacked === 2) {
           unacked = 0;

@@ -13,7 +13,7 @@
  */
 import dgram from 'node:dgram';
 import type { DtlsRecordCodec } from '../server/rtc/dtls-record-codec.ts';
-import { FLOOR_ACK_BYTES, floorCodec } from './floor-records.ts';
+import { floorCodec, isWholeRecord } from './floor-records.ts';
 
 const records = process.argv.includes('--records');
 interface Member {
@@ -42,8 +42,9 @@ sock.on('message', (msg, rinfo) => {
   }
   if (records) {
     const from = byPort.get(rinfo.port);
-    const plain = from?.codec!.open(msg, 0);
-    if (!from || !plain || plain.length === FLOOR_ACK_BYTES || plain.length < 16 || plain.readUInt32BE(0) !== from.token) return;
+    const plain = from && isWholeRecord(msg) ? from.codec!.open(msg, 0) : null;
+    // An ack (zeros) fails the token check: opened, then dropped.
+    if (!from || !plain || plain.length < 16 || plain.readUInt32BE(0) !== from.token) return;
     for (const m of channels.get(from.channel)!) {
       if (m !== from) sock.send(m.codec!.seal(plain), m.port, m.address);
     }

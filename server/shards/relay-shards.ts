@@ -15,13 +15,17 @@
  * a heartbeat in that buffer every OVERLOAD_WINDOW_MS from its event loop, and
  * a watchdog here ends the thread of a ready shard whose heartbeat stood still
  * for `stallMs` (default SHARD_STALL_MS) — a loop that stopped turning serves
- * nobody, and its sessions would otherwise sit on a dead voice lane for good.
- * A watchdog check that itself comes late (the whole process was stopped or
- * starved: a suspend, a debugger) judges nobody that round.
+ * nobody, and its sessions would otherwise sit on a dead voice lane for good —
+ * and of a restarted shard not ready within `stallMs`. A watchdog check that
+ * itself comes late (the whole process was stopped or starved: a suspend, a
+ * debugger) judges nobody that round. Worker.terminate() stops JavaScript: a
+ * thread stuck inside a native call is not ended by it (the watchdog then
+ * logs it again every `stallMs`).
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { TypedEmitter } from '../../shared/util/typed-emitter.ts';
 import { RELAY_COUNTER_SLOTS, type MemberState, type RelayCounters } from '../relay/voice-relay.ts';
+import { OVERLOAD_WINDOW_MS } from '../relay/relay-limits.ts';
 import type { PeerOptions } from '../rtc/voice-peer.ts';
 import { createLogger, type LogLevel } from '../util/log.ts';
 import { ShardPlacement, portSlice } from './placement.ts';
@@ -95,7 +99,7 @@ interface Shard {
   exited: Promise<void>;
   /** Resolves when the current thread answers `close`. */
   onClosed: (() => void) | null;
-  /** The heartbeat the watchdog last saw, and when (performance.now()) it last moved or the thread became ready. */
+  /** The heartbeat the watchdog last saw, and when (performance.now()) it last moved, or the thread was started or became ready. */
   beat: number;
   beatAt: number;
 }
@@ -122,6 +126,9 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
   constructor(options: RelayShardsOptions) {
     super();
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new TypeError(`threads must be a positive integer, got ${options.threads}`);
+    const stallMs = options.stallMs ?? SHARD_STALL_MS;
+    // Four heartbeats at least: a slower limit than that would end healthy shards.
+    if (!Number.isFinite(stallMs) || stallMs < 4 * OVERLOAD_WINDOW_MS) throw new TypeError(`stallMs must be at least ${4 * OVERLOAD_WINDOW_MS}, got ${stallMs}`);
     const range = options.peer.portRange;
     if (range && range[1] - range[0] + 1 < options.threads) throw new TypeError(`the UDP port range ${range[0]}–${range[1]} has fewer ports than relay threads (${options.threads})`);
     this.#options = options;
@@ -164,6 +171,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     }
     for (let i = 0; i < this.#shards.length; i++) for (let j = i + 1; j < this.#shards.length; j++) this.#link(i, j);
     this.#running = true;
+    if (this.#closing) return;
     const stallMs = this.#options.stallMs ?? SHARD_STALL_MS;
     const every = Math.min(1000, stallMs / 4);
     this.#lastCheckAt = performance.now();
@@ -329,6 +337,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     const worker = new Worker(WORKER_URL, { workerData: init, name: `relay-shard-${s.index}` });
     s.worker = worker;
     s.ready = false;
+    s.beatAt = performance.now(); // a new thread has stallMs to become ready (watchdog)
     let settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
     const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     let lastError: unknown = null;
@@ -423,7 +432,12 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     else setTimeout(restart, FAILED_START_BACKOFF_MS).unref();
   }
 
-  /** The watchdog's round: ends the thread of every ready shard whose heartbeat stood still for `stallMs`. */
+  /**
+   * The watchdog's round: ends the thread of every ready shard whose heartbeat
+   * stood still for `stallMs`, and of every restarted one that has not become
+   * ready within `stallMs` of its start (the exit path starts it again after
+   * the back-off). start() itself waits for readiness, so the first threads are not judged here.
+   */
   #check(stallMs: number, every: number): void {
     const now = performance.now();
     const late = now - this.#lastCheckAt > 2 * every;
@@ -436,8 +450,9 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
         s.beatAt = now;
         continue;
       }
-      if (!s.worker || !s.ready || now - s.beatAt < stallMs) continue;
-      log.error('relay shard stopped turning its event loop; ending its thread', { shard: s.index, stalledMs: Math.round(now - s.beatAt) });
+      if (!s.worker || now - s.beatAt < stallMs) continue;
+      if (s.ready) log.error('relay shard stopped turning its event loop; ending its thread', { shard: s.index, stalledMs: Math.round(now - s.beatAt) });
+      else log.error('a restarted relay shard did not become ready; ending its thread', { shard: s.index, afterMs: Math.round(now - s.beatAt) });
       s.beatAt = now; // once: the exit restarts it
       void s.worker.terminate();
     }
