@@ -329,17 +329,21 @@ const result = { date: new Date().toISOString(), machine: machine(), config: CON
 let profileSummary: { fn: string; selfPercent: number }[] = [];
 if (profile) {
   const files = (await readdir(profDir)).filter((f) => f.endsWith('.cpuprofile'));
-  const raw = await readFile(path.join(profDir, files[0]!), 'utf8');
   await mkdir(path.join(root, 'bench-results'), { recursive: true });
-  for (const [i, f] of files.entries()) await writeFile(path.join(root, 'bench-results', `relay-server-${i}.cpuprofile`), await readFile(path.join(profDir, f), 'utf8')); // for DevTools, or inclusive times
-  const prof = JSON.parse(raw) as { nodes: { id: number; hitCount: number; callFrame: { functionName: string; url: string; lineNumber: number } }[] };
-  // Share of the busy time: the idle samples (waiting for I/O) are left out.
-  const total = prof.nodes.reduce((a, n) => a + (n.callFrame.functionName === '(idle)' ? 0 : n.hitCount), 0);
+  // One profile per thread (main, each shard): summed, so the relay's hot functions are not hidden behind
+  // whichever thread's file comes first. Share of the busy time: idle samples (waiting for I/O) are left out.
+  let total = 0;
   const byFn = new Map<string, number>();
-  for (const n of prof.nodes) {
-    const where = n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(server|shared|client)\//, '$1/');
-    const key = `${n.callFrame.functionName || '(anonymous)'} ${where ? `${where}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
-    byFn.set(key, (byFn.get(key) ?? 0) + n.hitCount);
+  for (const [i, f] of files.entries()) {
+    const raw = await readFile(path.join(profDir, f), 'utf8');
+    await writeFile(path.join(root, 'bench-results', `relay-server-${i}.cpuprofile`), raw); // for DevTools, or inclusive times
+    const prof = JSON.parse(raw) as { nodes: { id: number; hitCount: number; callFrame: { functionName: string; url: string; lineNumber: number } }[] };
+    for (const n of prof.nodes) {
+      if (n.callFrame.functionName !== '(idle)') total += n.hitCount;
+      const where = n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(server|shared|client)\//, '$1/');
+      const key = `${n.callFrame.functionName || '(anonymous)'} ${where ? `${where}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+      byFn.set(key, (byFn.get(key) ?? 0) + n.hitCount);
+    }
   }
   byFn.delete('(idle)');
   profileSummary = [...byFn.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([fn, hits]) => ({ fn, selfPercent: +((hits / total) * 100).toFixed(1) }));
@@ -348,7 +352,7 @@ if (profile) {
 process.stdout.write(`\nvoice-app relay benchmark — ${result.date}\n${result.machine}\nchannel config: ${CONFIG.bitrate} bit/s, ${CONFIG.frameSamples} samples\n\n`);
 process.stdout.write(table(rows.map((r) => ({ ...r }))) + '\n\n');
 process.stdout.write(`server CPU µs per forwarded datagram, werift relay / UDP floor: a ${result.ratioToFloor.a ?? '–'}×, b ${result.ratioToFloor.b ?? '–'}×; / the floor with DTLS records: b ${result.ratioToRecordsFloor.b ?? '–'}×\n`);
-if (profile) process.stdout.write('\ntop functions by self time (server, % of busy time, whole run):\n' + table(profileSummary.map((p) => ({ selfPercent: p.selfPercent, fn: p.fn }))) + '\n');
+if (profile) process.stdout.write('\ntop functions by self time (server, every thread, % of busy time, whole run):\n' + table(profileSummary.map((p) => ({ selfPercent: p.selfPercent, fn: p.fn }))) + '\n');
 const json = JSON.stringify({ ...result, profile: profileSummary }, null, 2);
 process.stdout.write('\n' + json + '\n');
 await mkdir(path.join(root, 'bench-results'), { recursive: true });

@@ -82,8 +82,8 @@ export function limitCpu(pid: number, share: number, periodUs: number): { releas
   };
 }
 
-/** user+system CPU seconds of the threads of `pid` (those whose name starts with one of `prefixes`, if given), by thread name. */
-export function threadCpuSeconds(pid: number, prefixes: readonly string[] = ['']): Map<string, number> {
+/** user+system CPU seconds of every thread of `pid`, summed by thread name. */
+export function threadCpuSeconds(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   let tids: string[];
   try {
@@ -94,7 +94,6 @@ export function threadCpuSeconds(pid: number, prefixes: readonly string[] = ['']
   for (const tid of tids) {
     try {
       const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      if (!prefixes.some((p) => name.startsWith(p))) continue;
       out.set(name, (out.get(name) ?? 0) + statCpuSeconds(`/proc/${pid}/task/${tid}/stat`));
     } catch {
       // the thread ended between the listing and the read

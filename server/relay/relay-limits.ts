@@ -74,8 +74,8 @@ export const SPURT_GAP_MS = 200;
 
 /**
  * Overload mode. Every OVERLOAD_WINDOW_MS the relay looks at the frames it
- * was sent: when at least OVERLOAD_MIN_SENDERS spoke, at least half of all
- * their frames arrived more than OVERLOAD_LATE_MS behind their senders' pace
+ * was sent: when at least OVERLOAD_MIN_SENDERS spoke, at least half
+ * (OVERLOAD_ENTER_LATE_SHARE) of all their frames arrived more than OVERLOAD_LATE_MS behind their senders' pace
  * (a backlog delays most frames; jitter on an uplink, a few) and the relay's
  * thread is busy, the relay itself (not one sender's uplink) is behind, and
  * for the next window the deadline
@@ -89,6 +89,8 @@ export const OVERLOAD_LATE_MS = 20;
 export const OVERLOAD_MIN_SENDERS = 3;
 export const OVERLOAD_STALE_MS = 30;
 export const OVERLOAD_QUEUE_SHARE = 0.25;
+/** The share of late frames (more than OVERLOAD_LATE_MS) that starts overload mode: a backlog delays most frames. */
+export const OVERLOAD_ENTER_LATE_SHARE = 0.5;
 /**
  * Once in overload mode the relay stays in it while at least this share of
  * the frames is more than OVERLOAD_LATE_MS late (on a busy thread). Shedding

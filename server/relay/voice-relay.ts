@@ -23,6 +23,7 @@ import {
   OVERLOAD_WINDOW_MS,
   OVERLOAD_LATE_MS,
   OVERLOAD_MIN_SENDERS,
+  OVERLOAD_ENTER_LATE_SHARE,
   OVERLOAD_STAY_LATE_SHARE,
   OVERLOAD_STALE_MS,
   OVERLOAD_QUEUE_SHARE,
@@ -327,7 +328,7 @@ export class VoiceRelay {
     if (readVoiceHeader(bytes, h) !== null || h.kind !== 'whisper') return this.#drop('malformed');
     const target = this.#members.get(h.target);
     if (!target || target.selfDeaf || target.sink === null) return this.#drop('no-target');
-    this.#offer(target, bytes, nowMs, this.#overloadedAt(nowMs));
+    this.#offer(target, bytes, nowMs, this.overloadedAt(nowMs));
     return null;
   }
 
@@ -373,7 +374,7 @@ export class VoiceRelay {
         this.#busy &&
         nowMs - this.#windowStart < 2 * OVERLOAD_WINDOW_MS &&
         this.#heard >= OVERLOAD_MIN_SENDERS &&
-        this.#lateFrames >= this.#frames * (this.#overloaded ? OVERLOAD_STAY_LATE_SHARE : 0.5);
+        this.#lateFrames >= this.#frames * (this.#overloaded ? OVERLOAD_STAY_LATE_SHARE : OVERLOAD_ENTER_LATE_SHARE);
       this.#window++;
       this.#windowStart = nowMs;
       this.#heard = 0;
@@ -388,8 +389,8 @@ export class VoiceRelay {
     if (late > OVERLOAD_LATE_MS) this.#lateFrames++;
   }
 
-  /** The overload verdict, if it is recent: a shard whose own senders went quiet does not keep it. */
-  #overloadedAt(nowMs: number): boolean {
+  /** The overload verdict as the relay applies it at `nowMs`: it lapses when this relay's senders went quiet. */
+  overloadedAt(nowMs: number): boolean {
     return this.#overloaded && nowMs - this.#windowStart < 2 * OVERLOAD_WINDOW_MS;
   }
 
@@ -405,11 +406,6 @@ export class VoiceRelay {
   /** Whether the last overload window found the relay behind (tighter deadline and receiver queues). */
   get overloaded(): boolean {
     return this.#overloaded;
-  }
-
-  /** The overload verdict as the relay applies it at `nowMs`: it lapses when this relay's senders went quiet. */
-  overloadedAt(nowMs: number): boolean {
-    return this.#overloadedAt(nowMs);
   }
 
   /** One copy for `r`, unless its queue is over its allowance (a quarter of it while `overloaded`). */

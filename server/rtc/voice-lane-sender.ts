@@ -293,17 +293,8 @@ export class VoiceLaneSender {
    * (all its fragments, consecutive). False when nothing is left.
    */
   #commitNext(): boolean {
-    const voice = this.#voice;
-    if (this.#voiceHead === voice.length) return false;
-    const sctp = this.#sctp;
-    for (;;) {
-      const c = voice[this.#voiceHead]!;
-      voice[this.#voiceHead++] = undefined as unknown as VoiceDataChunk;
-      c.tsn = sctp.localTsn;
-      sctp.localTsn = (sctp.localTsn + 1) >>> 0;
-      sctp.outboundQueue.push(c);
-      if (c.flags & SCTP_FLAG_LAST || this.#voiceHead === voice.length) break;
-    }
+    if (this.#voiceHead === this.#voice.length) return false;
+    this.#takeMessage(true);
     this.#compact();
     return true;
   }
@@ -314,14 +305,31 @@ export class VoiceLaneSender {
     while (this.#voiceHead < voice.length && nowMs - voice[this.#voiceHead]!.queuedAt > queueAgeLimitMs) {
       this.counters.expired++;
       if (expiredCount !== null) expiredCount[0]!++;
-      for (;;) {
-        const c = voice[this.#voiceHead]!;
-        voice[this.#voiceHead++] = undefined as unknown as VoiceDataChunk;
-        this.#queued -= c.bookSize;
-        if (c.flags & SCTP_FLAG_LAST || this.#voiceHead === voice.length) break;
-      }
+      this.#takeMessage(false);
     }
     this.#compact();
+  }
+
+  /**
+   * Takes the message at the head of the voice queue (all its fragments) off
+   * it: to werift's outbound queue with consecutive TSNs (`commit`), or out of
+   * the queued bytes, dropped.
+   */
+  #takeMessage(commit: boolean): void {
+    const voice = this.#voice;
+    const sctp = this.#sctp;
+    for (;;) {
+      const c = voice[this.#voiceHead]!;
+      voice[this.#voiceHead++] = undefined as unknown as VoiceDataChunk;
+      if (commit) {
+        c.tsn = sctp.localTsn;
+        sctp.localTsn = (sctp.localTsn + 1) >>> 0;
+        sctp.outboundQueue.push(c);
+      } else {
+        this.#queued -= c.bookSize;
+      }
+      if (c.flags & SCTP_FLAG_LAST || this.#voiceHead === voice.length) break;
+    }
   }
 
   /** Empties the voice queue's array when all of it was taken; sheds the taken prefix when it is most of a long one. */
@@ -441,13 +449,13 @@ export class VoiceLaneSender {
     this.#expireOld(nowMs);
     // werift's outbound queue first (its own chunks, messages committed before), then the voice queue,
     // committed a message at a time as the windows allow.
-    let queue = sctp.outboundQueue;
+    const queue = sctp.outboundQueue;
     let taken = 0;
     while (sctp.flightSize < cwnd && sctp.peerRwnd > 0) {
       if (taken === queue.length) {
+        // All of it taken: empty it in place (no new array per transmit), then commit the next message into it.
         if (taken > 0) {
-          sctp.outboundQueue = [];
-          queue = sctp.outboundQueue;
+          queue.length = 0;
           taken = 0;
         }
         if (!this.#commitNext()) break;
@@ -464,7 +472,7 @@ export class VoiceLaneSender {
       if (!sctp.timer3Handle) sctp.timer3Start();
     }
     if (taken > 0) {
-      if (taken === queue.length) sctp.outboundQueue = [];
+      if (taken === queue.length) queue.length = 0;
       else queue.splice(0, taken);
     }
     // werift ran this (after a SACK): whatever was due has just left.

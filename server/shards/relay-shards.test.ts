@@ -19,6 +19,9 @@ before(() => setLogLevel('silent')); // the crashes here are on purpose
 
 const PEER = { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null };
 const state = (channelId: number): MemberState => ({ channelId, config: { bitrate: 16_000, frameSamples: 960 }, selfMute: false, selfDeaf: false });
+/** Two shards whose threads first import the module `source` and call its default export with `data`. */
+const withPreload = (source: string, data: unknown = null, stallMs?: number): RelayShards =>
+  new RelayShards({ threads: 2, peer: PEER, logLevel: 'silent', stallMs, preload: { url: `data:text/javascript,${source}`, data } });
 
 test('members go to their channel’s shard and leave the old one on a move; close() ends every thread', async () => {
   const relay = new RelayShards({ threads: 2, peer: PEER, logLevel: 'error' });
@@ -80,16 +83,11 @@ test('a thread whose event loop hangs is ended by the watchdog and started again
   // Shard 1's first thread spins for good 300 ms after it starts, writing the wall-clock time it began
   // to shared memory; the flag keeps its successor well.
   const shared = new SharedArrayBuffer(16);
-  const relay = new RelayShards({
-    threads: 2,
-    peer: PEER,
-    logLevel: 'silent',
-    stallMs: 1500,
-    preload: {
-      url: 'data:text/javascript,import { workerData } from "node:worker_threads"; export default (sab) => { const flag = new Int32Array(sab, 0, 1); const at = new Float64Array(sab, 8, 1); if (workerData.index === 1 && Atomics.compareExchange(flag, 0, 0, 1) === 0) setTimeout(() => { at[0] = Date.now(); for (;;); }, 300); }',
-      data: shared,
-    },
-  });
+  const relay = withPreload(
+    'import { workerData } from "node:worker_threads"; export default (sab) => { const flag = new Int32Array(sab, 0, 1); const at = new Float64Array(sab, 8, 1); if (workerData.index === 1 && Atomics.compareExchange(flag, 0, 0, 1) === 0) setTimeout(() => { at[0] = Date.now(); for (;;); }, 300); }',
+    shared,
+    1500,
+  );
   await relay.start();
   try {
     relay.setMember(1, state(10));
@@ -121,16 +119,7 @@ test('a thread whose event loop hangs is ended by the watchdog and started again
 test('a restarted thread that never becomes ready is ended after the stall limit and started again', async () => {
   // After shard 1 is terminated, its next thread hangs before it is ready (in the preload); the one after is well.
   const starts = new Int32Array(new SharedArrayBuffer(4));
-  const relay = new RelayShards({
-    threads: 2,
-    peer: PEER,
-    logLevel: 'silent',
-    stallMs: 1000,
-    preload: {
-      url: 'data:text/javascript,import { workerData } from "node:worker_threads"; export default (n) => { if (workerData.index === 1 && Atomics.add(n, 0, 1) === 1) for (;;); }',
-      data: starts,
-    },
-  });
+  const relay = withPreload('import { workerData } from "node:worker_threads"; export default (n) => { if (workerData.index === 1 && Atomics.add(n, 0, 1) === 1) for (;;); }', starts, 1000);
   await relay.start();
   try {
     relay.setMember(1, state(10));
@@ -147,12 +136,7 @@ test('a restarted thread that never becomes ready is ended after the stall limit
 });
 
 test('an unawaited rejection inside a shard (as werift leaves them) is contained and counted, not fatal', async () => {
-  const relay = new RelayShards({
-    threads: 2,
-    peer: PEER,
-    logLevel: 'silent',
-    preload: { url: 'data:text/javascript,export default () => setTimeout(() => Promise.reject(new Error("as werift does")), 20)', data: null },
-  });
+  const relay = withPreload('export default () => setTimeout(() => Promise.reject(new Error("as werift does")), 20)');
   await relay.start();
   try {
     await waitFor(() => relay.unhandledRejections === 2, 10_000, 'one rejection counted per shard');
@@ -165,12 +149,7 @@ test('an unawaited rejection inside a shard (as werift leaves them) is contained
 });
 
 test('a shard that cannot start fails start() whole, naming it, and leaves no thread', async () => {
-  const relay = new RelayShards({
-    threads: 2,
-    peer: PEER,
-    logLevel: 'silent',
-    preload: { url: 'data:text/javascript,throw new Error("no shard today")', data: null },
-  });
+  const relay = withPreload('throw new Error("no shard today")');
   await assert.rejects(relay.start(), /relay shard \d failed to start .*no shard today/);
   assert.equal(relay.runningThreads, 0);
 });

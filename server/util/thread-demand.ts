@@ -42,14 +42,14 @@ export class ThreadDemand {
   }
 
   sample(): number | null {
-    if (this.#ns === null) return null; // not readable here: not asked again
+    const before = this.#ns;
+    if (before === null) return null; // not readable here: not asked again
     const ns = this.#read();
     const at = this.#now();
-    const before = this.#ns;
     const wallMs = at - this.#at;
     this.#ns = ns;
     this.#at = at;
-    if (ns === null || before === null || wallMs <= 0) return null;
+    if (ns === null || wallMs <= 0) return null;
     return (ns - before) / 1e6 / wallMs;
   }
 }
