@@ -83,7 +83,7 @@ function receiver(sctp: SctpAssociation) {
   const r = new VoiceLaneReceiver(t, dc, opener, sender, (m) => got.messages.push(Uint8Array.from(m)), () => void got.texts++);
   /** A datagram as the UDP socket delivers it. */
   const arrive = (datagram: Buffer) => udp.emit('message', datagram, { address: '127.0.0.1', port: 9, family: 'IPv4', size: datagram.length });
-  return { r, got, udp, weriftUdp, iceTransport, dtls, arrive };
+  return { r, got, udp, weriftUdp, iceTransport, dtls, arrive, sender };
 }
 
 /** One application-data record framing `plain` (the stand-in opener reads it back). */
@@ -273,6 +273,25 @@ function state(s: Association) {
     timers: s.timerCalls.join(), rtt: s.rttSamples.join(),
   };
 }
+
+test('a SACK wakes the sender when messages wait in its own queue (held by the window), not when nothing is left to send', (t) => {
+  t.mock.timers.enable({ apis: ['Date'], now: 1_800_000_000_000 });
+  for (const waiting of [0, 120]) {
+    const sctp = association();
+    const { arrive, got, sender } = receiver(sctp);
+    sender.queuedBytes = waiting;
+    const now = Date.now() / 1000;
+    const base = 500;
+    sctp.lastSackedTsn = base - 1;
+    sctp.advancedPeerAckTsn = base - 1;
+    sctp.sentQueue = [sentChunk(base, now, 0), sentChunk(base + 1, now, 0)];
+    sctp.flightSize = 200;
+    // Everything acknowledged, no gap, werift's queue empty: only the lane's own queue can want a transmit.
+    arrive(record(packet(sctp, sack(base + 1))));
+    assert.equal(sctp.sentQueue.length, 0, 'the SACK was taken');
+    assert.equal(got.wakes, waiting > 0 ? 1 : 0, `${waiting} bytes waiting`);
+  }
+});
 
 test('a SACK changes the association exactly as werift’s receiveSackChunk does (1 200 random SACKs: gaps, losses, abandonment, window growth)', (t) => {
   // One clock for both: an RTT sample must not differ by the time between the two calls.

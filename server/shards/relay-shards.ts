@@ -127,7 +127,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     super();
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new TypeError(`threads must be a positive integer, got ${options.threads}`);
     const stallMs = options.stallMs ?? SHARD_STALL_MS;
-    // Four heartbeats at least: a slower limit than that would end healthy shards.
+    // Four heartbeats at least: a shorter limit than that would end healthy shards.
     if (!Number.isFinite(stallMs) || stallMs < 4 * OVERLOAD_WINDOW_MS) throw new TypeError(`stallMs must be at least ${4 * OVERLOAD_WINDOW_MS}, got ${stallMs}`);
     const range = options.peer.portRange;
     if (range && range[1] - range[0] + 1 < options.threads) throw new TypeError(`the UDP port range ${range[0]}–${range[1]} has fewer ports than relay threads (${options.threads})`);
