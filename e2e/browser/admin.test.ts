@@ -141,6 +141,13 @@ test('log in, see who is online and the live figures: datagrams in and out per s
   try {
     // Read from histogram buckets: "at most" the upper edge of the p99's bucket.
     await waitFor(async () => /^≤ \d+(\.\d+)? ms$/.test((await figure('Relay hold p99').textContent()) ?? ''), 10_000, 'a relay hold figure');
+    // The relay's threads: one row per shard, its CPU as a share of a core over the last poll.
+    const threads = page.locator('table.shards tbody tr');
+    assert.equal(await threads.count(), t.server.relay.threads);
+    const carrier = threads.filter({ has: page.locator('td[data-label="Members"]', { hasText: /^2$/ }) });
+    await waitFor(async () => /^\d+(\.\d)? %$/.test((await carrier.locator('td[data-label="CPU"]').textContent()) ?? ''), 8000, 'a CPU share for the thread carrying nia and ned');
+    assert.match((await carrier.locator('td[data-label="Out"]').textContent()) ?? '', rate);
+    assert.equal(await carrier.locator('td[data-label="State"]').textContent(), 'running');
   } finally {
     clearInterval(talk);
   }

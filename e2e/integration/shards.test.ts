@@ -123,6 +123,14 @@ test('two channels land on different shards, each with its members’ peers, and
   assert.deepEqual(after.map((s) => [s.members, s.channels, s.peers]), [[2, 1, 2], [2, 1, 2]]);
   assert.deepEqual(after.map((s, i) => [s.whispersOut - before[i]!.whispersOut, s.whispersIn - before[i]!.whispersIn]), [[0, 0], [0, 0]],
     'channel voice never crossed between the shards');
+  // Each thread's CPU time and wait for a CPU (Linux), as the admin panel reads them: counted by the thread
+  // itself every 250 ms, so they grow while it works; neither is in overload mode.
+  await waitFor(() => relay().shardStats().every((s, i) => s.cpuMs! > before[i]!.cpuMs!), 2000, 'each thread’s CPU time grew');
+  for (const s of relay().shardStats()) {
+    assert.ok(s.cpuMs! > 0 && s.cpuMs! < process.uptime() * 1000, `shard ${s.index} cpuMs ${s.cpuMs}`);
+    if (process.platform === 'linux') assert.ok(s.cpuWaitMs !== null && s.cpuWaitMs >= 0, `shard ${s.index} cpuWaitMs ${s.cpuWaitMs}`);
+    assert.equal(s.overloaded, false);
+  }
 });
 
 test('a whisper from a member of shard 0 to one of shard 1 arrives byte-exact and is counted once', async () => {
@@ -214,6 +222,7 @@ test('a shard whose thread dies is restarted: the server stays up, its sessions 
   const renewsBefore = onShard1.map((s) => renewsOf(s).length);
   const annRenews = renewsOf(a).length;
   const counters0 = relay().counters;
+  const cpu0 = relay().shardStats()[1]!.cpuMs!;
   await relay().terminateShard(1);
   await waitFor(() => relay().shardStats()[1]!.restarts === 1, 5000, 'shard 1 restarted');
   for (const p of peersBefore) assert.equal(p.isOpen, false, 'the dead thread’s peers are closed');
@@ -242,6 +251,7 @@ test('a shard whose thread dies is restarted: the server stays up, its sessions 
   assert.equal(stats.shards.length, 2);
   assert.equal(stats.shards[1]!.restarts, 1);
   assert.equal(stats.relay.forwarded, counters1.forwarded);
+  assert.ok(stats.shards[1]!.cpuMs! > cpu0, 'the new thread’s CPU time adds to the dead one’s');
 });
 
 test('a deleted channel’s members go to the root the same way: to the root’s shard, renegotiating, and voice flows', async () => {

@@ -19,8 +19,8 @@ import { keepRawWeriftKeys } from '../rtc/werift-patches.ts';
 import { setBundleHold, setExpiredCounter, setHoldHistogram, setQueueAgeLimit } from '../rtc/voice-lane-sender.ts';
 import { assertNever } from '../../shared/util/result.ts';
 import { createLogger, type Logger } from '../util/log.ts';
-import { ThreadDemand } from '../util/thread-demand.ts';
-import { HEARTBEAT, holdBuckets, shardBlock, WHISPERS_IN, WHISPERS_OUT } from './shard-counters.ts';
+import { ThreadDemand, threadCpuMs } from '../util/thread-demand.ts';
+import { CPU_MS, CPU_WAIT_MS, HEARTBEAT, holdBuckets, OVERLOADED, shardBlock, WHISPERS_IN, WHISPERS_OUT } from './shard-counters.ts';
 import type { FromShard, ShardInit, ToShard } from './shard-messages.ts';
 
 interface PeerEntry {
@@ -64,15 +64,24 @@ export class RelayShard {
     // crowded-out thread waits in epoll and its loop reads as idle.
     let before = performance.eventLoopUtilization();
     const demand = new ThreadDemand();
+    // The block outlives a thread: a restarted one counts on from what the dead one left.
+    const block = this.#block;
+    const cpuBase = block[CPU_MS]!;
+    const waitBase = block[CPU_WAIT_MS]!;
     this.#busyTimer = setInterval(() => {
       // Alive: the main thread's watchdog ends a thread whose loop stopped turning (relay-shards.ts).
-      this.#block[HEARTBEAT]!++;
+      block[HEARTBEAT]!++;
       const now = performance.eventLoopUtilization();
       const wanted = demand.sample();
       this.#relay.setBusy(performance.eventLoopUtilization(now, before).utilization >= OVERLOAD_BUSY_UTILIZATION || (wanted !== null && wanted >= OVERLOAD_BUSY_UTILIZATION));
       before = now;
+      const overloaded = this.#relay.overloadedAt(performance.now());
       // A listener's queue may hold a quarter of its allowance in overload mode: its age limit follows.
-      setQueueAgeLimit(this.#relay.overloadedAt(performance.now()) ? RECEIVER_QUEUE_MS * OVERLOAD_QUEUE_SHARE : RECEIVER_QUEUE_MS);
+      setQueueAgeLimit(overloaded ? RECEIVER_QUEUE_MS * OVERLOAD_QUEUE_SHARE : RECEIVER_QUEUE_MS);
+      // For /api/stats (the admin panel's relay threads).
+      block[CPU_MS] = cpuBase + (threadCpuMs() ?? Number.NaN);
+      block[CPU_WAIT_MS] = waitBase + (demand.waitedMs ?? Number.NaN);
+      block[OVERLOADED] = overloaded ? 1 : 0;
     }, OVERLOAD_WINDOW_MS);
     this.#busyTimer.unref();
   }

@@ -30,7 +30,7 @@ import type { PeerOptions } from '../rtc/voice-peer.ts';
 import { createLogger, type LogLevel } from '../util/log.ts';
 import { ShardPlacement, portSlice } from './placement.ts';
 import { RemotePeer } from './remote-peer.ts';
-import { createShardCounters, HEARTBEAT, shardBlock, sumRelayCounters, sumRelayHold, UNHANDLED_REJECTIONS, WHISPERS_IN, WHISPERS_OUT, type RelayHold } from './shard-counters.ts';
+import { CPU_MS, CPU_WAIT_MS, createShardCounters, HEARTBEAT, OVERLOADED, shardBlock, sumRelayCounters, sumRelayHold, UNHANDLED_REJECTIONS, WHISPERS_IN, WHISPERS_OUT, type RelayHold } from './shard-counters.ts';
 import type { FromShard, ShardInit, ShardPreload, ToShard } from './shard-messages.ts';
 
 const log = createLogger('relay-shards');
@@ -86,6 +86,12 @@ export interface ShardStats {
   whispersIn: number;
   /** Times its thread died and was started again. */
   restarts: number;
+  /** CPU time its threads used since the server started, ms; null where the platform cannot tell. */
+  cpuMs: number | null;
+  /** Time its threads were runnable but waited for a CPU (other work on the core, a CPU limit), ms; null off Linux. */
+  cpuWaitMs: number | null;
+  /** Whether its relay is in overload mode now (sheds late frames sooner; docs/architecture.md §5.1). */
+  overloaded: boolean;
 }
 
 interface Shard {
@@ -258,7 +264,8 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     const peers = new Array<number>(this.#shards.length).fill(0);
     for (const p of this.#peers.values()) peers[p.shard]!++;
     return this.#shards.map((s, index) => {
-      const c = sumRelayCounters([this.#blocks[index]!.subarray(0, RELAY_COUNTER_SLOTS)]);
+      const block = this.#blocks[index]!;
+      const c = sumRelayCounters([block.subarray(0, RELAY_COUNTER_SLOTS)]);
       return {
         index,
         members: this.#placement.load(index),
@@ -267,9 +274,12 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
         datagramsIn: c.datagramsIn,
         forwarded: c.forwarded,
         drops: Object.values(c.drops).reduce((a, b) => a + b, 0),
-        whispersOut: this.#blocks[index]![WHISPERS_OUT]!,
-        whispersIn: this.#blocks[index]![WHISPERS_IN]!,
+        whispersOut: block[WHISPERS_OUT]!,
+        whispersIn: block[WHISPERS_IN]!,
         restarts: s.restarts,
+        cpuMs: finiteOrNull(block[CPU_MS]!),
+        cpuWaitMs: finiteOrNull(block[CPU_WAIT_MS]!),
+        overloaded: block[OVERLOADED] === 1,
       };
     });
   }
@@ -479,4 +489,8 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
   #broadcast(message: ToShard): void {
     for (const s of this.#shards) s.worker?.postMessage(message);
   }
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
 }

@@ -19,8 +19,14 @@ export const WHISPERS_IN = RELAY_COUNTER_SLOTS + 1;
 export const UNHANDLED_REJECTIONS = RELAY_COUNTER_SLOTS + 2;
 /** The shard's heartbeat: counted up every OVERLOAD_WINDOW_MS by its event loop; the main thread's watchdog reads it. */
 export const HEARTBEAT = RELAY_COUNTER_SLOTS + 3;
+/** CPU time of the shard's threads, ms (a restarted thread adds to what the dead one used); updated every OVERLOAD_WINDOW_MS. */
+export const CPU_MS = RELAY_COUNTER_SLOTS + 4;
+/** Time the shard's threads were runnable but waited for a CPU, ms (Linux; NaN where it cannot be read). */
+export const CPU_WAIT_MS = RELAY_COUNTER_SLOTS + 5;
+/** 1 while the shard's relay is in overload mode (relay-limits.ts), else 0. */
+export const OVERLOADED = RELAY_COUNTER_SLOTS + 6;
 /** The relay-hold histogram the shard's voice lanes count into (voice-lane-sender.ts, setHoldHistogram). */
-export const HOLD_BASE = RELAY_COUNTER_SLOTS + 4;
+export const HOLD_BASE = RELAY_COUNTER_SLOTS + 7;
 export const SHARD_SLOTS = HOLD_BASE + HOLD_BUCKETS;
 
 export function createShardCounters(shards: number): SharedArrayBuffer {

@@ -1,55 +1,80 @@
 /**
- * How much of the time the calling thread wanted a CPU: the time it ran plus
- * the time it waited, runnable, for one (Linux /proc/thread-self/schedstat:
- * "cpu ns, run_delay ns, timeslices"). Waiting includes a CPU limit's
- * throttling (CFS bandwidth control, a container's `--cpus`) and other
- * threads and processes on the same core — starvation that the event loop's
- * own utilisation does not see, because a throttled thread blocked in epoll
- * reads as idle. Null where the file does not exist (other platforms).
+ * The calling thread's CPU time, and how much of the time it wanted a CPU:
+ * the time it ran plus the time it waited, runnable, for one (Linux
+ * /proc/thread-self/schedstat: "cpu ns, run_delay ns, timeslices"). Waiting
+ * includes a CPU limit's throttling (CFS bandwidth control, a container's
+ * `--cpus`) and other threads and processes on the same core — starvation
+ * that the event loop's own utilisation does not see, because a throttled
+ * thread blocked in epoll reads as idle. Null where it cannot be read.
  */
 import { readFileSync } from 'node:fs';
 
 const FILE = '/proc/thread-self/schedstat';
 
-/** Nanoseconds the calling thread has run and waited to run, or null. */
-export function threadSchedNs(): number | null {
+export interface SchedTimes {
+  /** Nanoseconds the thread has run. */
+  runNs: number;
+  /** Nanoseconds it was runnable but waited for a CPU. */
+  waitNs: number;
+}
+
+/** The calling thread's run and wait times, or null (no file, or a kernel without scheduler statistics). */
+export function threadSched(): SchedTimes | null {
   try {
     const [run, wait] = readFileSync(FILE, 'latin1').split(' ');
-    const ns = Number(run) + Number(wait);
-    return Number.isFinite(ns) ? ns : null;
+    const runNs = Number(run);
+    const waitNs = Number(wait);
+    // A kernel built without scheduler statistics shows zeros: nothing to read there either.
+    return Number.isFinite(runNs) && Number.isFinite(waitNs) && runNs > 0 ? { runNs, waitNs } : null;
   } catch {
     return null;
   }
 }
 
+/** The calling thread's CPU time in ms (user + system), or null where the platform cannot tell. */
+export function threadCpuMs(): number | null {
+  if (typeof process.threadCpuUsage === 'function') {
+    const { user, system } = process.threadCpuUsage();
+    return (user + system) / 1000;
+  }
+  const sched = threadSched();
+  return sched === null ? null : sched.runNs / 1e6;
+}
+
 /**
  * A meter of the calling thread's CPU demand: each `sample()` returns the
  * share (0–1+) of the wall time since the previous one that the thread ran or
- * waited to run, or null where it cannot be read.
+ * waited to run, or null where it cannot be read; `waitedMs` is the thread's
+ * whole wait for a CPU as of the last read.
  */
 export class ThreadDemand {
   readonly #now: () => number;
-  readonly #read: () => number | null;
-  #ns: number | null;
+  readonly #read: () => SchedTimes | null;
+  #last: SchedTimes | null;
   #at: number;
 
-  /** `now` in ms and `read` (threadSchedNs) are for tests. */
-  constructor(now: () => number = () => performance.now(), read: () => number | null = threadSchedNs) {
+  /** `now` in ms and `read` (threadSched) are for tests. */
+  constructor(now: () => number = () => performance.now(), read: () => SchedTimes | null = threadSched) {
     this.#now = now;
     this.#read = read;
-    this.#ns = read();
+    this.#last = read();
     this.#at = now();
   }
 
   sample(): number | null {
-    const before = this.#ns;
+    const before = this.#last;
     if (before === null) return null; // not readable here: not asked again
-    const ns = this.#read();
+    const next = this.#read();
     const at = this.#now();
     const wallMs = at - this.#at;
-    this.#ns = ns;
+    this.#last = next;
     this.#at = at;
-    if (ns === null || wallMs <= 0) return null;
-    return (ns - before) / 1e6 / wallMs;
+    if (next === null || wallMs <= 0) return null;
+    return (next.runNs + next.waitNs - before.runNs - before.waitNs) / 1e6 / wallMs;
+  }
+
+  /** Milliseconds the thread has waited, runnable, for a CPU since it started (as of the last read), or null. */
+  get waitedMs(): number | null {
+    return this.#last === null ? null : this.#last.waitNs / 1e6;
   }
 }

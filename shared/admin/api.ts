@@ -56,6 +56,11 @@ export const statsSchema = z.object({
       whispersOut: z.number(),
       whispersIn: z.number(),
       restarts: z.number(),
+      /** CPU time of the shard's threads since start, ms (null: the platform cannot tell). */
+      cpuMs: orNull(z.number()),
+      /** Time they were runnable but waited for a CPU, ms (null off Linux). */
+      cpuWaitMs: orNull(z.number()),
+      overloaded: z.boolean(),
     }),
   ),
   control: z.object({

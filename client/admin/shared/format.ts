@@ -28,6 +28,12 @@ export function formatRate(perSecond: number): string {
   return `${perSecond >= 10 ? Math.round(perSecond).toLocaleString('en') : perSecond.toFixed(1)}/s`;
 }
 
+/** A share (0–1) as a whole percentage, one decimal below 10 %. */
+export function formatPercent(share: number): string {
+  const pct = share * 100;
+  return `${pct >= 10 ? Math.round(pct) : pct.toFixed(1)} %`;
+}
+
 /** A short duration: two decimals below 1 ms, one below 10, whole from 10 up. */
 export function formatMs(ms: number): string {
   return `${ms < 1 ? ms.toFixed(2) : ms < 10 ? ms.toFixed(1) : Math.round(ms).toLocaleString('en')} ms`;

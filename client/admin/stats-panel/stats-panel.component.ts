@@ -1,13 +1,14 @@
 /**
  * <stats-panel>: the server's live figures. Totals from GET /api/stats come in
  * with every poll; `rates` (stats-rates.ts) turns consecutive ones into per
- * second figures. Drops are listed by reason, busiest first.
+ * second figures. Drops are listed by reason, busiest first; the relay's
+ * threads (shards) one per row, with the share of a core each used.
  */
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import type { Stats } from '../api/types.ts';
-import { formatBitRate, formatBytes, formatDuration, formatMs, formatRate } from '../shared/format.ts';
+import { formatBitRate, formatBytes, formatDuration, formatMs, formatPercent, formatRate } from '../shared/format.ts';
 import { styles } from './stats-panel.styles.ts';
-import type { StatsRates } from './stats-rates.ts';
+import type { ShardRow, StatsRates } from './stats-rates.ts';
 
 export class StatsPanel extends LitElement {
   static override styles = styles;
@@ -46,7 +47,7 @@ export class StatsPanel extends LitElement {
                 `${s.control.invalid} invalid · ${s.control.rateLimited} rate-limited · ${s.control.closedForAbuse} closed`,
               )}
             </dl>
-            ${this.#renderDrops(r)}
+            ${this.#renderDrops(r)} ${this.#renderShards(r)}
             ${s.process.unhandledRejections > 0
               ? html`<p class="error" role="status">${s.process.unhandledRejections} unhandled promise rejections since start: see the server log.</p>`
               : nothing}`}
@@ -56,7 +57,7 @@ export class StatsPanel extends LitElement {
   #renderDrops(r: StatsRates | null): TemplateResult {
     // Only reasons that happened: the server lists every reason it counts, mostly at 0.
     const drops = (r?.drops ?? []).filter((d) => d.total > 0);
-    return html`<div class="drops">
+    return html`<div class="table-block">
       <h3 id="drops-title">Dropped datagrams</h3>
       ${drops.length === 0
         ? html`<p class="empty">None since the server started.</p>`
@@ -76,6 +77,53 @@ export class StatsPanel extends LitElement {
           </table>`}
     </div>`;
   }
+
+  #renderShards(r: StatsRates | null): TemplateResult | typeof nothing {
+    const rows = r?.shards ?? [];
+    if (rows.length === 0) return nothing;
+    const rate = (v: number | null): string => (v === null ? '–' : formatRate(v));
+    const pct = (v: number | null): string => (v === null ? '–' : formatPercent(v));
+    return html`<div class="table-block">
+      <h3 id="shards-title">Relay threads</h3>
+      <table aria-labelledby="shards-title" class="shards">
+        <thead>
+          <tr>
+            <th scope="col">Thread</th>
+            <th scope="col">Channels</th>
+            <th scope="col">Members</th>
+            <th scope="col">In</th>
+            <th scope="col">Out</th>
+            <th scope="col">Dropped</th>
+            <th scope="col" title="Share of one core the thread used over the last poll">CPU</th>
+            <th scope="col" title="Share of the time the thread was ready to run but waited for a CPU (other work on the core, a CPU limit)">Waited for CPU</th>
+            <th scope="col">State</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.map(
+            (t) => html`<tr data-shard=${t.index}>
+              <th scope="row" data-label="Thread">${t.index}</th>
+              <td data-label="Channels" class="num">${t.channels}</td>
+              <td data-label="Members" class="num">${t.members}</td>
+              <td data-label="In" class="num">${rate(t.datagramsIn)}</td>
+              <td data-label="Out" class="num">${rate(t.forwarded)}</td>
+              <td data-label="Dropped" class="num">${rate(t.drops)}</td>
+              <td data-label="CPU" class="num">${pct(t.cpu)}</td>
+              <td data-label="Waited for CPU" class="num">${pct(t.cpuWait)}</td>
+              <td data-label="State">${shardState(t)}</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+  }
+}
+
+/** "running", or what an admin should look at: overload mode (shedding late frames), restarts after a crash or hang. */
+function shardState(t: ShardRow): string {
+  const parts = [t.overloaded ? 'overloaded' : 'running'];
+  if (t.restarts > 0) parts.push(t.restarts === 1 ? 'restarted once' : `restarted ${t.restarts}×`);
+  return parts.join(' · ');
 }
 
 function figure(label: string, value: string, detail = ''): TemplateResult {

@@ -32,7 +32,7 @@ export const styles = [
       color: var(--va-muted);
       overflow-wrap: anywhere;
     }
-    .drops {
+    .table-block {
       display: grid;
       gap: 0.4rem;
     }

@@ -55,3 +55,47 @@ test('the relay hold over the interval: percentiles of what the histogram gained
   assert.equal(statsRates(before, { ...before, atMs: 2000 }).hold, null, 'nothing sent in between');
   assert.equal(statsRates(before, { stats: stats({}, [3]), atMs: 2000 }).hold, null, 'restarted');
 });
+
+test('relay threads: each shard\'s rates and its share of a core over the interval, matched by index; unknown CPU reads null', () => {
+  const shard = (index: number, o: Partial<Stats['shards'][number]>): Stats['shards'][number] => ({
+    index,
+    members: 0,
+    channels: 0,
+    peers: 0,
+    datagramsIn: 0,
+    forwarded: 0,
+    drops: 0,
+    whispersOut: 0,
+    whispersIn: 0,
+    restarts: 0,
+    cpuMs: 0,
+    cpuWaitMs: 0,
+    overloaded: false,
+    ...o,
+  });
+  const at = (atMs: number, shards: Stats['shards']) => ({ stats: { ...stats({}), shards }, atMs });
+  const before = at(0, [shard(0, { datagramsIn: 100, forwarded: 900, drops: 2, cpuMs: 5000, cpuWaitMs: 100 }), shard(1, { cpuMs: 800, cpuWaitMs: null })]);
+  const after = at(2000, [
+    shard(0, { members: 10, channels: 1, datagramsIn: 1100, forwarded: 9900, drops: 6, cpuMs: 5300, cpuWaitMs: 140, overloaded: true, restarts: 1 }),
+    shard(1, { cpuMs: 810, cpuWaitMs: null }),
+  ]);
+  const [s0, s1] = statsRates(before, after).shards;
+  assert.deepEqual(s0, {
+    index: 0,
+    members: 10,
+    channels: 1,
+    peers: 0,
+    datagramsIn: 500,
+    forwarded: 4500,
+    drops: 2,
+    cpu: 0.15, // 300 ms of CPU in 2 s
+    cpuWait: 0.02,
+    overloaded: true,
+    restarts: 1,
+  });
+  assert.equal(s1!.cpu, 0.005);
+  assert.equal(s1!.cpuWait, null, 'not readable on this platform');
+  // The first sample, or a shard new since the last one: totals only.
+  assert.equal(statsRates(null, after).shards[0]!.cpu, null);
+  assert.equal(statsRates(at(0, [before.stats.shards[0]!]), after).shards[1]!.forwarded, null);
+});

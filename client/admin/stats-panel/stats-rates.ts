@@ -28,6 +28,24 @@ export interface StatsRates {
   drops: DropRow[];
   /** How long the relay held the datagrams it sent in the interval (queueing → sendmsg), ms; null if it sent none. */
   hold: { p50: number; p99: number } | null;
+  /** One row per relay shard (worker thread), in index order. */
+  shards: ShardRow[];
+}
+
+export interface ShardRow {
+  index: number;
+  channels: number;
+  members: number;
+  peers: number;
+  datagramsIn: number | null;
+  forwarded: number | null;
+  drops: number | null;
+  /** Share of one core its thread used over the interval (0–1); null when unknown. */
+  cpu: number | null;
+  /** Share of the interval its thread was runnable but waited for a CPU (0–1); null when unknown. */
+  cpuWait: number | null;
+  overloaded: boolean;
+  restarts: number;
 }
 
 function rate(before: number | undefined, after: number, seconds: number): number | null {
@@ -53,7 +71,30 @@ export function statsRates(previous: StatsSample | null, next: StatsSample): Sta
     bytesOut: rate(was?.bytesOut, now.bytesOut, seconds),
     drops,
     hold: holdOver(previous?.stats.relayHold, next.stats.relayHold),
+    shards: next.stats.shards.map((now): ShardRow => {
+      const was = previous?.stats.shards.find((s) => s.index === now.index);
+      return {
+        index: now.index,
+        channels: now.channels,
+        members: now.members,
+        peers: now.peers,
+        datagramsIn: rate(was?.datagramsIn, now.datagramsIn, seconds),
+        forwarded: rate(was?.forwarded, now.forwarded, seconds),
+        drops: rate(was?.drops, now.drops, seconds),
+        // ms of CPU per ms of wall time: the share of a core.
+        cpu: share(was?.cpuMs, now.cpuMs, seconds),
+        cpuWait: share(was?.cpuWaitMs, now.cpuWaitMs, seconds),
+        overloaded: now.overloaded,
+        restarts: now.restarts,
+      };
+    }),
   };
+}
+
+function share(before: number | null | undefined, after: number | null, seconds: number): number | null {
+  if (before == null || after === null) return null;
+  const perSecond = rate(before, after, seconds);
+  return perSecond === null ? null : perSecond / 1000;
 }
 
 function holdOver(before: Stats['relayHold'] | undefined, after: Stats['relayHold']): StatsRates['hold'] {
