@@ -25,8 +25,43 @@ export function pin(pid: number, cpus: string): void {
 }
 
 /** Spawns node with `args`, on `cpus` when taskset exists. */
+/** Spawns node with `args`, pinned to `cpus` when taskset exists; killed if the script is interrupted (onInterrupt). */
 export function spawnPinnedNode(args: string[], cpus: string, options: SpawnOptions): ChildProcess {
-  return HAVE_TASKSET ? spawn(TASKSET, ['-c', cpus, process.execPath, ...args], options) : spawn(process.execPath, args, options);
+  const child = HAVE_TASKSET ? spawn(TASKSET, ['-c', cpus, process.execPath, ...args], options) : spawn(process.execPath, args, options);
+  const forget = onInterrupt(() => child.kill('SIGKILL'));
+  child.once('exit', forget);
+  return child;
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const cleanups = new Set<() => void>();
+
+function interrupted(signal: NodeJS.Signals): void {
+  // Newest first: a CPU limit lets go of the server before the server is killed.
+  for (const fn of [...cleanups].reverse()) {
+    try {
+      fn();
+    } catch (error) {
+      process.stderr.write(`cleanup after ${signal}: ${(error as Error).message}\n`);
+    }
+  }
+  cleanups.clear();
+  for (const s of SIGNALS) process.off(s, interrupted);
+  process.kill(process.pid, signal); // no listener now: the signal takes its course
+}
+
+/**
+ * Runs `fn` if the script gets SIGINT (Ctrl-C), SIGTERM or SIGHUP before the
+ * returned function is called — what the script started (the server, bots'
+ * hosts, busy loops, a cgroup) must not outlive it.
+ */
+export function onInterrupt(fn: () => void): () => void {
+  if (cleanups.size === 0) for (const s of SIGNALS) process.on(s, interrupted);
+  cleanups.add(fn);
+  return () => {
+    cleanups.delete(fn);
+    if (cleanups.size === 0) for (const s of SIGNALS) process.off(s, interrupted);
+  };
 }
 
 /**
@@ -66,20 +101,25 @@ export function limitCpu(pid: number, share: number, periodUs: number): { releas
     rmdirSync(dir);
     throw new Error(`could not limit the server's CPU in ${dir}: ${(error as Error).message}`);
   }
-  return {
-    release() {
-      try {
-        writeFileSync(`${parent}/cgroup.procs`, String(pid));
-      } catch {
-        // the process has exited (a cgroup with no process can go)
-      }
-      try {
-        rmdirSync(dir);
-      } catch (error) {
-        process.stderr.write(`left ${dir} behind: ${(error as Error).message}\n`);
-      }
-    },
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    forget();
+    try {
+      writeFileSync(`${parent}/cgroup.procs`, String(pid));
+    } catch {
+      // the process has exited (a cgroup with no process can go)
+    }
+    try {
+      rmdirSync(dir);
+    } catch (error) {
+      process.stderr.write(`left ${dir} behind: ${(error as Error).message}\n`);
+    }
   };
+  // Ctrl-C (or a kill) mid-run: the group goes before the script does.
+  const forget = onInterrupt(release);
+  return { release };
 }
 
 /** user+system CPU seconds of every thread of `pid`, summed by thread name. */

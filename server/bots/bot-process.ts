@@ -115,6 +115,9 @@ async function go(startAtMs: number, durationMs: number, warmupMs: number): Prom
   setTimeout(() => process.exit(0), 100);
 }
 
+// The fleet is gone (its process ended without telling us, e.g. Ctrl-C on a benchmark): so are the bots.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (m: ToBots) => {
   const run = m.kind === 'start' ? start(m.url, m.bots, m.packets, m.decode) : go(m.startAtMs, m.durationMs, m.warmupMs);
   run.catch((error: unknown) => {
