@@ -223,7 +223,14 @@ test('a shard whose thread dies is restarted: the server stays up, its sessions 
   const annRenews = renewsOf(a).length;
   const counters0 = relay().counters;
   const cpu0 = relay().shardStats()[1]!.cpuMs!;
+  const stats0 = relay().shardStats();
   await relay().terminateShard(1);
+  // A whisper to cid right after her shard's thread died: the new thread is linked at once (its messages wait
+  // for it to run), so it is delivered or dropped there and counted either way — none handed over and lost.
+  assert.ok(a.sendVoice(new Uint8Array([6]), { timestamp: clockSamples(), target: c.sessionToken }));
+  await waitFor(() => dropsTotal(relay().counters) + relay().counters.forwarded === dropsTotal(counters0) + counters0.forwarded + 1, 5000, 'the whisper in the gap counted');
+  const gap = relay().shardStats();
+  assert.equal(gap[0]!.whispersOut - stats0[0]!.whispersOut, gap[1]!.whispersIn - stats0[1]!.whispersIn, 'every whisper handed over arrived');
   await waitFor(() => relay().shardStats()[1]!.restarts === 1, 5000, 'shard 1 restarted');
   for (const p of peersBefore) assert.equal(p.isOpen, false, 'the dead thread’s peers are closed');
   const health = await fetch(`${t.server.url}/health`);

@@ -213,6 +213,11 @@ export class RelayShard {
       // A Buffer over the transferred memory, no copy: werift sends a Buffer as it is.
       this.#relay.deliverWhisper(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), performance.now());
     });
+    // The other shard's thread died: until the main thread links its successor, whispers to its members are
+    // dropped here and counted (no-target), not posted into a closed port where nobody would count them.
+    port.once('close', () => {
+      if (this.#links.get(shard) === port) this.#links.delete(shard);
+    });
   }
 
   /** VoiceRelay's forwardWhisper: hands a whisper to the shard its target is on. */
