@@ -24,7 +24,6 @@ export function pin(pid: number, cpus: string): void {
   if (HAVE_TASKSET) execSync(`${TASKSET} -a -cp ${cpus} ${pid}`, { stdio: 'ignore' });
 }
 
-/** Spawns node with `args`, on `cpus` when taskset exists. */
 /** Spawns node with `args`, pinned to `cpus` when taskset exists; killed if the script is interrupted (onInterrupt). */
 export function spawnPinnedNode(args: string[], cpus: string, options: SpawnOptions): ChildProcess {
   const child = HAVE_TASKSET ? spawn(TASKSET, ['-c', cpus, process.execPath, ...args], options) : spawn(process.execPath, args, options);
