@@ -4,7 +4,8 @@
  * of the member's channel and leaves the old one on a move (asked in the
  * threads themselves); a thread that dies is restarted with its members pushed
  * again, its peer handles closed and its tokens reported; so is one whose
- * event loop hangs (the watchdog); a rejection nobody
+ * event loop hangs (the watchdog), though not by a watchdog round that came
+ * late because the whole process was stopped; a rejection nobody
  * awaits is contained in its thread and counted; close() leaves no thread
  * behind.
  */
@@ -110,6 +111,43 @@ test('a thread whose event loop hangs is ended by the watchdog and started again
     await new Promise((r) => setTimeout(r, 4000));
     assert.deepEqual(relay.shardStats().map((x) => x.restarts), [0, 1], 'a turning loop is never judged hung');
     assert.deepEqual(await relay.query(0, 1), { member: true, peerOpen: false });
+  } finally {
+    await relay.close();
+  }
+  assert.equal(relay.runningThreads, 0);
+});
+
+test('a watchdog round that comes late (the whole process was stopped) judges nobody: a hung shard is ended a full stall limit after it', async () => {
+  // Shard 1's first thread spins for good 300 ms after it starts; half a second into the spin the watchdog's
+  // clock jumps a minute ahead, as it does for a process that was stopped (suspend, a debugger) and resumed.
+  const shared = new SharedArrayBuffer(16);
+  let offsetMs = 0;
+  const relay = new RelayShards({
+    threads: 2,
+    peer: PEER,
+    logLevel: 'silent',
+    stallMs: 3000,
+    watchdogClock: () => performance.now() + offsetMs,
+    preload: {
+      url: 'data:text/javascript,import { workerData } from "node:worker_threads"; export default (sab) => { const flag = new Int32Array(sab, 0, 1); if (workerData.index === 1 && Atomics.compareExchange(flag, 0, 0, 1) === 0) setTimeout(() => { Atomics.store(flag, 0, 2); for (;;); }, 300); }',
+      data: shared,
+    },
+  });
+  await relay.start();
+  try {
+    relay.setMember(2, state(20));
+    const restarted = new Promise<number>((resolve, reject) => {
+      relay.once('shard-restarted', () => resolve(performance.now()));
+      setTimeout(() => reject(new Error('the hung shard was not restarted within 10 s')), 10_000).unref();
+    });
+    await waitFor(() => Atomics.load(new Int32Array(shared, 0, 1), 0) === 2, 5000, 'shard 1 spinning');
+    await new Promise((r) => setTimeout(r, 500));
+    offsetMs = 60_000;
+    const jumpedAt = performance.now();
+    const elapsed = (await restarted) - jumpedAt;
+    // Judged by the late round, it would go at that round (within 750 ms): its heartbeat stood still for "a minute".
+    assert.ok(elapsed >= 3000 - 100, `ended ${Math.round(elapsed)} ms after the late round, not a stall limit (3 s) after it`);
+    assert.deepEqual(relay.shardStats().map((x) => x.restarts), [0, 1]);
   } finally {
     await relay.close();
   }

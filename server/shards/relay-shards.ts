@@ -57,6 +57,8 @@ export interface RelayShardsOptions {
   preload?: ShardPreload | null;
   /** How long a ready shard's heartbeat may stand still before its thread is ended (default SHARD_STALL_MS; tests shorten it). */
   stallMs?: number;
+  /** Tests only: the watchdog's clock in ms (default performance.now), to stand for a process that was stopped. */
+  watchdogClock?: () => number;
 }
 
 export type RelayShardsEvents = {
@@ -105,7 +107,7 @@ interface Shard {
   exited: Promise<void>;
   /** Resolves when the current thread answers `close`. */
   onClosed: (() => void) | null;
-  /** The heartbeat the watchdog last saw, and when (performance.now()) it last moved, or the thread was started or became ready. */
+  /** The heartbeat the watchdog last saw, and when (the watchdog's clock) it last moved, or the thread was started or became ready. */
   beat: number;
   beatAt: number;
 }
@@ -127,6 +129,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
   #closing: Promise<void> | null = null;
   #watchdog: NodeJS.Timeout | null = null;
   #lastCheckAt = 0;
+  readonly #clock: () => number;
 
   /** Nothing runs until start(); pushes before it only fill the mirror, which start() sends on. */
   constructor(options: RelayShardsOptions) {
@@ -138,6 +141,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     const range = options.peer.portRange;
     if (range && range[1] - range[0] + 1 < options.threads) throw new TypeError(`the UDP port range ${range[0]}–${range[1]} has fewer ports than relay threads (${options.threads})`);
     this.#options = options;
+    this.#clock = options.watchdogClock ?? (() => performance.now());
     this.#placement = new ShardPlacement(options.threads);
     this.#counters = createShardCounters(options.threads);
     this.#blocks = Array.from({ length: options.threads }, (_, i) => shardBlock(this.#counters, i));
@@ -180,7 +184,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     if (this.#closing) return;
     const stallMs = this.#options.stallMs ?? SHARD_STALL_MS;
     const every = Math.min(1000, stallMs / 4);
-    this.#lastCheckAt = performance.now();
+    this.#lastCheckAt = this.#clock();
     this.#watchdog = setInterval(() => this.#check(stallMs, every), every);
     this.#watchdog.unref();
   }
@@ -347,7 +351,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     const worker = new Worker(WORKER_URL, { workerData: init, name: `relay-shard-${s.index}` });
     s.worker = worker;
     s.ready = false;
-    s.beatAt = performance.now(); // a new thread has stallMs to become ready (watchdog)
+    s.beatAt = this.#clock(); // a new thread has stallMs to become ready (watchdog)
     let settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
     const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
     let lastError: unknown = null;
@@ -367,7 +371,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
       if (message.kind === 'ready') {
         s.ready = true;
         s.beat = this.#blocks[s.index]![HEARTBEAT]!;
-        s.beatAt = performance.now();
+        s.beatAt = this.#clock();
         settle?.resolve();
         return;
       }
@@ -449,7 +453,7 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
    * the back-off). start() itself waits for readiness, so the first threads are not judged here.
    */
   #check(stallMs: number, every: number): void {
-    const now = performance.now();
+    const now = this.#clock();
     const late = now - this.#lastCheckAt > 2 * every;
     this.#lastCheckAt = now;
     for (const s of this.#shards) {
