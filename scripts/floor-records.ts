@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DtlsRecordCodec } from '../server/rtc/dtls-record-codec.ts';
+import { DTLS_RECORD_HEADER } from '../server/rtc/sctp-wire.ts';
 import type { DtlsSocketLike } from '../server/rtc/werift-internals.ts';
 
 /** The plaintext of an ack record: an SCTP common header and a SACK chunk without gaps. */
@@ -22,9 +23,9 @@ function derive(token: number, what: string, length: number): Buffer {
   return createHash('sha256').update(`voice-bench-floor ${what} ${token}`).digest().subarray(0, length);
 }
 
-/** Whether `datagram` is one whole record the codec may open (header, explicit nonce and tag at least, length as the header says). */
+/** Whether `datagram` is one whole record, as its header says, for the codec to open (which refuses a fragment too short for a nonce and a tag). */
 export function isWholeRecord(datagram: Buffer): boolean {
-  return datagram.length >= 13 + 8 + 16 && datagram.readUInt16BE(11) === datagram.length - 13;
+  return datagram.length >= DTLS_RECORD_HEADER && datagram.readUInt16BE(11) === datagram.length - DTLS_RECORD_HEADER;
 }
 
 /** The codec for `token`'s records, as the bot (client) or the relay (server) holds it. */

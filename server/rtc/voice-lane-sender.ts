@@ -227,8 +227,6 @@ export class VoiceLaneSender {
   /** Bytes of the SACK chunk the packet being built starts with (0: none). */
   #sackBytes = 0;
   #sackTimer: NodeJS.Timeout | null = null;
-  /** performance.now() of the transmitNow running (the relay hold's sendmsg time: one clock reading per transmit). */
-  #nowMs = 0;
   #closed = false;
   readonly counters: LaneCounters = { messages: 0, packets: 0, sacks: 0, sackOnly: 0, refused: 0, errors: 0, expired: 0 };
 
@@ -443,9 +441,9 @@ export class VoiceLaneSender {
       retransmitEarliest = false;
     }
     const now = Date.now() / 1000;
+    // One clock reading per transmit: the age limit's, and the relay hold's sendmsg time.
     const nowMs = performance.now();
-    this.#nowMs = nowMs;
-    // What waited too long is dropped first (one clock reading: the rest of the queue is younger).
+    // What waited too long is dropped first (the rest of the queue is younger).
     this.#expireOld(nowMs);
     // werift's outbound queue first (its own chunks, messages committed before), then the voice queue,
     // committed a message at a time as the windows allow.
@@ -484,8 +482,8 @@ export class VoiceLaneSender {
     try {
       this.#sackBytes = sack;
       let size = SCTP_COMMON_HEADER + sack;
-      for (let i = 0; i < picks.length; i++) size = this.#add(picks[i]!, size);
-      if (this.#bundle.length > 0 || this.#sackBytes > 0) this.#emit(size);
+      for (let i = 0; i < picks.length; i++) size = this.#add(picks[i]!, size, nowMs);
+      if (this.#bundle.length > 0 || this.#sackBytes > 0) this.#emit(size, nowMs);
     } finally {
       picks.length = 0;
       this.#bundle.length = 0;
@@ -495,11 +493,11 @@ export class VoiceLaneSender {
   }
 
   /** Adds a chunk to the packet being built, sending the packet first if the chunk would not fit. */
-  #add(c: DataChunkLike, size: number): number {
+  #add(c: DataChunkLike, size: number, nowMs: number): number {
     const len = SCTP_DATA_CHUNK_HEADER + c.userData.length;
     const padded = (len + 3) & ~3;
     if ((this.#bundle.length > 0 || this.#sackBytes > 0) && size + padded > MAX_SCTP_PACKET) {
-      this.#emit(size);
+      this.#emit(size, nowMs);
       size = SCTP_COMMON_HEADER;
     }
     this.#bundle.push(c);
@@ -553,8 +551,8 @@ export class VoiceLaneSender {
     return p;
   }
 
-  /** Serialises the SACK and the bundled chunks into one SCTP packet, encrypts it as one DTLS record, sends it. */
-  #emit(size: number): void {
+  /** Serialises the SACK and the bundled chunks into one SCTP packet, encrypts it as one DTLS record, sends it (`nowMs`: the transmit's clock). */
+  #emit(size: number, nowMs: number): void {
     const sctp = this.#sctp;
     const bundle = this.#bundle;
     const pkt = scratch.subarray(0, size);
@@ -570,11 +568,10 @@ export class VoiceLaneSender {
       if (bundle.length === 0) this.counters.sackOnly++;
     }
     const hold = holdCounts;
-    const now = this.#nowMs;
     for (let i = 0; i < bundle.length; i++) {
       const c = bundle[i]!;
       if (hold !== null && c.sentCount === 1 && c instanceof VoiceDataChunk && c.flags & SCTP_FLAG_LAST) {
-        const b = ((now - c.queuedAt) / HOLD_BUCKET_MS) | 0;
+        const b = ((nowMs - c.queuedAt) / HOLD_BUCKET_MS) | 0;
         hold[b < HOLD_BUCKETS ? b : HOLD_BUCKETS - 1]!++;
       }
       const data = c.userData;

@@ -79,7 +79,7 @@ export class RelayShard {
       // A listener's queue may hold a quarter of its allowance in overload mode: its age limit follows.
       setQueueAgeLimit(overloaded ? RECEIVER_QUEUE_MS * OVERLOAD_QUEUE_SHARE : RECEIVER_QUEUE_MS);
       // For /api/stats (the admin panel's relay threads).
-      block[CPU_MS] = cpuBase + (threadCpuMs() ?? Number.NaN);
+      block[CPU_MS] = cpuBase + (demand.ranMs ?? threadCpuMs() ?? Number.NaN);
       block[CPU_WAIT_MS] = waitBase + (demand.waitedMs ?? Number.NaN);
       block[OVERLOADED] = overloaded ? 1 : 0;
     }, OVERLOAD_WINDOW_MS);

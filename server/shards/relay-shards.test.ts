@@ -3,7 +3,8 @@
  * thread and fails whole when one cannot start; membership reaches the shard
  * of the member's channel and leaves the old one on a move (asked in the
  * threads themselves); a thread that dies is restarted with its members pushed
- * again, its peer handles closed and its tokens reported; so is one whose
+ * again, its peer handles closed, its tokens reported and its CPU time carried
+ * on; so is one whose
  * event loop hangs (the watchdog), though not by a watchdog round that came
  * late because the whole process was stopped; a rejection nobody
  * awaits is contained in its thread and counted; close() leaves no thread
@@ -11,7 +12,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RelayShards } from './relay-shards.ts';
+import { RelayShards, type RelayShardsOptions } from './relay-shards.ts';
 import type { MemberState } from '../relay/voice-relay.ts';
 import { waitFor } from '../../e2e/wait.ts';
 import { setLogLevel } from '../util/log.ts';
@@ -21,8 +22,34 @@ before(() => setLogLevel('silent')); // the crashes here are on purpose
 const PEER = { portRange: null, extraHostAddresses: [], announcedAddress: null, dtlsKeys: null };
 const state = (channelId: number): MemberState => ({ channelId, config: { bitrate: 16_000, frameSamples: 960 }, selfMute: false, selfDeaf: false });
 /** Two shards whose threads first import the module `source` and call its default export with `data`. */
-const withPreload = (source: string, data: unknown = null, stallMs?: number): RelayShards =>
-  new RelayShards({ threads: 2, peer: PEER, logLevel: 'silent', stallMs, preload: { url: `data:text/javascript,${source}`, data } });
+const withPreload = (source: string, data: unknown = null, options: Pick<RelayShardsOptions, 'stallMs' | 'watchdogClock'> = {}): RelayShards =>
+  new RelayShards({ threads: 2, peer: PEER, logLevel: 'silent', ...options, preload: { url: `data:text/javascript,${source}`, data } });
+
+/**
+ * A preload whose data is a 16-byte SharedArrayBuffer: shard 1's first thread spins for good 300 ms after
+ * it starts, writing the wall-clock ms the spin began at byte 8 first; the flag at byte 0 keeps its successors well.
+ */
+const SPIN_SHARD_1 =
+  'import { workerData } from "node:worker_threads"; export default (sab) => { const flag = new Int32Array(sab, 0, 1); const at = new Float64Array(sab, 8, 1); if (workerData.index === 1 && Atomics.compareExchange(flag, 0, 0, 1) === 0) setTimeout(() => { at[0] = Date.now(); for (;;); }, 300); }';
+/** When SPIN_SHARD_1's spin began (wall-clock ms), 0 before. */
+const spunAt = (shared: SharedArrayBuffer): number => new Float64Array(shared, 8, 1)[0]!;
+
+/**
+ * Members 1 (shard 0) and 2 (shard 1), a peer for member 2; what the next
+ * restart reports (rejected after `limitMs`), and whether that peer's handle was closed.
+ */
+function awaitRestart(relay: RelayShards, limitMs = 10_000) {
+  relay.setMember(1, state(10));
+  relay.setMember(2, state(20));
+  const peer = relay.createPeer(2);
+  let closed = false;
+  peer.once('closed', () => (closed = true));
+  const restarted = new Promise<[number, number[]]>((resolve, reject) => {
+    relay.once('shard-restarted', (index, tokens) => resolve([index, tokens]));
+    setTimeout(() => reject(new Error(`no shard was restarted within ${limitMs} ms`)), limitMs).unref();
+  });
+  return { peer, restarted, peerClosed: () => closed };
+}
 
 test('members go to their channel’s shard and leave the old one on a move; close() ends every thread', async () => {
   const relay = new RelayShards({ threads: 2, peer: PEER, logLevel: 'error' });
@@ -57,19 +84,23 @@ async function members(relay: RelayShards): Promise<void> {
   assert.equal(relay.counters.datagramsIn, 0);
 }
 
-test('a thread that dies is restarted: members pushed again, peer handles closed, its tokens reported', async () => {
-  const relay = new RelayShards({ threads: 2, peer: PEER, logLevel: 'silent' });
+test('a thread that dies is restarted: members pushed again, peer handles closed, its tokens reported, its CPU time carried on', async () => {
+  // Shard 1's first thread burns a second of CPU as it starts, more than its successor will have used when checked.
+  const relay = withPreload(
+    'import { workerData } from "node:worker_threads"; export default (sab) => { if (workerData.index === 1 && Atomics.add(new Int32Array(sab), 0, 1) === 0) { const until = Date.now() + 1000; while (Date.now() < until); } }',
+    new SharedArrayBuffer(4),
+  );
   await relay.start();
   try {
-    relay.setMember(1, state(10));
-    relay.setMember(2, state(20));
-    const peer = relay.createPeer(2);
-    let closed = false;
-    peer.once('closed', () => (closed = true));
-    const restarted = new Promise<[number, number[]]>((resolve) => relay.once('shard-restarted', (index, tokens) => resolve([index, tokens])));
+    const cpu = () => relay.shardStats()[1]!.cpuMs!;
+    await waitFor(() => cpu() >= 900, 5000, 'the first thread’s CPU time counted');
+    const cpuBefore = cpu();
+    const { peer, restarted, peerClosed } = awaitRestart(relay);
     await relay.terminateShard(1);
     assert.deepEqual(await restarted, [1, [2]]);
-    assert.ok(closed, 'the dead thread’s peer handles are closed');
+    // The new thread writes the dead one's figure plus its own from its first 250 ms tick.
+    await waitFor(() => cpu() > cpuBefore, 5000, 'the new thread’s CPU time adds to the dead one’s');
+    assert.ok(peerClosed(), 'the dead thread’s peer handles are closed');
     await assert.rejects(peer.answer('v=0', '127.0.0.1'), /closed/);
     assert.equal(relay.shardStats()[1]!.restarts, 1);
     await waitFor(async () => (await relay.query(1, 2)).member, 10_000, 'the new thread has the member again');
@@ -81,30 +112,16 @@ test('a thread that dies is restarted: members pushed again, peer handles closed
 });
 
 test('a thread whose event loop hangs is ended by the watchdog and started again; the others are left alone', async () => {
-  // Shard 1's first thread spins for good 300 ms after it starts, writing the wall-clock time it began
-  // to shared memory; the flag keeps its successor well.
   const shared = new SharedArrayBuffer(16);
-  const relay = withPreload(
-    'import { workerData } from "node:worker_threads"; export default (sab) => { const flag = new Int32Array(sab, 0, 1); const at = new Float64Array(sab, 8, 1); if (workerData.index === 1 && Atomics.compareExchange(flag, 0, 0, 1) === 0) setTimeout(() => { at[0] = Date.now(); for (;;); }, 300); }',
-    shared,
-    3000,
-  );
+  const relay = withPreload(SPIN_SHARD_1, shared, { stallMs: 3000 });
   await relay.start();
   try {
-    relay.setMember(1, state(10));
-    relay.setMember(2, state(20));
-    const peer = relay.createPeer(2);
-    let closed = false;
-    peer.once('closed', () => (closed = true));
-    const restarted = new Promise<[number, number[]]>((resolve, reject) => {
-      relay.once('shard-restarted', (index, tokens) => resolve([index, tokens]));
-      setTimeout(() => reject(new Error('the hung shard was not restarted within 10 s')), 10_000).unref();
-    });
+    const { restarted, peerClosed } = awaitRestart(relay);
     assert.deepEqual(await restarted, [1, [2]]);
-    const spunAt = new Float64Array(shared, 8, 1)[0]!;
     // Its last heartbeat came at most one period (250 ms) before the spin began.
-    assert.ok(Date.now() - spunAt >= 3000 - 250, `not before the stall limit (${Date.now() - spunAt} ms after the spin began)`);
-    assert.ok(closed, 'the hung thread’s peer handles are closed');
+    const since = Date.now() - spunAt(shared);
+    assert.ok(since >= 3000 - 250, `not before the stall limit (${since} ms after the spin began)`);
+    assert.ok(peerClosed(), 'the hung thread’s peer handles are closed');
     await waitFor(async () => (await relay.query(1, 2)).member, 10_000, 'the new thread has the member again');
     assert.deepEqual(relay.shardStats().map((x) => x.restarts), [0, 1]);
     // The new thread's heartbeat moves: it is not ended again, over more than a stall limit.
@@ -118,33 +135,20 @@ test('a thread whose event loop hangs is ended by the watchdog and started again
 });
 
 test('a watchdog round that comes late (the whole process was stopped) judges nobody: a hung shard is ended a full stall limit after it', async () => {
-  // Shard 1's first thread spins for good 300 ms after it starts; half a second into the spin the watchdog's
-  // clock jumps a minute ahead, as it does for a process that was stopped (suspend, a debugger) and resumed.
+  // Half a second into shard 1's spin the watchdog's clock jumps a minute ahead, as it does for a process
+  // that was stopped (suspend, a debugger) and resumed.
   const shared = new SharedArrayBuffer(16);
   let offsetMs = 0;
-  const relay = new RelayShards({
-    threads: 2,
-    peer: PEER,
-    logLevel: 'silent',
-    stallMs: 3000,
-    watchdogClock: () => performance.now() + offsetMs,
-    preload: {
-      url: 'data:text/javascript,import { workerData } from "node:worker_threads"; export default (sab) => { const flag = new Int32Array(sab, 0, 1); if (workerData.index === 1 && Atomics.compareExchange(flag, 0, 0, 1) === 0) setTimeout(() => { Atomics.store(flag, 0, 2); for (;;); }, 300); }',
-      data: shared,
-    },
-  });
+  const relay = withPreload(SPIN_SHARD_1, shared, { stallMs: 3000, watchdogClock: () => performance.now() + offsetMs });
   await relay.start();
   try {
-    relay.setMember(2, state(20));
-    const restarted = new Promise<number>((resolve, reject) => {
-      relay.once('shard-restarted', () => resolve(performance.now()));
-      setTimeout(() => reject(new Error('the hung shard was not restarted within 10 s')), 10_000).unref();
-    });
-    await waitFor(() => Atomics.load(new Int32Array(shared, 0, 1), 0) === 2, 5000, 'shard 1 spinning');
+    const { restarted } = awaitRestart(relay);
+    await waitFor(() => spunAt(shared) > 0, 5000, 'shard 1 spinning');
     await new Promise((r) => setTimeout(r, 500));
     offsetMs = 60_000;
     const jumpedAt = performance.now();
-    const elapsed = (await restarted) - jumpedAt;
+    assert.deepEqual(await restarted, [1, [2]]);
+    const elapsed = performance.now() - jumpedAt;
     // Judged by the late round, it would go at that round (within 750 ms): its heartbeat stood still for "a minute".
     assert.ok(elapsed >= 3000 - 100, `ended ${Math.round(elapsed)} ms after the late round, not a stall limit (3 s) after it`);
     assert.deepEqual(relay.shardStats().map((x) => x.restarts), [0, 1]);
@@ -157,7 +161,7 @@ test('a watchdog round that comes late (the whole process was stopped) judges no
 test('a restarted thread that never becomes ready is ended after the stall limit and started again', async () => {
   // After shard 1 is terminated, its next thread hangs before it is ready (in the preload); the one after is well.
   const starts = new Int32Array(new SharedArrayBuffer(4));
-  const relay = withPreload('import { workerData } from "node:worker_threads"; export default (n) => { if (workerData.index === 1 && Atomics.add(n, 0, 1) === 1) for (;;); }', starts, 3000);
+  const relay = withPreload('import { workerData } from "node:worker_threads"; export default (n) => { if (workerData.index === 1 && Atomics.add(n, 0, 1) === 1) for (;;); }', starts, { stallMs: 3000 });
   await relay.start();
   try {
     relay.setMember(1, state(10));

@@ -130,6 +130,9 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
   #watchdog: NodeJS.Timeout | null = null;
   #lastCheckAt = 0;
   readonly #clock: () => number;
+  /** How long a heartbeat may stand still (options.stallMs or SHARD_STALL_MS), and the watchdog's period: four rounds per limit, at least one a second. */
+  readonly #stallMs: number;
+  readonly #checkEveryMs: number;
 
   /** Nothing runs until start(); pushes before it only fill the mirror, which start() sends on. */
   constructor(options: RelayShardsOptions) {
@@ -141,6 +144,8 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     const range = options.peer.portRange;
     if (range && range[1] - range[0] + 1 < options.threads) throw new TypeError(`the UDP port range ${range[0]}–${range[1]} has fewer ports than relay threads (${options.threads})`);
     this.#options = options;
+    this.#stallMs = stallMs;
+    this.#checkEveryMs = Math.min(1000, stallMs / 4);
     this.#clock = options.watchdogClock ?? (() => performance.now());
     this.#placement = new ShardPlacement(options.threads);
     this.#counters = createShardCounters(options.threads);
@@ -182,10 +187,8 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
     for (let i = 0; i < this.#shards.length; i++) for (let j = i + 1; j < this.#shards.length; j++) this.#link(i, j);
     this.#running = true;
     if (this.#closing) return;
-    const stallMs = this.#options.stallMs ?? SHARD_STALL_MS;
-    const every = Math.min(1000, stallMs / 4);
     this.#lastCheckAt = this.#clock();
-    this.#watchdog = setInterval(() => this.#check(stallMs, every), every);
+    this.#watchdog = setInterval(() => this.#check(), this.#checkEveryMs);
     this.#watchdog.unref();
   }
 
@@ -452,9 +455,10 @@ export class RelayShards extends TypedEmitter<RelayShardsEvents> {
    * ready within `stallMs` of its start (the exit path starts it again after
    * the back-off). start() itself waits for readiness, so the first threads are not judged here.
    */
-  #check(stallMs: number, every: number): void {
+  #check(): void {
+    const stallMs = this.#stallMs;
     const now = this.#clock();
-    const late = now - this.#lastCheckAt > 2 * every;
+    const late = now - this.#lastCheckAt > 2 * this.#checkEveryMs;
     this.#lastCheckAt = now;
     for (const s of this.#shards) {
       const beat = this.#blocks[s.index]![HEARTBEAT]!;

@@ -31,21 +31,11 @@ export function threadSched(): SchedTimes | null {
   }
 }
 
-/** The calling thread's CPU time in ms (user + system), or null where the platform cannot tell. */
-export function threadCpuMs(): number | null {
-  if (typeof process.threadCpuUsage === 'function') {
-    const { user, system } = process.threadCpuUsage();
-    return (user + system) / 1000;
-  }
-  const sched = threadSched();
-  return sched === null ? null : sched.runNs / 1e6;
-}
-
 /**
  * A meter of the calling thread's CPU demand: each `sample()` returns the
  * share (0–1+) of the wall time since the previous one that the thread ran or
- * waited to run, or null where it cannot be read; `waitedMs` is the thread's
- * whole wait for a CPU as of the last read.
+ * waited to run, or null where it cannot be read; `ranMs` and `waitedMs` are
+ * the thread's whole run and wait as of that read.
  */
 export class ThreadDemand {
   readonly #now: () => number;
@@ -73,8 +63,24 @@ export class ThreadDemand {
     return (next.runNs + next.waitNs - before.runNs - before.waitNs) / 1e6 / wallMs;
   }
 
+  /** Milliseconds the thread has run since it started (its CPU time, as of the last read), or null. */
+  get ranMs(): number | null {
+    return this.#last === null ? null : this.#last.runNs / 1e6;
+  }
+
   /** Milliseconds the thread has waited, runnable, for a CPU since it started (as of the last read), or null. */
   get waitedMs(): number | null {
     return this.#last === null ? null : this.#last.waitNs / 1e6;
   }
+}
+
+/**
+ * The calling thread's CPU time in ms (user + system) where schedstat is
+ * missing (ThreadDemand.ranMs has it otherwise), or null where Node cannot
+ * tell (before 23.9).
+ */
+export function threadCpuMs(): number | null {
+  if (typeof process.threadCpuUsage !== 'function') return null;
+  const { user, system } = process.threadCpuUsage();
+  return (user + system) / 1000;
 }

@@ -29,7 +29,6 @@ export class StatsPanel extends LitElement {
   override render(): TemplateResult {
     const s = this.stats;
     const r = this.rates;
-    const rate = (v: number | null | undefined, f: (n: number) => string = formatRate): string => (v == null ? '–' : f(v));
     return html`<section aria-labelledby="stats-title">
       <div class="section-head"><h2 id="stats-title">Server</h2></div>
       ${s === null
@@ -38,8 +37,8 @@ export class StatsPanel extends LitElement {
               ${figure('Uptime', formatDuration(s.uptimeSeconds))}
               ${figure('Sessions', String(s.sessions), s.controlConnections === 1 ? '1 control lane' : `${s.controlConnections} control lanes`)}
               ${figure('Memory (RSS)', formatBytes(s.process.rssBytes), `heap ${formatBytes(s.process.heapUsedBytes)}`)}
-              ${figure('Datagrams in', rate(r?.datagramsIn), rate(r?.bytesIn, formatBitRate))}
-              ${figure('Datagrams out', rate(r?.forwarded), rate(r?.bytesOut, formatBitRate))}
+              ${figure('Datagrams in', shown(r?.datagramsIn), shown(r?.bytesIn, formatBitRate))}
+              ${figure('Datagrams out', shown(r?.forwarded), shown(r?.bytesOut, formatBitRate))}
               ${figure('Relay hold p99', r?.hold ? `≤ ${formatMs(r.hold.p99)}` : '–', r?.hold ? `median ≤ ${formatMs(r.hold.p50)}` : 'no voice sent')}
               ${figure(
                 'Control',
@@ -69,7 +68,7 @@ export class StatsPanel extends LitElement {
               ${drops.map(
                 (d) => html`<tr>
                   <td data-label="Reason">${d.reason}</td>
-                  <td data-label="Per second" class="num">${d.perSecond === null ? '–' : formatRate(d.perSecond)}</td>
+                  <td data-label="Per second" class="num">${shown(d.perSecond)}</td>
                   <td data-label="Since start" class="num">${d.total.toLocaleString('en')}</td>
                 </tr>`,
               )}
@@ -81,8 +80,6 @@ export class StatsPanel extends LitElement {
   #renderShards(r: StatsRates | null): TemplateResult | typeof nothing {
     const rows = r?.shards ?? [];
     if (rows.length === 0) return nothing;
-    const rate = (v: number | null): string => (v === null ? '–' : formatRate(v));
-    const pct = (v: number | null): string => (v === null ? '–' : formatPercent(v));
     return html`<div class="table-block">
       <h3 id="shards-title">Relay threads</h3>
       <table aria-labelledby="shards-title" class="shards">
@@ -105,11 +102,11 @@ export class StatsPanel extends LitElement {
               <th scope="row" data-label="Thread">${t.index}</th>
               <td data-label="Channels" class="num">${t.channels}</td>
               <td data-label="Members" class="num">${t.members}</td>
-              <td data-label="In" class="num">${rate(t.datagramsIn)}</td>
-              <td data-label="Out" class="num">${rate(t.forwarded)}</td>
-              <td data-label="Dropped" class="num">${rate(t.drops)}</td>
-              <td data-label="CPU" class="num">${pct(t.cpu)}</td>
-              <td data-label="Waited for CPU" class="num">${pct(t.cpuWait)}</td>
+              <td data-label="In" class="num">${shown(t.datagramsIn)}</td>
+              <td data-label="Out" class="num">${shown(t.forwarded)}</td>
+              <td data-label="Dropped" class="num">${shown(t.drops)}</td>
+              <td data-label="CPU" class="num">${shown(t.cpu, formatPercent)}</td>
+              <td data-label="Waited for CPU" class="num">${shown(t.cpuWait, formatPercent)}</td>
               <td data-label="State">${shardState(t)}</td>
             </tr>`,
           )}
@@ -124,6 +121,11 @@ function shardState(t: ShardRow): string {
   const parts = [t.overloaded ? 'overloaded' : 'running'];
   if (t.restarts > 0) parts.push(t.restarts === 1 ? 'restarted once' : `restarted ${t.restarts}×`);
   return parts.join(' · ');
+}
+
+/** `v` formatted, or a dash where it is not known (yet). */
+function shown(v: number | null | undefined, format: (n: number) => string = formatRate): string {
+  return v == null ? '–' : format(v);
 }
 
 function figure(label: string, value: string, detail = ''): TemplateResult {
